@@ -1,0 +1,149 @@
+#include "cli/commands.h"
+
+#include <poll.h>
+#include <signal.h>
+#include <sys/eventfd.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <iostream>
+
+#include "cli/transcript.h"
+#include "core/echo_server.h"
+#include "lesson/lesson_library.h"
+#include "lesson/session.h"
+
+namespace socketlab {
+namespace {
+
+constexpr auto kStepTimeout = std::chrono::milliseconds(5000);
+
+void print_library_errors(const LessonLibrary& library) {
+    for (const auto& e : library.errors) std::cerr << e.to_string() << '\n';
+}
+
+}  // namespace
+
+int list_lessons_command(const std::string& lessons_dir) {
+    LessonLibrary library = load_lesson_library(lessons_dir);
+    for (const auto& lesson : library.lessons) std::cout << lesson.id << '\t' << lesson.title << '\n';
+    print_library_errors(library);
+    return library.errors.empty() ? 0 : 2;
+}
+
+int run_lesson_command(const std::string& lessons_dir, const std::string& id, bool json) {
+    LessonLibrary library = load_lesson_library(lessons_dir);
+    const Lesson* lesson = library.find(id);
+    if (!lesson) {
+        print_library_errors(library);
+        std::cerr << "socketlab: no lesson with id '" << id << "' in " << lessons_dir;
+        if (!library.lessons.empty()) {
+            std::cerr << " (known:";
+            for (const auto& l : library.lessons) std::cerr << ' ' << l.id;
+            std::cerr << ")";
+        }
+        std::cerr << '\n';
+        return 2;
+    }
+    EventLog log;
+    std::vector<std::string> messages;
+    bool ok;
+    {
+        Session session(*lesson, log);
+        ok = session.run_to_end(kStepTimeout, messages);
+    }  // the session's engine is shut down here, so every event is in the log
+    std::vector<Event> events;
+    log.drain(events);
+    // Workers stamp the time just before they append; order strictly by time for readers.
+    std::stable_sort(events.begin(), events.end(),
+                     [](const Event& a, const Event& b) { return a.t_us < b.t_us; });
+    if (!json) std::cout << lesson->title << " (" << lesson->id << ", " << lesson->steps.size()
+                         << " steps)\n";
+    for (const auto& e : events) json ? print_event_json(std::cout, e) : print_event_text(std::cout, e);
+    std::cout.flush();
+    for (const auto& m : messages) std::cerr << "FAILED " << m << '\n';
+    std::ostream& summary = json ? std::cerr : std::cout;
+    if (ok)
+        summary << "\n" << lesson->id << ": all " << lesson->steps.size()
+                << " steps ran and every expectation held\n";
+    else
+        summary << "\n" << lesson->id << ": " << messages.size() << " problem"
+                << (messages.size() == 1 ? "" : "s") << "\n";
+    return ok ? 0 : 1;
+}
+
+int serve_command(const ServeOptions& options) {
+    std::string host = options.host == "localhost" ? "127.0.0.1" : options.host;
+    std::string error;
+    auto probe = SocketAddress::from_host_port(host, options.port, &error);
+    if (!probe) {
+        std::cerr << "socketlab: --host: " << error << '\n';
+        return 2;
+    }
+    if (!probe->is_loopback() && !options.allow_remote) {
+        std::cerr << "socketlab: " << host
+                  << " is not a loopback address; other machines could reach this server. "
+                     "Add --allow-remote if you really mean that.\n";
+        return 2;
+    }
+    // Block the stop signals in every thread (workers inherit this mask) and read them from a
+    // signalfd, so SIGINT/SIGTERM end the loop cleanly instead of killing the process.
+    sigset_t stop_signals;
+    sigemptyset(&stop_signals);
+    sigaddset(&stop_signals, SIGINT);
+    sigaddset(&stop_signals, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+    int signal_fd = signalfd(-1, &stop_signals, SFD_CLOEXEC);
+    int events_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+
+    EventLog log(4096);
+    log.set_on_append([events_fd] {
+        uint64_t one = 1;
+        (void)!write(events_fd, &one, sizeof one);
+    });
+    EchoServer server(log);
+    EchoServerOptions server_options;
+    server_options.host = host;
+    server_options.port = options.port;
+    server_options.udp = options.kind == "udp-echo";
+    if (!server.start(server_options, error)) {
+        std::cerr << "socketlab: " << error << '\n';
+        return 1;
+    }
+    std::cout << "listening on " << server.address().to_string() << " ("
+              << (server_options.udp ? "UDP" : "TCP") << " echo; Ctrl+C to stop)" << std::endl;
+
+    uint64_t dropped_reported = 0;
+    auto print_pending = [&] {
+        std::vector<Event> events;
+        log.drain(events);
+        for (const auto& e : events)
+            options.json ? print_event_json(std::cout, e) : print_event_text(std::cout, e);
+        if (log.dropped() > dropped_reported) {
+            std::cout << "(" << log.dropped() - dropped_reported
+                      << " events not shown: they came faster than they could be printed)\n";
+            dropped_reported = log.dropped();
+        }
+        std::cout.flush();
+    };
+    for (;;) {
+        pollfd fds[2] = {{signal_fd, POLLIN, 0}, {events_fd, POLLIN, 0}};
+        if (poll(fds, 2, -1) < 0 && errno != EINTR) break;
+        if (fds[1].revents) {
+            uint64_t count;
+            (void)!read(events_fd, &count, sizeof count);
+            print_pending();
+        }
+        if (fds[0].revents) break;
+    }
+    server.stop();
+    log.set_on_append(nullptr);
+    print_pending();
+    std::cerr << "socketlab: server stopped\n";
+    close(signal_fd);
+    close(events_fd);
+    return 0;
+}
+
+}  // namespace socketlab

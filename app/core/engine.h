@@ -1,0 +1,148 @@
+// The live socket engine: named actors (server, client, ...) each with a worker thread that
+// makes real socket calls on loopback. Callers post calls and never block on a socket; every
+// call becomes an Event in the EventLog.
+//
+// Usage:
+//   EventLog log;
+//   Engine engine(log);
+//   auto t = engine.submit("server", CallSpec::make_socket(AF_INET, SOCK_STREAM));
+//   engine.wait_settled(t, 5s);   // Done, or Blocked inside the kernel (e.g. accept)
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/address.h"
+#include "core/event_log.h"
+
+namespace socketlab {
+
+enum class CallOp {
+    Socket,
+    Bind,
+    Listen,
+    Accept,
+    Connect,
+    Send,
+    Recv,
+    SendTo,
+    RecvFrom,
+    Shutdown,
+    Close,
+    SetSockOpt,
+    GetSockName,
+    GetPeerName,
+};
+
+const char* call_op_name(CallOp op);  // "socket", "bind", ...
+
+// One socket call, fully described. Which fields matter depends on op.
+struct CallSpec {
+    CallOp op = CallOp::Socket;
+    std::string socket;    // the actor's socket to use; "" = its most recently created one
+    std::string new_name;  // socket/accept: name for the new socket ("" = "sock" / "conn")
+    int family = AF_INET;
+    int type = SOCK_STREAM;
+    int protocol = 0;
+    SocketAddress address;       // bind, connect, sendto
+    int backlog = 0;             // listen
+    std::vector<uint8_t> data;   // send, sendto
+    size_t buffer_size = 0;      // recv, recvfrom
+    int flags = 0;               // MSG_* for send/recv families
+    int how = SHUT_WR;           // shutdown
+    int level = SOL_SOCKET;      // setsockopt
+    int option = 0;              // setsockopt
+    std::string option_name;     // "SO_REUSEADDR", for the event
+    int value = 0;               // setsockopt: int value (SO_LINGER: linger seconds, on)
+    bool unprivileged = false;   // bind: make the call without CAP_NET_BIND_SERVICE
+    int step = 0;                // the lesson step this call belongs to, for the event
+};
+
+// What a call returned. engine_error is set when the engine could not even make the call
+// (e.g. the lesson named a socket the actor does not have): then no system call happened.
+struct CallOutcome {
+    int64_t ret = 0;
+    int err = 0;
+    std::vector<uint8_t> data;  // received bytes (recv, recvfrom)
+    SocketAddress local;
+    SocketAddress peer;
+    std::string socket_name;    // the socket the call used or created
+    std::string engine_error;
+    bool waited = false;        // the call blocked, waiting for the peer, before returning
+};
+
+enum class TicketPhase { Unknown, Queued, Running, Blocked, Done };
+
+// A socket as the UI shows it on its actor's column.
+struct SocketSnapshot {
+    std::string name;
+    int fd = -1;
+    int family = AF_INET;
+    int type = SOCK_STREAM;
+    bool listening = false;
+    bool nonblocking = false;
+    std::string local;
+    std::string peer;
+};
+
+class Engine {
+public:
+    explicit Engine(EventLog& log);
+    ~Engine();
+    Engine(const Engine&) = delete;
+    Engine& operator=(const Engine&) = delete;
+
+    // Queues the call on the actor's worker thread (created on first use). Never blocks.
+    uint64_t submit(const std::string& actor, CallSpec spec);
+
+    TicketPhase phase(uint64_t ticket) const;
+    std::optional<CallOutcome> outcome(uint64_t ticket) const;  // once Done
+    // Waits until the call is Done or Blocked (inside the kernel, waiting for a peer).
+    bool wait_settled(uint64_t ticket, std::chrono::milliseconds timeout) const;
+    bool wait_done(uint64_t ticket, std::chrono::milliseconds timeout) const;
+
+    // Interrupts every blocked call, closes every socket and ends the worker threads.
+    void shutdown();
+
+    // The address an actor's socket is bound to: the named socket, else its listening socket,
+    // else its most recently bound one. Empty if none.
+    SocketAddress bound_address(const std::string& actor, const std::string& socket = "") const;
+    std::vector<std::string> actors() const;  // in order of first use
+    std::vector<SocketSnapshot> sockets_of(const std::string& actor) const;
+
+    int64_t now_us() const;
+    EventLog& log() { return log_; }
+
+private:
+    struct Actor;
+    struct Ticket {
+        TicketPhase phase = TicketPhase::Queued;
+        CallOutcome outcome;
+    };
+
+    Actor& actor_for(const std::string& name);
+    void run_actor(Actor& actor);
+    CallOutcome execute(Actor& actor, uint64_t ticket, const CallSpec& spec);
+    void set_phase(uint64_t ticket, TicketPhase phase, const CallOutcome* outcome = nullptr);
+    void publish_sockets(const Actor& actor);
+
+    EventLog& log_;
+    std::chrono::steady_clock::time_point start_;
+    mutable std::mutex mutex_;  // guards everything below
+    mutable std::condition_variable ticket_changed_;
+    std::vector<std::unique_ptr<Actor>> actors_;
+    std::map<uint64_t, Ticket> tickets_;
+    std::map<std::string, std::vector<SocketSnapshot>> snapshots_;
+    uint64_t next_ticket_ = 1;
+    bool shut_down_ = false;
+};
+
+}  // namespace socketlab

@@ -1,0 +1,61 @@
+#include "core/event_log.h"
+
+namespace socketlab {
+
+void EventLog::set_on_append(std::function<void()> on_append) {
+    std::lock_guard lock(mutex_);
+    on_append_ = std::move(on_append);
+}
+
+void EventLog::append(Event event) {
+    std::function<void()> notify;
+    {
+        std::lock_guard lock(mutex_);
+        event.seq = next_seq_++;
+        if (event.bytes_total < event.bytes.size()) event.bytes_total = event.bytes.size();
+        if (event.bytes.size() > kMaxBytesPerEvent) event.bytes.resize(kMaxBytesPerEvent);
+        if (pending_.size() >= capacity_) {
+            pending_.pop_front();
+            ++dropped_;
+        }
+        pending_.push_back(std::move(event));
+        notify = on_append_;
+    }
+    changed_.notify_all();
+    if (notify) notify();
+}
+
+size_t EventLog::drain(std::vector<Event>& out) {
+    std::lock_guard lock(mutex_);
+    size_t n = pending_.size();
+    for (auto& e : pending_) out.push_back(std::move(e));
+    pending_.clear();
+    return n;
+}
+
+bool EventLog::wait_for(const std::function<bool(const Event&)>& pred,
+                        std::chrono::milliseconds timeout) {
+    std::unique_lock lock(mutex_);
+    auto deadline = std::chrono::steady_clock::now() + timeout;
+    for (;;) {
+        for (size_t i = 0; i < pending_.size(); ++i)
+            if (pred(pending_[i])) return true;
+        if (changed_.wait_until(lock, deadline) == std::cv_status::timeout) {
+            for (const auto& e : pending_)
+                if (pred(e)) return true;
+            return false;
+        }
+    }
+}
+
+uint64_t EventLog::dropped() const {
+    std::lock_guard lock(mutex_);
+    return dropped_;
+}
+
+uint64_t EventLog::total_appended() const {
+    std::lock_guard lock(mutex_);
+    return next_seq_ - 1;
+}
+
+}  // namespace socketlab

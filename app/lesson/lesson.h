@@ -1,0 +1,83 @@
+// A lesson as loaded from its Markdown file: front matter, prose, and the step script.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/engine.h"
+
+namespace socketlab {
+
+// A problem in a lesson file, reported as FILE:LINE: message.
+struct LessonError {
+    std::string file;
+    int line = 0;
+    std::string message;
+    std::string to_string() const {
+        return file + ":" + std::to_string(line) + ": " + message;
+    }
+};
+
+// What a step claims the kernel will do; checked when the call returns.
+struct Expectation {
+    enum class Kind {
+        Ok,       // the call succeeded (ret >= 0)
+        Returns,  // ret == number
+        Fails,    // ret < 0 and errno == err
+        Data,     // the bytes received equal data
+        Blocks,   // the call had to wait for the peer before returning
+    };
+    Kind kind = Kind::Ok;
+    int64_t number = 0;
+    int err = 0;
+    std::vector<uint8_t> data;
+    std::string text;  // as written, for messages
+};
+
+// An address in a step: written out, another actor's bound address, or a port nobody uses.
+struct StepAddress {
+    enum class Kind { Literal, ActorSocket, UnusedPort };
+    Kind kind = Kind::Literal;
+    SocketAddress literal;   // Literal
+    std::string actor;       // ActorSocket: "@server" -> "server"
+    std::string socket;      // ActorSocket: "@server.conn" -> "conn" (optional)
+    std::string host;        // UnusedPort: "127.0.0.1"
+    std::string text;        // as written
+};
+
+struct Step {
+    std::string file;
+    int line = 0;          // where the step starts in the file
+    std::string actor;     // "server", "client", "client2"
+    std::string source;    // the step line as written, after "actor:"
+    CallSpec spec;         // everything but the address
+    std::optional<StepAddress> address;
+    std::string caption;
+    std::string python;    // may hold several lines
+    std::string c;         // may hold several lines
+    std::vector<Expectation> expectations;  // empty means "ok"
+};
+
+// The lesson text in order: prose, then (where a steps block stood) a run of steps.
+struct LessonBlock {
+    enum class Kind { Prose, Steps };
+    Kind kind = Kind::Prose;
+    std::string markdown;    // Prose
+    int first_line = 0;      // Prose: line of the first line of markdown in the file
+    size_t first_step = 0;   // Steps
+    size_t step_count = 0;   // Steps
+};
+
+struct Lesson {
+    std::string id;
+    std::string title;
+    int order = 0;
+    std::string summary;
+    std::string file;
+    std::vector<LessonBlock> blocks;
+    std::vector<Step> steps;
+};
+
+}  // namespace socketlab

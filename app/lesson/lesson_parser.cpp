@@ -1,0 +1,192 @@
+#include "lesson/lesson_parser.h"
+
+#include <fstream>
+#include <sstream>
+
+#include "lesson/step_parser.h"
+
+namespace socketlab {
+namespace {
+
+std::string trim(const std::string& s) {
+    size_t b = s.find_first_not_of(" \t\r");
+    if (b == std::string::npos) return "";
+    size_t e = s.find_last_not_of(" \t\r");
+    return s.substr(b, e - b + 1);
+}
+
+std::vector<std::string> split_lines(const std::string& text) {
+    std::vector<std::string> lines;
+    std::string line;
+    std::istringstream in(text);
+    while (std::getline(in, line)) {
+        if (!line.empty() && line.back() == '\r') line.pop_back();
+        lines.push_back(line);
+    }
+    return lines;
+}
+
+// A fence opener/closer: up to 3 spaces, then ``` or ~~~ (3 or more).
+bool is_fence(const std::string& line, std::string& marker, std::string& info) {
+    size_t i = 0;
+    while (i < line.size() && i < 3 && line[i] == ' ') ++i;
+    if (i >= line.size() || (line[i] != '`' && line[i] != '~')) return false;
+    char c = line[i];
+    size_t n = 0;
+    while (i + n < line.size() && line[i + n] == c) ++n;
+    if (n < 3) return false;
+    marker = std::string(n, c);
+    info = trim(line.substr(i + n));
+    return true;
+}
+
+bool valid_id(const std::string& id) {
+    if (id.empty()) return false;
+    for (char c : id)
+        if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_')) return false;
+    return true;
+}
+
+}  // namespace
+
+std::optional<Lesson> parse_lesson(const std::string& file, const std::string& text,
+                                   std::vector<LessonError>& errors) {
+    const size_t errors_before = errors.size();
+    Lesson lesson;
+    lesson.file = file;
+    std::vector<std::string> lines = split_lines(text);
+
+    // Front matter.
+    if (lines.empty() || trim(lines[0]) != "---") {
+        errors.push_back({file, 1, "missing front matter: the file must start with a '---' line, "
+                                   "then id, title and order, then '---'"});
+        return std::nullopt;
+    }
+    size_t i = 1;
+    bool closed = false;
+    int order_line = 0;
+    bool have_order = false;
+    for (; i < lines.size(); ++i) {
+        std::string line = trim(lines[i]);
+        if (line == "---") {
+            closed = true;
+            ++i;
+            break;
+        }
+        if (line.empty() || line[0] == '#') continue;
+        auto colon = line.find(':');
+        if (colon == std::string::npos) {
+            errors.push_back({file, static_cast<int>(i + 1),
+                              "front matter lines are 'key: value', got '" + line + "'"});
+            continue;
+        }
+        std::string key = trim(line.substr(0, colon));
+        std::string value = trim(line.substr(colon + 1));
+        if (value.size() >= 2 && (value.front() == '"' || value.front() == '\'') &&
+            value.back() == value.front())
+            value = value.substr(1, value.size() - 2);
+        if (key == "id") {
+            lesson.id = value;
+            if (!valid_id(value))
+                errors.push_back({file, static_cast<int>(i + 1),
+                                  "id '" + value + "' may use only letters, digits, '-' and '_'"});
+        } else if (key == "title") {
+            lesson.title = value;
+        } else if (key == "summary") {
+            lesson.summary = value;
+        } else if (key == "order") {
+            order_line = static_cast<int>(i + 1);
+            try {
+                size_t used = 0;
+                lesson.order = std::stoi(value, &used);
+                have_order = used == value.size();
+            } catch (...) {
+                have_order = false;
+            }
+            if (!have_order)
+                errors.push_back({file, order_line, "order '" + value + "' is not a whole number"});
+            have_order = true;  // reported once
+        } else {
+            errors.push_back({file, static_cast<int>(i + 1),
+                              "unknown front matter key '" + key + "' (use id, title, order, summary)"});
+        }
+    }
+    if (!closed) {
+        errors.push_back({file, 1, "the front matter is not closed by a '---' line"});
+        return std::nullopt;
+    }
+    if (lesson.id.empty()) errors.push_back({file, 1, "the front matter has no 'id:'"});
+    if (lesson.title.empty()) errors.push_back({file, 1, "the front matter has no 'title:'"});
+    if (!have_order) errors.push_back({file, 1, "the front matter has no 'order:'"});
+
+    // Body: prose, with ```steps blocks cut out into the script.
+    LessonBlock prose;
+    prose.first_line = static_cast<int>(i + 1);
+    auto flush_prose = [&] {
+        if (trim(prose.markdown).empty()) {
+            prose.markdown.clear();
+            return;
+        }
+        lesson.blocks.push_back(prose);
+        prose.markdown.clear();
+    };
+    while (i < lines.size()) {
+        std::string marker, info;
+        if (!is_fence(lines[i], marker, info)) {
+            if (prose.markdown.empty()) prose.first_line = static_cast<int>(i + 1);
+            prose.markdown += lines[i] + "\n";
+            ++i;
+            continue;
+        }
+        const int fence_line = static_cast<int>(i + 1);
+        // Find the closing fence (same character, at least as long, no info string).
+        size_t close = i + 1;
+        for (; close < lines.size(); ++close) {
+            std::string m, inf;
+            if (is_fence(lines[close], m, inf) && m[0] == marker[0] && m.size() >= marker.size() &&
+                inf.empty())
+                break;
+        }
+        if (info == "steps") {
+            if (close >= lines.size()) {
+                errors.push_back({file, fence_line, "this steps block is never closed with " + marker});
+                break;
+            }
+            flush_prose();
+            std::vector<std::string> body(lines.begin() + static_cast<long>(i) + 1,
+                                          lines.begin() + static_cast<long>(close));
+            LessonBlock block;
+            block.kind = LessonBlock::Kind::Steps;
+            block.first_step = lesson.steps.size();
+            parse_steps_block(file, fence_line + 1, body, lesson.steps, errors);
+            block.step_count = lesson.steps.size() - block.first_step;
+            if (block.step_count > 0) lesson.blocks.push_back(block);
+            i = close + 1;
+        } else {
+            // Any other fenced block is prose (a code example); keep it whole.
+            if (prose.markdown.empty()) prose.first_line = fence_line;
+            size_t end = std::min(close, lines.size() - 1);
+            for (size_t k = i; k <= end; ++k) prose.markdown += lines[k] + "\n";
+            i = end + 1;
+        }
+    }
+    flush_prose();
+
+    if (lesson.steps.empty() && errors.size() == errors_before)
+        errors.push_back({file, 1, "the lesson has no ```steps block: nothing to run"});
+    if (errors.size() != errors_before) return std::nullopt;
+    return lesson;
+}
+
+std::optional<Lesson> load_lesson_file(const std::string& path, std::vector<LessonError>& errors) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) {
+        errors.push_back({path, 0, "cannot open the file"});
+        return std::nullopt;
+    }
+    std::ostringstream text;
+    text << in.rdbuf();
+    return parse_lesson(path, text.str(), errors);
+}
+
+}  // namespace socketlab

@@ -1,0 +1,19 @@
+// Lesson files -> Lesson: front matter, prose blocks, steps blocks.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "lesson/lesson.h"
+
+namespace socketlab {
+
+// Parses a lesson from its text. Returns nullopt (with errors) when the lesson cannot be used;
+// any error in the file makes it unusable, so a teacher sees every problem at once.
+std::optional<Lesson> parse_lesson(const std::string& file, const std::string& text,
+                                   std::vector<LessonError>& errors);
+
+std::optional<Lesson> load_lesson_file(const std::string& path, std::vector<LessonError>& errors);
+
+}  // namespace socketlab

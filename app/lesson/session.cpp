@@ -1,0 +1,243 @@
+#include "lesson/session.h"
+
+#include <unistd.h>
+
+#include <thread>
+
+#include "core/errno_text.h"
+
+namespace socketlab {
+namespace {
+
+// A port nobody listens on: bind port 0, read the kernel's choice, close. Used by
+// "HOST:unused" so a lesson can show ECONNREFUSED without a fixed port.
+SocketAddress unused_port(const std::string& host, std::string& error) {
+    auto addr = SocketAddress::from_host_port(host, 0, &error);
+    if (!addr) return {};
+    int fd = ::socket(addr->family(), SOCK_STREAM, 0);
+    if (fd < 0 || ::bind(fd, addr->get(), addr->length) != 0) {
+        error = "could not find an unused port on " + host + ": " + errno_name(errno);
+        if (fd >= 0) ::close(fd);
+        return {};
+    }
+    SocketAddress chosen = local_address_of(fd);
+    ::close(fd);
+    return chosen;
+}
+
+// A socket bound to 0.0.0.0 or :: (a UDP client's automatic bind) is reached on loopback at
+// 127.0.0.1 or ::1: the address its peer's recvfrom reports, and what a learner would write.
+void reach_wildcard_on_loopback(SocketAddress& address) {
+    const std::string host = address.host_string();
+    if (host != "0.0.0.0" && host != "::") return;
+    int port = address.port();
+    if (auto loopback = SocketAddress::from_host_port(host == "::" ? "::1" : "127.0.0.1", port))
+        address = *loopback;
+}
+
+std::string show_bytes(const std::vector<uint8_t>& bytes) {
+    std::string text = to_printable(bytes, 60);
+    return "\"" + text + (bytes.size() > 60 ? "...\"" : "\"") + " (" +
+           std::to_string(bytes.size()) + " bytes)";
+}
+
+}  // namespace
+
+Session::Session(const Lesson& lesson, EventLog& log)
+    : lesson_(lesson), log_(log), engine_(std::make_unique<Engine>(log)) {
+    statuses_.resize(lesson_.steps.size());
+}
+
+Session::~Session() { engine_->shutdown(); }
+
+std::string Session::describe_step(size_t index) const {
+    const Step& step = lesson_.steps[index];
+    return step.file + ":" + std::to_string(step.line) + ": step " + std::to_string(index + 1) +
+           " (" + step.actor + ": " + step.source + ")";
+}
+
+bool Session::ready_for_next() const {
+    if (!has_next()) return false;
+    if (next_ == 0) return true;
+    StepState s = statuses_[next_ - 1].state;
+    return s != StepState::Pending && s != StepState::Running;
+}
+
+bool Session::start_next_step() {
+    if (!ready_for_next()) return false;
+    const size_t index = next_++;
+    const Step& step = lesson_.steps[index];
+    StepStatus& status = statuses_[index];
+
+    Event marker;
+    marker.kind = EventKind::Step;
+    marker.t_us = engine_->now_us();
+    marker.step = static_cast<int>(index + 1);
+    marker.actor = step.actor;
+    marker.call = call_op_name(step.spec.op);
+    marker.args = step.source;
+    marker.note = step.caption;
+    log_.append(std::move(marker));
+
+    CallSpec spec = step.spec;
+    spec.step = static_cast<int>(index + 1);
+    if (step.address) {
+        std::string error;
+        switch (step.address->kind) {
+            case StepAddress::Kind::Literal: spec.address = step.address->literal; break;
+            case StepAddress::Kind::ActorSocket:
+                spec.address = engine_->bound_address(step.address->actor, step.address->socket);
+                reach_wildcard_on_loopback(spec.address);
+                if (spec.address.empty())
+                    error = step.address->text + " has no bound address yet (has " +
+                            step.address->actor + " called bind?)";
+                break;
+            case StepAddress::Kind::UnusedPort:
+                spec.address = unused_port(step.address->host, error);
+                break;
+        }
+        if (!error.empty()) {
+            status.state = StepState::Failed;
+            status.message = describe_step(index) + ": " + error;
+            Event note;
+            note.kind = EventKind::Note;
+            note.t_us = engine_->now_us();
+            note.step = static_cast<int>(index + 1);
+            note.actor = step.actor;
+            note.note = error + "; no system call was made";
+            log_.append(std::move(note));
+            return true;
+        }
+    }
+    status.state = StepState::Running;
+    status.ticket = engine_->submit(step.actor, std::move(spec));
+    return true;
+}
+
+void Session::update() {
+    for (size_t i = 0; i < next_; ++i) {
+        StepStatus& status = statuses_[i];
+        if (status.state != StepState::Running && status.state != StepState::Blocked) continue;
+        TicketPhase phase = engine_->phase(status.ticket);
+        if (phase == TicketPhase::Blocked) {
+            status.state = StepState::Blocked;
+        } else if (phase == TicketPhase::Done) {
+            auto outcome = engine_->outcome(status.ticket);
+            if (outcome) check(i, *outcome);
+        }
+    }
+}
+
+void Session::check(size_t index, const CallOutcome& outcome) {
+    StepStatus& status = statuses_[index];
+    status.outcome = outcome;
+    const Step& step = lesson_.steps[index];
+    std::vector<std::string> problems;
+    auto got = [&]() -> std::string {
+        if (outcome.ret < 0)
+            return "it failed with " + errno_name(outcome.err) + " (" +
+                   errno_explanation(outcome.err) + ")";
+        return "it returned " + std::to_string(outcome.ret);
+    };
+    if (!outcome.engine_error.empty()) {
+        problems.push_back(outcome.engine_error);
+    } else if (step.expectations.empty()) {
+        if (outcome.ret < 0) problems.push_back("expected success, but " + got());
+    }
+    if (outcome.engine_error.empty()) {
+        for (const Expectation& e : step.expectations) {
+            switch (e.kind) {
+                case Expectation::Kind::Ok:
+                    if (outcome.ret < 0) problems.push_back("expected ok, but " + got());
+                    break;
+                case Expectation::Kind::Returns:
+                    if (outcome.ret != e.number) problems.push_back("expected " + e.text + ", but " + got());
+                    break;
+                case Expectation::Kind::Fails:
+                    if (outcome.ret >= 0 || outcome.err != e.err)
+                        problems.push_back("expected " + e.text + ", but " + got());
+                    break;
+                case Expectation::Kind::Data:
+                    if (outcome.data != e.data)
+                        problems.push_back("expected to receive " + show_bytes(e.data) +
+                                           ", but got " + show_bytes(outcome.data));
+                    break;
+                case Expectation::Kind::Blocks:
+                    if (!outcome.waited)
+                        problems.push_back("expected the call to block, but it returned at once");
+                    break;
+            }
+        }
+    }
+    if (problems.empty()) {
+        status.state = StepState::Passed;
+        return;
+    }
+    status.state = StepState::Failed;
+    status.message = describe_step(index) + ": ";
+    for (size_t i = 0; i < problems.size(); ++i)
+        status.message += (i ? "; " : "") + problems[i];
+}
+
+bool Session::finished() const {
+    if (has_next()) return false;
+    for (const auto& s : statuses_)
+        if (s.state != StepState::Passed && s.state != StepState::Failed) return false;
+    return true;
+}
+
+int Session::failures() const {
+    int n = 0;
+    for (const auto& s : statuses_) n += s.state == StepState::Failed;
+    return n;
+}
+
+void Session::reset() {
+    engine_->shutdown();
+    engine_ = std::make_unique<Engine>(log_);
+    statuses_.assign(lesson_.steps.size(), StepStatus{});
+    next_ = 0;
+}
+
+uint64_t Session::send_own_bytes(const std::string& actor, const std::vector<uint8_t>& bytes) {
+    CallSpec spec;
+    spec.op = CallOp::Send;
+    spec.data = bytes;
+    return engine_->submit(actor, std::move(spec));
+}
+
+bool Session::run_to_end(std::chrono::milliseconds step_timeout,
+                         std::vector<std::string>& messages) {
+    while (has_next()) {
+        size_t index = next_;
+        start_next_step();
+        const StepStatus& status = statuses_[index];
+        if (status.state == StepState::Failed) continue;  // failed before any call
+        if (!engine_->wait_settled(status.ticket, step_timeout)) {
+            update();
+            messages.push_back(describe_step(index) + ": did not return or block within " +
+                               std::to_string(step_timeout.count()) + " ms");
+            break;
+        }
+        update();
+    }
+    // Steps that blocked must have returned by now (their peer has acted).
+    for (size_t i = 0; i < next_; ++i) {
+        if (statuses_[i].state != StepState::Blocked && statuses_[i].state != StepState::Running)
+            continue;
+        if (!engine_->wait_done(statuses_[i].ticket, step_timeout)) {
+            messages.push_back(describe_step(i) + ": still blocked " +
+                               std::to_string(step_timeout.count()) +
+                               " ms after the last step (nothing unblocked it)");
+        }
+    }
+    update();
+    for (const auto& s : statuses_)
+        if (s.state == StepState::Failed) messages.push_back(s.message);
+    if (has_next())
+        messages.push_back("stopped before step " + std::to_string(next_ + 1) + " of " +
+                           std::to_string(lesson_.steps.size()));
+    return messages.empty();
+}
+
+}  // namespace socketlab

@@ -1,0 +1,144 @@
+#include "ui/actor_column.h"
+
+#include <imgui.h>
+
+#include "core/errno_text.h"
+#include "ui/fonts.h"
+#include "ui/hex_view.h"
+#include "ui/theme.h"
+
+namespace socketlab::ui {
+namespace {
+
+std::string result_text(const Event& e) {
+    switch (e.kind) {
+        case EventKind::Wait: return "\xE2\x80\xA6 blocked";  // …
+        case EventKind::Note: return "not called";
+        case EventKind::Step: return "";
+        case EventKind::Call: break;
+    }
+    if (e.failed()) return "-1 " + errno_name(e.err);
+    return std::to_string(e.ret);
+}
+
+ImVec4 result_color(const Event& e) {
+    if (e.kind == EventKind::Wait) return theme::waiting();
+    if (e.kind == EventKind::Note || e.failed()) return theme::error();
+    return theme::ok();
+}
+
+}  // namespace
+
+void ActorColumn::draw(ActorView& actor, const std::deque<Event>& events,
+                       const std::vector<SocketSnapshot>& sockets, float height) {
+    ImGui::PushID(actor.name.c_str());
+    ImGui::PushFont(fonts().heading3);
+    ImGui::TextUnformatted(actor.name.c_str());
+    ImGui::PopFont();
+    draw_sockets(sockets);
+    float used = ImGui::GetCursorPosY();
+    float rest = std::max(height - used, ImGui::GetFrameHeight() * 6.0f);
+    float line = ImGui::GetTextLineHeightWithSpacing();
+    draw_timeline(actor, events, rest * 0.38f);
+    draw_details(actor, events, std::max(rest * 0.2f, line * 3.5f));
+    ImGui::PushStyleColor(ImGuiCol_Text, theme::muted());
+    ImGui::TextUnformatted("Bytes (\xE2\x86\x92 sent, \xE2\x86\x90 received)");
+    ImGui::PopStyleColor();
+    ImGui::BeginChild("bytes", ImVec2(0, 0), true);
+    draw_byte_stream("stream", actor.chunks, true);
+    ImGui::EndChild();
+    ImGui::PopID();
+}
+
+void ActorColumn::draw_sockets(const std::vector<SocketSnapshot>& sockets) {
+    if (sockets.empty()) {
+        ImGui::TextDisabled("no open sockets");
+        return;
+    }
+    ImGui::PushFont(fonts().mono);
+    for (const auto& s : sockets) {
+        std::string text = s.name + " (fd " + std::to_string(s.fd) + ", " +
+                           (s.type == SOCK_STREAM ? "TCP" : "UDP") + ")";
+        if (s.listening) text += " listening on " + s.local;
+        else if (!s.peer.empty()) text += " " + s.local + " \xE2\x86\x94 " + s.peer;
+        else if (!s.local.empty() && s.local.find(":0") == std::string::npos) text += " " + s.local;
+        ImGui::TextUnformatted(text.c_str());
+    }
+    ImGui::PopFont();
+}
+
+void ActorColumn::draw_timeline(ActorView& actor, const std::deque<Event>& events, float height) {
+    const ImGuiTableFlags flags = ImGuiTableFlags_ScrollY | ImGuiTableFlags_RowBg |
+                                  ImGuiTableFlags_BordersOuter | ImGuiTableFlags_SizingStretchProp;
+    if (!ImGui::BeginTable("timeline", 3, flags, ImVec2(0, height))) return;
+    ImGui::TableSetupScrollFreeze(0, 1);
+    ImGui::TableSetupColumn("step", ImGuiTableColumnFlags_WidthFixed, ImGui::GetFontSize() * 2.6f);
+    ImGui::TableSetupColumn("call", ImGuiTableColumnFlags_WidthStretch);
+    ImGui::TableSetupColumn("result", ImGuiTableColumnFlags_WidthFixed, ImGui::GetFontSize() * 7.5f);
+    ImGui::TableHeadersRow();
+    const bool at_bottom = ImGui::GetScrollY() >= ImGui::GetScrollMaxY() - 1.0f;
+    ImGuiListClipper clipper;
+    clipper.Begin(static_cast<int>(actor.timeline.size()));
+    while (clipper.Step()) {
+        for (int row = clipper.DisplayStart; row < clipper.DisplayEnd; ++row) {
+            const Event& e = events[actor.timeline[static_cast<size_t>(row)]];
+            ImGui::TableNextRow();
+            ImGui::TableNextColumn();
+            if (e.step > 0) ImGui::Text("%d", e.step);
+            else ImGui::TextDisabled("you");
+            ImGui::TableNextColumn();
+            ImGui::PushFont(fonts().mono);
+            std::string call = e.call + "(" + e.args + ")";
+            const bool selected = actor.selected == static_cast<size_t>(row);
+            if (ImGui::Selectable(call.c_str(), selected, ImGuiSelectableFlags_SpanAllColumns))
+                actor.selected = selected ? SIZE_MAX : static_cast<size_t>(row);
+            ImGui::PopFont();
+            if (ImGui::IsItemHovered() && e.failed())
+                ImGui::SetTooltip("%s: %s", errno_name(e.err).c_str(),
+                                  errno_explanation(e.err).c_str());
+            ImGui::TableNextColumn();
+            ImGui::PushStyleColor(ImGuiCol_Text, result_color(e));
+            ImGui::TextUnformatted(result_text(e).c_str());
+            ImGui::PopStyleColor();
+        }
+    }
+    // Follow new calls unless the learner scrolled up to read older ones.
+    if (at_bottom) ImGui::SetScrollHereY(1.0f);
+    ImGui::EndTable();
+}
+
+void ActorColumn::draw_details(const ActorView& actor, const std::deque<Event>& events,
+                               float height) {
+    ImGui::BeginChild("details", ImVec2(0, height), true);
+    if (actor.timeline.empty()) {
+        ImGui::TextDisabled("no calls yet");
+        ImGui::EndChild();
+        return;
+    }
+    size_t row = actor.selected < actor.timeline.size() ? actor.selected : actor.timeline.size() - 1;
+    const Event& e = events[actor.timeline[row]];
+    ImGui::PushTextWrapPos(0.0f);
+    ImGui::PushFont(fonts().mono_bold);
+    if (e.kind == EventKind::Call)
+        ImGui::Text("%s(%s) = %lld", e.call.c_str(), e.args.c_str(), static_cast<long long>(e.ret));
+    else if (e.kind == EventKind::Wait)
+        ImGui::Text("%s(%s) \xE2\x80\xA6 blocked, waiting for the other side", e.call.c_str(),
+                    e.args.c_str());
+    else
+        ImGui::Text("%s", e.call.c_str());
+    ImGui::PopFont();
+    if (e.failed()) {
+        ImGui::PushStyleColor(ImGuiCol_Text, theme::error());
+        ImGui::Text("%s: %s", errno_name(e.err).c_str(), errno_explanation(e.err).c_str());
+        ImGui::PopStyleColor();
+    }
+    if (!e.local.empty() || !e.peer.empty())
+        ImGui::Text("local %s   peer %s", e.local.empty() ? "-" : e.local.c_str(),
+                    e.peer.empty() ? "-" : e.peer.c_str());
+    if (!e.note.empty()) ImGui::TextDisabled("%s", e.note.c_str());
+    ImGui::TextDisabled("at %.3f ms", static_cast<double>(e.t_us) / 1000.0);
+    ImGui::PopTextWrapPos();
+    ImGui::EndChild();
+}
+
+}  // namespace socketlab::ui

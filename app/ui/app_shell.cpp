@@ -1,0 +1,369 @@
+// [SECTION] index
+// - Shell state
+// - Text size
+// - Keys and menu
+// - Layout of the three panels
+// - Screenshot
+// - run_app: window, loader, context, backends, loop, cleanup (in reverse)
+#include "ui/app_shell.h"
+
+#include <glad/gl.h>
+#define GLFW_INCLUDE_NONE
+#include <GLFW/glfw3.h>
+#include <imgui.h>
+#include <backends/imgui_impl_glfw.h>
+#include <backends/imgui_impl_opengl3.h>
+#include <stb_image_write.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <memory>
+
+#include "lesson/lesson_library.h"
+#include "ui/fonts.h"
+#include "ui/lesson_list_panel.h"
+#include "ui/lesson_run.h"
+#include "ui/lesson_text_panel.h"
+#include "ui/live_pane_panel.h"
+#include "ui/settings.h"
+#include "ui/theme.h"
+
+namespace socketlab::ui {
+namespace {
+
+// [SECTION] Shell state
+struct Shell {
+    ShellOptions options;
+    Settings settings;
+    Progress progress;
+    LessonLibrary library;
+    std::unique_ptr<LessonRun> run;
+    LessonListPanel list_panel;
+    LessonTextPanel text_panel;
+    LivePanePanel live_pane;
+    float pending_text_scale = 0.0f;  // applied between frames
+    bool show_keys = false;
+    bool saving = true;               // screenshots leave the user's settings alone
+    std::string ini_path;
+
+    void open_lesson(const std::string& id) {
+        const Lesson* lesson = library.find(id);
+        if (!lesson && !library.lessons.empty()) lesson = &library.lessons.front();
+        run.reset();  // the old lesson's workers end before the new ones start
+        if (!lesson) return;
+        run = std::make_unique<LessonRun>(*lesson);
+        // A worker's event wakes the frame loop, which otherwise sleeps while nothing happens.
+        run->log().set_on_append([] { glfwPostEmptyEvent(); });
+        settings.last_lesson = lesson->id;
+    }
+
+    void reload_lessons() {
+        std::string current = run ? run->lesson().id : settings.last_lesson;
+        library = load_lesson_library(options.lessons_dir);
+        open_lesson(current);
+    }
+
+    void mark_finished_if_done() {
+        if (!run || !run->session().finished() || run->session().failures() > 0) return;
+        if (progress.finished_lessons.insert(run->lesson().id).second && saving)
+            save_progress(progress);
+    }
+};
+
+// [SECTION] Text size
+constexpr float kTextScales[] = {0.75f, 0.875f, 1.0f, 1.25f, 1.5f, 1.75f, 2.0f, 2.5f, 3.0f, 3.5f, 4.0f};
+
+float next_text_scale(float current, int direction) {
+    if (direction > 0) {
+        for (float s : kTextScales)
+            if (s > current + 0.01f) return s;
+        return kMaxTextScale;
+    }
+    for (auto it = std::rbegin(kTextScales); it != std::rend(kTextScales); ++it)
+        if (*it < current - 0.01f) return *it;
+    return kMinTextScale;
+}
+
+void apply_text_scale(Shell& shell, float scale) {
+    scale = std::clamp(scale, kMinTextScale, kMaxTextScale);
+    rebuild_fonts(scale);
+    ImGui_ImplOpenGL3_DestroyFontsTexture();
+    ImGui_ImplOpenGL3_CreateFontsTexture();
+    theme::apply_style(scale);
+    shell.settings.text_scale = scale;
+}
+
+// [SECTION] Keys and menu
+void handle_keys(Shell& shell) {
+    ImGuiIO& io = ImGui::GetIO();
+    if (io.KeyCtrl) {
+        if (ImGui::IsKeyPressed(GLFW_KEY_EQUAL, false) || ImGui::IsKeyPressed(GLFW_KEY_KP_ADD, false))
+            shell.pending_text_scale = next_text_scale(shell.settings.text_scale, +1);
+        if (ImGui::IsKeyPressed(GLFW_KEY_MINUS, false) ||
+            ImGui::IsKeyPressed(GLFW_KEY_KP_SUBTRACT, false))
+            shell.pending_text_scale = next_text_scale(shell.settings.text_scale, -1);
+        if (ImGui::IsKeyPressed(GLFW_KEY_0, false) || ImGui::IsKeyPressed(GLFW_KEY_KP_0, false))
+            shell.pending_text_scale = 1.0f;
+        return;
+    }
+    if (io.WantTextInput || !shell.run) return;  // typing in the text field
+    if (ImGui::IsKeyPressed(GLFW_KEY_SPACE, false) || ImGui::IsKeyPressed(GLFW_KEY_RIGHT, false))
+        shell.run->step();
+    if (ImGui::IsKeyPressed(GLFW_KEY_R, false)) shell.run->reset();
+}
+
+void draw_menu(Shell& shell, GLFWwindow* window) {
+    if (!ImGui::BeginMenuBar()) return;
+    if (ImGui::BeginMenu("Lessons")) {
+        if (ImGui::MenuItem("Reload lesson files")) shell.reload_lessons();
+        if (ImGui::MenuItem("Reset progress")) {
+            shell.progress.finished_lessons.clear();
+            if (shell.saving) save_progress(shell.progress);
+        }
+        ImGui::Separator();
+        if (ImGui::MenuItem("Quit")) glfwSetWindowShouldClose(window, GLFW_TRUE);
+        ImGui::EndMenu();
+    }
+    if (ImGui::BeginMenu("View")) {
+        if (ImGui::MenuItem("Larger text", "Ctrl +"))
+            shell.pending_text_scale = next_text_scale(shell.settings.text_scale, +1);
+        if (ImGui::MenuItem("Smaller text", "Ctrl -"))
+            shell.pending_text_scale = next_text_scale(shell.settings.text_scale, -1);
+        if (ImGui::MenuItem("Normal text size", "Ctrl 0")) shell.pending_text_scale = 1.0f;
+        ImGui::EndMenu();
+    }
+    if (ImGui::BeginMenu("Help")) {
+        ImGui::MenuItem("Keys", nullptr, &shell.show_keys);
+        ImGui::EndMenu();
+    }
+    ImGui::SameLine(ImGui::GetWindowWidth() - ImGui::CalcTextSize("text size 4.00x").x -
+                    ImGui::GetStyle().ItemSpacing.x * 2);
+    ImGui::TextDisabled("text size %.2gx", shell.settings.text_scale);
+    ImGui::EndMenuBar();
+}
+
+void draw_keys_window(Shell& shell) {
+    if (!shell.show_keys) return;
+    ImGui::SetNextWindowSize(ImVec2(ImGui::GetFontSize() * 26, 0), ImGuiCond_Appearing);
+    if (ImGui::Begin("Keys", &shell.show_keys, ImGuiWindowFlags_NoCollapse)) {
+        const char* rows[][2] = {{"Space or \xE2\x86\x92", "next step"},
+                                 {"R", "reset the lesson"},
+                                 {"Ctrl +  /  Ctrl -", "larger / smaller text"},
+                                 {"Ctrl 0", "normal text size"}};
+        if (ImGui::BeginTable("keys", 2, ImGuiTableFlags_RowBg)) {
+            for (auto& row : rows) {
+                ImGui::TableNextColumn();
+                ImGui::PushFont(fonts().bold);
+                ImGui::TextUnformatted(row[0]);
+                ImGui::PopFont();
+                ImGui::TableNextColumn();
+                ImGui::TextUnformatted(row[1]);
+            }
+            ImGui::EndTable();
+        }
+    }
+    ImGui::End();
+}
+
+// [SECTION] Layout of the three panels
+void draw_frame(Shell& shell, GLFWwindow* window, double now) {
+    const ImGuiViewport* viewport = ImGui::GetMainViewport();
+    ImGui::SetNextWindowPos(viewport->WorkPos);
+    ImGui::SetNextWindowSize(viewport->WorkSize);
+    const ImGuiWindowFlags flags = ImGuiWindowFlags_NoDecoration | ImGuiWindowFlags_NoMove |
+                                   ImGuiWindowFlags_NoSavedSettings | ImGuiWindowFlags_MenuBar |
+                                   ImGuiWindowFlags_NoBringToFrontOnFocus;
+    ImGui::Begin("SocketLab", nullptr, flags);
+    draw_menu(shell, window);
+    if (!fonts().warning.empty()) ImGui::TextColored(theme::error(), "%s", fonts().warning.c_str());
+
+    // Column widths are saved in imgui.ini with the table, so the layout persists.
+    const ImGuiTableFlags table_flags = ImGuiTableFlags_Resizable | ImGuiTableFlags_BordersInnerV;
+    if (ImGui::BeginTable("layout", 3, table_flags, ImGui::GetContentRegionAvail())) {
+        ImGui::TableSetupColumn("lessons", ImGuiTableColumnFlags_WidthStretch, 0.17f);
+        ImGui::TableSetupColumn("text", ImGuiTableColumnFlags_WidthStretch, 0.36f);
+        ImGui::TableSetupColumn("live", ImGuiTableColumnFlags_WidthStretch, 0.47f);
+        ImGui::TableNextRow();
+        const float height = ImGui::GetContentRegionAvail().y;
+
+        ImGui::TableNextColumn();
+        ImGui::BeginChild("lesson-list", ImVec2(0, height));
+        std::string picked = shell.list_panel.draw(
+            shell.library, shell.progress, shell.run ? shell.run->lesson().id : std::string());
+        ImGui::EndChild();
+
+        ImGui::TableNextColumn();
+        ImGui::BeginChild("lesson-text", ImVec2(0, height));
+        if (shell.run) shell.text_panel.draw(*shell.run);
+        ImGui::EndChild();
+
+        ImGui::TableNextColumn();
+        ImGui::BeginChild("live-pane", ImVec2(0, height));
+        if (shell.run) shell.live_pane.draw(*shell.run, shell.settings, now);
+        else ImGui::TextDisabled("Pick a lesson on the left.");
+        ImGui::EndChild();
+        ImGui::EndTable();
+        if (!picked.empty() && (!shell.run || picked != shell.run->lesson().id))
+            shell.open_lesson(picked);
+    }
+    ImGui::End();
+    draw_keys_window(shell);
+}
+
+// [SECTION] Screenshot
+bool write_screenshot(GLFWwindow* window, const std::string& path) {
+    int width = 0, height = 0;
+    glfwGetFramebufferSize(window, &width, &height);
+    std::vector<unsigned char> pixels(static_cast<size_t>(width) * height * 4);
+    glPixelStorei(GL_PACK_ALIGNMENT, 1);
+    glReadBuffer(GL_BACK);
+    glReadPixels(0, 0, width, height, GL_RGBA, GL_UNSIGNED_BYTE, pixels.data());
+    // OpenGL's rows start at the bottom; PNG's at the top.
+    const size_t row = static_cast<size_t>(width) * 4;
+    std::vector<unsigned char> flipped(pixels.size());
+    for (int y = 0; y < height; ++y)
+        std::copy_n(&pixels[static_cast<size_t>(height - 1 - y) * row], row, &flipped[y * row]);
+    for (size_t i = 3; i < flipped.size(); i += 4) flipped[i] = 255;  // opaque
+    return stbi_write_png(path.c_str(), width, height, 4, flipped.data(),
+                          static_cast<int>(row)) != 0;
+}
+
+void glfw_error(int code, const char* text) {
+    std::fprintf(stderr, "socketlab: GLFW error %d: %s\n", code, text);
+}
+
+}  // namespace
+
+// [SECTION] run_app
+int run_app(const ShellOptions& options) {
+    Shell shell;
+    shell.options = options;
+    const bool screenshot = !options.screenshot_path.empty();
+    shell.saving = !screenshot;
+    shell.settings = load_settings();
+    shell.progress = load_progress();
+    if (options.text_scale > 0) shell.settings.text_scale = options.text_scale;
+    const int width = options.width > 0 ? options.width : shell.settings.window_width;
+    const int height = options.height > 0 ? options.height : shell.settings.window_height;
+
+    shell.library = load_lesson_library(options.lessons_dir);
+    for (const auto& e : shell.library.errors) std::fprintf(stderr, "%s\n", e.to_string().c_str());
+    if (screenshot && !options.lesson_id.empty() && !shell.library.find(options.lesson_id)) {
+        std::fprintf(stderr, "socketlab: no lesson with id '%s'\n", options.lesson_id.c_str());
+        return 2;
+    }
+
+    // Window and GL context.
+    glfwSetErrorCallback(glfw_error);
+    if (!glfwInit()) {
+        std::fprintf(stderr, "socketlab: cannot open a window (no display? set DISPLAY, or use "
+                             "the headless commands: --run, --serve)\n");
+        return 1;
+    }
+    glfwWindowHint(GLFW_CONTEXT_VERSION_MAJOR, 3);
+    glfwWindowHint(GLFW_CONTEXT_VERSION_MINOR, 3);
+    glfwWindowHint(GLFW_OPENGL_PROFILE, GLFW_OPENGL_CORE_PROFILE);
+    glfwWindowHint(GLFW_MAXIMIZED, !screenshot && shell.settings.window_maximized);
+    if (screenshot) glfwWindowHint(GLFW_RESIZABLE, GLFW_FALSE);
+    GLFWwindow* window = glfwCreateWindow(width, height, "SocketLab", nullptr, nullptr);
+    if (!window) {
+        std::fprintf(stderr, "socketlab: cannot create an OpenGL 3.3 window\n");
+        glfwTerminate();
+        return 1;
+    }
+    glfwMakeContextCurrent(window);
+    glfwSwapInterval(1);
+    if (!gladLoadGL(glfwGetProcAddress)) {
+        std::fprintf(stderr, "socketlab: cannot load OpenGL functions\n");
+        glfwDestroyWindow(window);
+        glfwTerminate();
+        return 1;
+    }
+
+    // ImGui context and backends.
+    IMGUI_CHECKVERSION();
+    ImGui::CreateContext();
+    ImGuiIO& io = ImGui::GetIO();
+    shell.ini_path = imgui_ini_path();
+    io.IniFilename = screenshot || shell.ini_path.empty() ? nullptr : shell.ini_path.c_str();
+    ImGui_ImplGlfw_InitForOpenGL(window, true);
+    ImGui_ImplOpenGL3_Init("#version 330 core");
+    rebuild_fonts(shell.settings.text_scale);
+    theme::apply_style(shell.settings.text_scale);
+
+    shell.open_lesson(!options.lesson_id.empty() ? options.lesson_id : shell.settings.last_lesson);
+    int exit_status = 0;
+    if (screenshot && shell.run) {
+        std::vector<std::string> messages;
+        if (!shell.run->session().run_to_end(std::chrono::milliseconds(5000), messages))
+            for (const auto& m : messages) std::fprintf(stderr, "FAILED %s\n", m.c_str());
+        shell.run->drain_events();
+    }
+
+    // The loop. While nothing happens it sleeps in glfwWaitEvents: an idle window costs no CPU.
+    int frames_left = 3;  // frames to draw before sleeping again (layout settles in two)
+    int screenshot_frames = 4;
+    while (!glfwWindowShouldClose(window)) {
+        if (screenshot) {
+            glfwPollEvents();
+        } else if (frames_left > 0) {
+            glfwPollEvents();
+        } else {
+            double timeout = 30.0;
+            if (shell.run && shell.run->playing)
+                timeout = std::max(0.0, shell.run->next_play_time - glfwGetTime());
+            if (io.WantTextInput) timeout = std::min(timeout, 0.5);  // caret blink
+            glfwWaitEventsTimeout(timeout);
+            frames_left = 3;
+        }
+        if (shell.pending_text_scale > 0) {
+            apply_text_scale(shell, shell.pending_text_scale);
+            shell.pending_text_scale = 0;
+            if (shell.saving) save_settings(shell.settings);
+        }
+        ImGui_ImplOpenGL3_NewFrame();
+        ImGui_ImplGlfw_NewFrame();
+        ImGui::NewFrame();
+        if (shell.run) shell.run->drain_events();
+        handle_keys(shell);
+        draw_frame(shell, window, glfwGetTime());
+        shell.mark_finished_if_done();
+        ImGui::Render();
+
+        int fb_width = 0, fb_height = 0;
+        glfwGetFramebufferSize(window, &fb_width, &fb_height);
+        glViewport(0, 0, fb_width, fb_height);
+        glClearColor(0.11f, 0.12f, 0.14f, 1.0f);
+        glClear(GL_COLOR_BUFFER_BIT);
+        ImGui_ImplOpenGL3_RenderDrawData(ImGui::GetDrawData());
+        if (screenshot && --screenshot_frames == 0) {
+            if (write_screenshot(window, options.screenshot_path)) {
+                std::printf("wrote %s\n", options.screenshot_path.c_str());
+            } else {
+                std::fprintf(stderr, "socketlab: cannot write %s\n", options.screenshot_path.c_str());
+                exit_status = 1;
+            }
+            glfwSetWindowShouldClose(window, GLFW_TRUE);
+        }
+        glfwSwapBuffers(window);
+        if (ImGui::IsAnyMouseDown()) frames_left = 2;  // dragging a splitter or slider
+        --frames_left;
+    }
+
+    // Cleanup, in reverse.
+    if (!screenshot) {
+        shell.settings.window_maximized = glfwGetWindowAttrib(window, GLFW_MAXIMIZED) != 0;
+        if (!shell.settings.window_maximized)
+            glfwGetWindowSize(window, &shell.settings.window_width, &shell.settings.window_height);
+        save_settings(shell.settings);
+    }
+    shell.run.reset();
+    ImGui_ImplOpenGL3_Shutdown();
+    ImGui_ImplGlfw_Shutdown();
+    ImGui::DestroyContext();
+    glfwDestroyWindow(window);
+    glfwTerminate();
+    return exit_status;
+}
+
+}  // namespace socketlab::ui

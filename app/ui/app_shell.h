@@ -1,0 +1,21 @@
+// The window: creates it, lays out the three panels, runs the frame loop, handles the keys
+// and text size, and writes screenshots. Everything else lives in the panels.
+#pragma once
+
+#include <string>
+
+namespace socketlab::ui {
+
+struct ShellOptions {
+    std::string lessons_dir;
+    std::string lesson_id;        // open this lesson first ("" = the last one used)
+    std::string screenshot_path;  // non-empty: run the lesson to the end, save a PNG, exit
+    int width = 0;                // 0 = from settings
+    int height = 0;
+    float text_scale = 0.0f;      // 0 = from settings
+};
+
+// Returns the process exit status.
+int run_app(const ShellOptions& options);
+
+}  // namespace socketlab::ui

@@ -1,0 +1,96 @@
+#include "ui/settings.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "cli/data_paths.h"
+#include "ui/fonts.h"
+
+namespace socketlab::ui {
+namespace {
+
+nlohmann::json read_json(const std::string& path) {
+    if (path.empty()) return nlohmann::json::object();
+    std::ifstream in(path);
+    if (!in) return nlohmann::json::object();
+    nlohmann::json j = nlohmann::json::parse(in, nullptr, false);
+    if (j.is_discarded() || !j.is_object()) {
+        std::fprintf(stderr, "socketlab: warning: ignoring unreadable %s\n", path.c_str());
+        return nlohmann::json::object();
+    }
+    return j;
+}
+
+// Writes to a temporary file and renames it, so a crash never leaves half a file.
+void write_json(const std::string& path, const nlohmann::json& j) {
+    if (path.empty()) return;
+    std::string tmp = path + ".tmp";
+    {
+        std::ofstream out(tmp, std::ios::trunc);
+        if (!out) return;
+        out << j.dump(2) << '\n';
+    }
+    std::error_code ec;
+    std::filesystem::rename(tmp, path, ec);
+}
+
+template <typename T>
+T get_or(const nlohmann::json& j, const char* key, T fallback) {
+    auto it = j.find(key);
+    if (it == j.end()) return fallback;
+    try {
+        return it->get<T>();
+    } catch (...) {
+        return fallback;
+    }
+}
+
+std::string in_dir(const std::string& dir, const char* name) {
+    return dir.empty() ? "" : dir + "/" + name;
+}
+
+}  // namespace
+
+std::string settings_path() { return in_dir(config_dir(), "settings.json"); }
+std::string imgui_ini_path() { return in_dir(config_dir(), "imgui.ini"); }
+std::string progress_path() { return in_dir(data_dir(), "progress.json"); }
+
+Settings load_settings() {
+    Settings s;
+    nlohmann::json j = read_json(settings_path());
+    s.text_scale = std::clamp(get_or(j, "text_scale", s.text_scale), kMinTextScale, kMaxTextScale);
+    s.window_width = std::clamp(get_or(j, "window_width", s.window_width), 640, 10000);
+    s.window_height = std::clamp(get_or(j, "window_height", s.window_height), 400, 10000);
+    s.window_maximized = get_or(j, "window_maximized", s.window_maximized);
+    s.last_lesson = get_or(j, "last_lesson", s.last_lesson);
+    s.play_delay_seconds = std::clamp(get_or(j, "play_delay_seconds", s.play_delay_seconds), 0.1f, 10.0f);
+    return s;
+}
+
+void save_settings(const Settings& s) {
+    write_json(settings_path(), {{"text_scale", s.text_scale},
+                                 {"window_width", s.window_width},
+                                 {"window_height", s.window_height},
+                                 {"window_maximized", s.window_maximized},
+                                 {"last_lesson", s.last_lesson},
+                                 {"play_delay_seconds", s.play_delay_seconds}});
+}
+
+Progress load_progress() {
+    Progress p;
+    nlohmann::json j = read_json(progress_path());
+    auto finished = j.find("finished_lessons");
+    if (finished != j.end() && finished->is_array())
+        for (const auto& id : *finished)
+            if (id.is_string()) p.finished_lessons.insert(id.get<std::string>());
+    return p;
+}
+
+void save_progress(const Progress& p) {
+    write_json(progress_path(), {{"finished_lessons", p.finished_lessons}});
+}
+
+}  // namespace socketlab::ui

@@ -1,0 +1,33 @@
+// Per-user settings (config dir) and progress (data dir), saved as small JSON files.
+#pragma once
+
+#include <set>
+#include <string>
+
+namespace socketlab::ui {
+
+struct Settings {
+    float text_scale = 1.0f;
+    int window_width = 1400;
+    int window_height = 860;
+    bool window_maximized = false;
+    std::string last_lesson;
+    float play_delay_seconds = 1.0f;
+};
+
+struct Progress {
+    std::set<std::string> finished_lessons;
+};
+
+// Paths: <config_dir>/settings.json, <config_dir>/imgui.ini, <data_dir>/progress.json.
+std::string settings_path();
+std::string imgui_ini_path();
+std::string progress_path();
+
+// Missing or unreadable files give the defaults (and a warning on stderr when unreadable).
+Settings load_settings();
+void save_settings(const Settings& settings);
+Progress load_progress();
+void save_progress(const Progress& progress);
+
+}  // namespace socketlab::ui

@@ -1,0 +1,131 @@
+#include "ui/step_controls.h"
+
+#include <imgui.h>
+#include <imgui_stdlib.h>
+
+#include "ui/fonts.h"
+#include "ui/step_status_style.h"
+#include "ui/theme.h"
+
+namespace socketlab::ui {
+namespace {
+
+void code_line(const char* language, const std::string& code) {
+    if (code.empty()) return;
+    ImGui::PushStyleColor(ImGuiCol_Text, theme::muted());
+    ImGui::TextUnformatted(language);
+    ImGui::PopStyleColor();
+    ImGui::SameLine(ImGui::GetFontSize() * 4.0f);
+    // Wrapped, not cut: at 2x on a projector a line of Python is wider than the pane.
+    ImGui::PushFont(fonts().mono);
+    ImGui::PushTextWrapPos(0.0f);
+    ImGui::TextUnformatted(code.c_str());
+    ImGui::PopTextWrapPos();
+    ImGui::PopFont();
+}
+
+}  // namespace
+
+void StepControls::draw(LessonRun& run, Settings& settings, double now) {
+    Session& session = run.session();
+    const size_t total = session.lesson().steps.size();
+    const size_t next = session.next_step();
+
+    ImGui::BeginDisabled(!session.ready_for_next());
+    if (ImGui::Button(next == 0 ? "Step \xE2\x96\xB6 (Space)" : "Next step \xE2\x96\xB6 (Space)"))
+        run.step();
+    ImGui::EndDisabled();
+    ImGui::SameLine();
+    ImGui::BeginDisabled(!session.has_next());
+    if (ImGui::Button(run.playing ? "Pause" : "Play")) {
+        run.playing = !run.playing;
+        run.next_play_time = now;
+    }
+    ImGui::EndDisabled();
+    ImGui::SameLine();
+    if (ImGui::Button("Reset (R)")) run.reset();
+    ImGui::SameLine();
+    ImGui::SetNextItemWidth(ImGui::GetFontSize() * 9.0f);
+    ImGui::SliderFloat("##delay", &settings.play_delay_seconds, 0.2f, 5.0f, "delay %.1f s");
+    if (ImGui::IsItemHovered()) ImGui::SetTooltip("Play runs one step every this many seconds");
+    ImGui::SameLine();
+    ImGui::TextDisabled("step %zu of %zu", std::min(next, total), total);
+
+    // Play: one step per delay, each only once the previous has settled.
+    if (run.playing) {
+        if (!session.has_next()) {
+            run.playing = false;
+        } else if (now >= run.next_play_time && session.ready_for_next()) {
+            run.step();
+            run.next_play_time = now + settings.play_delay_seconds;
+        }
+    }
+
+    // The step that ran last: its caption, its state, and the same call in Python and C.
+    ImGui::Separator();
+    if (next == 0) {
+        ImGui::PushTextWrapPos(0.0f);
+        ImGui::TextUnformatted(
+            "Press Step (or Space) to make the first call. Each step is one real system call; "
+            "you will see its result, any error, and every byte below.");
+        ImGui::PopTextWrapPos();
+    } else {
+        const size_t shown = next - 1;
+        const Step& step = session.lesson().steps[shown];
+        const StepStatus& status = session.statuses()[shown];
+        StatusStyle style = status_style(status.state);
+        ImGui::PushStyleColor(ImGuiCol_Text, style.color);
+        ImGui::TextUnformatted(style.glyph);
+        ImGui::PopStyleColor();
+        ImGui::SameLine();
+        ImGui::PushFont(fonts().bold);
+        ImGui::PushTextWrapPos(0.0f);
+        ImGui::Text("Step %zu \xE2\x80\x94 %s: %s", shown + 1, step.actor.c_str(),
+                    step.caption.c_str());
+        ImGui::PopTextWrapPos();
+        ImGui::PopFont();
+        code_line("Python", step.python);
+        code_line("C", step.c);
+        if (status.state == StepState::Blocked) {
+            ImGui::PushStyleColor(ImGuiCol_Text, theme::waiting());
+            ImGui::TextWrapped("%s is blocked inside %s(): the kernel will return when the "
+                               "other side acts. Go on with the next step.",
+                               step.actor.c_str(), call_op_name(step.spec.op));
+            ImGui::PopStyleColor();
+        } else if (status.state == StepState::Failed) {
+            ImGui::PushStyleColor(ImGuiCol_Text, theme::error());
+            ImGui::TextWrapped("Not what the lesson expected: %s", status.message.c_str());
+            ImGui::PopStyleColor();
+        }
+        if (session.finished()) {
+            ImGui::PushStyleColor(ImGuiCol_Text, session.failures() ? theme::error() : theme::ok());
+            ImGui::TextWrapped(session.failures()
+                                   ? "The lesson ran to the end, but %zu step(s) did not go as "
+                                     "the text says. Press R to try again."
+                                   : "All %zu steps ran and every claim was checked against "
+                                     "your kernel. Lesson finished!",
+                               session.failures() ? static_cast<size_t>(session.failures()) : total);
+            ImGui::PopStyleColor();
+        }
+    }
+
+    // Your own bytes, sent by the client on its current socket.
+    ImGui::Separator();
+    ImGui::AlignTextToFramePadding();
+    ImGui::TextUnformatted("Your text:");
+    ImGui::SameLine();
+    ImGui::SetNextItemWidth(ImGui::GetContentRegionAvail().x - ImGui::GetFontSize() * 9.0f);
+    bool enter = ImGui::InputText("##own", &run.own_text, ImGuiInputTextFlags_EnterReturnsTrue);
+    ImGui::SameLine();
+    bool client_has_socket = !session.engine().sockets_of("client").empty();
+    ImGui::BeginDisabled(!client_has_socket || run.own_text.empty());
+    if ((ImGui::Button("Client sends it") || enter) && client_has_socket && !run.own_text.empty()) {
+        session.send_own_bytes("client",
+                               std::vector<uint8_t>(run.own_text.begin(), run.own_text.end()));
+    }
+    ImGui::EndDisabled();
+    if (!client_has_socket && ImGui::IsItemHovered(ImGuiHoveredFlags_AllowWhenDisabled))
+        ImGui::SetTooltip("The client needs a socket first: run the lesson's steps");
+}
+
+}  // namespace socketlab::ui

@@ -1,0 +1,123 @@
+#include "lesson/lesson_parser.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "lesson/lesson_library.h"
+
+namespace socketlab {
+namespace {
+
+const char* kGood = R"(---
+id: demo
+title: A demo
+order: 7
+---
+# Heading
+
+Some *prose*.
+
+```python
+print("a code example stays prose")
+```
+
+```steps
+server: socket AF_INET SOCK_STREAM
+  caption: make a socket
+```
+
+More prose.
+
+```steps
+server: close
+  caption: close it
+```
+)";
+
+TEST(LessonParser, SplitsProseAndStepsInOrder) {
+    std::vector<LessonError> errors;
+    auto lesson = parse_lesson("demo.md", kGood, errors);
+    ASSERT_TRUE(lesson) << errors[0].to_string();
+    EXPECT_EQ(lesson->id, "demo");
+    EXPECT_EQ(lesson->order, 7);
+    ASSERT_EQ(lesson->steps.size(), 2u);
+    EXPECT_EQ(lesson->steps[0].line, 15);
+    ASSERT_EQ(lesson->blocks.size(), 4u);
+    EXPECT_EQ(lesson->blocks[0].kind, LessonBlock::Kind::Prose);
+    EXPECT_NE(lesson->blocks[0].markdown.find("print(\"a code example"), std::string::npos);
+    EXPECT_EQ(lesson->blocks[1].kind, LessonBlock::Kind::Steps);
+    EXPECT_EQ(lesson->blocks[3].first_step, 1u);
+}
+
+std::string first_error(const std::string& text) {
+    std::vector<LessonError> errors;
+    auto lesson = parse_lesson("bad.md", text, errors);
+    EXPECT_FALSE(lesson);
+    return errors.empty() ? "" : errors[0].to_string();
+}
+
+TEST(LessonParser, ReportsFileAndLineForEachKindOfMistake) {
+    EXPECT_EQ(first_error("# no front matter\n"),
+              "bad.md:1: missing front matter: the file must start with a '---' line, then id, "
+              "title and order, then '---'");
+    EXPECT_EQ(first_error("---\nid: x\ntitle: t\norder: 1\n"),
+              "bad.md:1: the front matter is not closed by a '---' line");
+    EXPECT_EQ(first_error("---\nid: x\ntitle: t\n---\n```steps\nserver: close\n  caption: c\n```\n"),
+              "bad.md:1: the front matter has no 'order:'");
+    EXPECT_EQ(first_error("---\nid: x\ntitle: t\norder: first\n---\n"),
+              "bad.md:4: order 'first' is not a whole number");
+    EXPECT_EQ(first_error("---\nid: x\ntitle: t\norder: 1\n---\n\n```steps\nserver: bind nowhere\n"
+                          "  caption: c\n```\n"),
+              "bad.md:8: expected HOST:PORT (IPv6 in brackets), got 'nowhere'");
+    EXPECT_EQ(first_error("---\nid: x\ntitle: t\norder: 1\n---\n```steps\nserver: close\n"),
+              "bad.md:6: this steps block is never closed with ```");
+    EXPECT_EQ(first_error("---\nid: x\ntitle: t\norder: 1\n---\nno steps\n"),
+              "bad.md:1: the lesson has no ```steps block: nothing to run");
+    EXPECT_EQ(first_error("---\nid: x\ntitle: t\norder: 1\n---\n```steps\nserver: recv 10\n"
+                          "  caption: c\n  expect: fails ENOPE\n```\n"),
+              "bad.md:9: unknown errno name 'ENOPE'");
+}
+
+TEST(LessonParser, NeverCrashesOnGarbage) {
+    std::string garbage;
+    uint32_t x = 12345;
+    for (int i = 0; i < 200000; ++i) {
+        x = x * 1103515245 + 12345;
+        garbage.push_back(static_cast<char>(x >> 16));
+    }
+    std::vector<LessonError> errors;
+    EXPECT_FALSE(parse_lesson("g.md", garbage, errors));
+    EXPECT_FALSE(errors.empty());
+    errors.clear();
+    EXPECT_FALSE(parse_lesson("g.md", "---\n" + garbage, errors));
+    EXPECT_FALSE(errors.empty());
+}
+
+TEST(LessonLibrary, LoadsGoodFilesAndReportsBadOnesWithoutStopping) {
+    namespace fs = std::filesystem;
+    fs::path dir = fs::temp_directory_path() / ("socketlab-lib-" + std::to_string(::getpid()));
+    fs::create_directories(dir);
+    std::ofstream(dir / "b.md") << kGood;
+    std::ofstream(dir / "a.md") << "---\nid: broken\n---\n";
+    std::string second = kGood;
+    second.replace(second.find("id: demo"), 8, "id: demo");  // same id: a duplicate
+    std::ofstream(dir / "c.md") << second;
+    std::ofstream(dir / "README.md") << "not a lesson";
+    LessonLibrary library = load_lesson_library(dir.string());
+    fs::remove_all(dir);
+    ASSERT_EQ(library.lessons.size(), 1u);
+    EXPECT_EQ(library.lessons[0].id, "demo");
+    ASSERT_GE(library.errors.size(), 2u);
+    bool saw_duplicate = false, saw_broken = false;
+    for (const auto& e : library.errors) {
+        saw_duplicate |= e.message.find("already used") != std::string::npos;
+        saw_broken |= e.file.find("a.md") != std::string::npos;
+    }
+    EXPECT_TRUE(saw_duplicate);
+    EXPECT_TRUE(saw_broken);
+}
+
+}  // namespace
+}  // namespace socketlab
