@@ -80,11 +80,13 @@ TEST(Offsets, FormattedInHexWithASpaceEveryFourDigits) {
     EXPECT_EQ(static_cast<int>(format_offset(0, 16).size()), offset_text_chars(16));
 }
 
-TEST(StreamColumns, SixteenWhenTheFullRowFitsElseEight) {
+TEST(StreamColumns, SixteenWhenTheFullRowFitsElseEightElseFour) {
     const int wide_chars = make_row_layout(16, 4, true).total_chars;
+    const int narrow_chars = make_row_layout(8, 4, true).total_chars;
     EXPECT_EQ(choose_stream_columns(static_cast<float>(wide_chars), 4), 16);
     EXPECT_EQ(choose_stream_columns(static_cast<float>(wide_chars) - 0.5f, 4), 8);
-    EXPECT_EQ(choose_stream_columns(10.0f, 4), 8);
+    EXPECT_EQ(choose_stream_columns(static_cast<float>(narrow_chars), 4), 8);
+    EXPECT_EQ(choose_stream_columns(10.0f, 4), 4);
     // Wider offsets need more room for the same 16 columns.
     EXPECT_EQ(choose_stream_columns(static_cast<float>(wide_chars), 8), 8);
 }

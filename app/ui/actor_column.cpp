@@ -56,6 +56,7 @@ void ActorColumn::draw_sockets(const std::vector<SocketSnapshot>& sockets) {
         return;
     }
     ImGui::PushFont(fonts().mono);
+    ImGui::PushTextWrapPos(0.0f);
     for (const auto& s : sockets) {
         std::string text = s.name + " (fd " + std::to_string(s.fd) + ", " +
                            (s.type == SOCK_STREAM ? "TCP" : "UDP") + ")";
@@ -64,17 +65,17 @@ void ActorColumn::draw_sockets(const std::vector<SocketSnapshot>& sockets) {
         else if (!s.local.empty() && s.local.find(":0") == std::string::npos) text += " " + s.local;
         ImGui::TextUnformatted(text.c_str());
     }
+    ImGui::PopTextWrapPos();
     ImGui::PopFont();
 }
 
 void ActorColumn::draw_timeline(ActorView& actor, const std::deque<Event>& events, float height) {
     const ImGuiTableFlags flags = ImGuiTableFlags_ScrollY | ImGuiTableFlags_RowBg |
                                   ImGuiTableFlags_BordersOuter | ImGuiTableFlags_SizingStretchProp;
-    if (!ImGui::BeginTable("timeline", 3, flags, ImVec2(0, height))) return;
+    if (!ImGui::BeginTable("timeline", 2, flags, ImVec2(0, height))) return;
     ImGui::TableSetupScrollFreeze(0, 1);
-    ImGui::TableSetupColumn("step", ImGuiTableColumnFlags_WidthFixed, ImGui::GetFontSize() * 2.6f);
-    ImGui::TableSetupColumn("call", ImGuiTableColumnFlags_WidthStretch);
-    ImGui::TableSetupColumn("result", ImGuiTableColumnFlags_WidthFixed, ImGui::GetFontSize() * 7.5f);
+    ImGui::TableSetupColumn("step", ImGuiTableColumnFlags_WidthFixed, ImGui::GetFontSize() * 2.2f);
+    ImGui::TableSetupColumn("call = result", ImGuiTableColumnFlags_WidthStretch);
     ImGui::TableHeadersRow();
     const bool at_bottom = ImGui::GetScrollY() >= ImGui::GetScrollMaxY() - 1.0f;
     ImGuiListClipper clipper;
@@ -87,19 +88,35 @@ void ActorColumn::draw_timeline(ActorView& actor, const std::deque<Event>& event
             if (e.step > 0) ImGui::Text("%d", e.step);
             else ImGui::TextDisabled("you");
             ImGui::TableNextColumn();
-            ImGui::PushFont(fonts().mono);
-            std::string call = e.call + "(" + e.args + ")";
+            ImGui::PushID(row);
             const bool selected = actor.selected == static_cast<size_t>(row);
-            if (ImGui::Selectable(call.c_str(), selected, ImGuiSelectableFlags_SpanAllColumns))
+            const ImVec2 text_pos = ImGui::GetCursorScreenPos();
+            if (ImGui::Selectable("##row", selected,
+                                  ImGuiSelectableFlags_SpanAllColumns |
+                                      ImGuiSelectableFlags_AllowItemOverlap))
                 actor.selected = selected ? SIZE_MAX : static_cast<size_t>(row);
-            ImGui::PopFont();
-            if (ImGui::IsItemHovered() && e.failed())
-                ImGui::SetTooltip("%s: %s", errno_name(e.err).c_str(),
-                                  errno_explanation(e.err).c_str());
-            ImGui::TableNextColumn();
+            if (ImGui::IsItemHovered()) {
+                ImGui::BeginTooltip();
+                ImGui::Text("%s(%s) = %s", e.call.c_str(), e.args.c_str(), result_text(e).c_str());
+                if (e.failed())
+                    ImGui::Text("%s: %s", errno_name(e.err).c_str(), errno_explanation(e.err).c_str());
+                ImGui::EndTooltip();
+            }
+            ImGui::SetCursorScreenPos(text_pos);
+            // The call with its arguments when they fit; the details box below always has them.
+            ImGui::PushFont(fonts().mono);
+            const std::string result = " = " + result_text(e);
+            std::string call = e.call + "(" + e.args + ")";
+            const float room = ImGui::GetContentRegionAvail().x - ImGui::CalcTextSize(result.c_str()).x;
+            if (ImGui::CalcTextSize(call.c_str()).x > room)
+                call = e.call + (e.args.empty() ? "()" : "(\xE2\x80\xA6)");
+            ImGui::TextUnformatted(call.c_str());
+            ImGui::SameLine(0.0f, 0.0f);
             ImGui::PushStyleColor(ImGuiCol_Text, result_color(e));
-            ImGui::TextUnformatted(result_text(e).c_str());
+            ImGui::TextUnformatted(result.c_str());
             ImGui::PopStyleColor();
+            ImGui::PopFont();
+            ImGui::PopID();
         }
     }
     // Follow new calls unless the learner scrolled up to read older ones.

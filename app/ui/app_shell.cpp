@@ -16,6 +16,7 @@
 #include <stb_image_write.h>
 
 #include <algorithm>
+#include <cfloat>
 #include <cstdio>
 #include <memory>
 
@@ -110,6 +111,8 @@ void handle_keys(Shell& shell) {
     if (ImGui::IsKeyPressed(GLFW_KEY_SPACE, false) || ImGui::IsKeyPressed(GLFW_KEY_RIGHT, false))
         shell.run->step();
     if (ImGui::IsKeyPressed(GLFW_KEY_R, false)) shell.run->reset();
+    if (ImGui::IsKeyPressed(GLFW_KEY_L, false))
+        shell.settings.show_lesson_list = !shell.settings.show_lesson_list;
 }
 
 void draw_menu(Shell& shell, GLFWwindow* window) {
@@ -130,6 +133,8 @@ void draw_menu(Shell& shell, GLFWwindow* window) {
         if (ImGui::MenuItem("Smaller text", "Ctrl -"))
             shell.pending_text_scale = next_text_scale(shell.settings.text_scale, -1);
         if (ImGui::MenuItem("Normal text size", "Ctrl 0")) shell.pending_text_scale = 1.0f;
+        ImGui::Separator();
+        ImGui::MenuItem("Lesson list", "L", &shell.settings.show_lesson_list);
         ImGui::EndMenu();
     }
     if (ImGui::BeginMenu("Help")) {
@@ -148,6 +153,7 @@ void draw_keys_window(Shell& shell) {
     if (ImGui::Begin("Keys", &shell.show_keys, ImGuiWindowFlags_NoCollapse)) {
         const char* rows[][2] = {{"Space or \xE2\x86\x92", "next step"},
                                  {"R", "reset the lesson"},
+                                 {"L", "show / hide the lesson list"},
                                  {"Ctrl +  /  Ctrl -", "larger / smaller text"},
                                  {"Ctrl 0", "normal text size"}};
         if (ImGui::BeginTable("keys", 2, ImGuiTableFlags_RowBg)) {
@@ -177,20 +183,26 @@ void draw_frame(Shell& shell, GLFWwindow* window, double now) {
     draw_menu(shell, window);
     if (!fonts().warning.empty()) ImGui::TextColored(theme::error(), "%s", fonts().warning.c_str());
 
-    // Column widths are saved in imgui.ini with the table, so the layout persists.
+    // Column widths are saved in imgui.ini with the table, so the layout persists (one table
+    // id with the lesson list, one without, so each keeps its own widths).
+    const bool with_list = shell.settings.show_lesson_list;
     const ImGuiTableFlags table_flags = ImGuiTableFlags_Resizable | ImGuiTableFlags_BordersInnerV;
-    if (ImGui::BeginTable("layout", 3, table_flags, ImGui::GetContentRegionAvail())) {
-        ImGui::TableSetupColumn("lessons", ImGuiTableColumnFlags_WidthStretch, 0.17f);
+    if (ImGui::BeginTable(with_list ? "layout" : "layout-no-list", with_list ? 3 : 2, table_flags,
+                          ImGui::GetContentRegionAvail())) {
+        if (with_list) ImGui::TableSetupColumn("lessons", ImGuiTableColumnFlags_WidthStretch, 0.17f);
         ImGui::TableSetupColumn("text", ImGuiTableColumnFlags_WidthStretch, 0.36f);
         ImGui::TableSetupColumn("live", ImGuiTableColumnFlags_WidthStretch, 0.47f);
         ImGui::TableNextRow();
         const float height = ImGui::GetContentRegionAvail().y;
 
-        ImGui::TableNextColumn();
-        ImGui::BeginChild("lesson-list", ImVec2(0, height));
-        std::string picked = shell.list_panel.draw(
-            shell.library, shell.progress, shell.run ? shell.run->lesson().id : std::string());
-        ImGui::EndChild();
+        std::string picked;
+        if (with_list) {
+            ImGui::TableNextColumn();
+            ImGui::BeginChild("lesson-list", ImVec2(0, height));
+            picked = shell.list_panel.draw(shell.library, shell.progress,
+                                           shell.run ? shell.run->lesson().id : std::string());
+            ImGui::EndChild();
+        }
 
         ImGui::TableNextColumn();
         ImGui::BeginChild("lesson-text", ImVec2(0, height));
@@ -323,6 +335,8 @@ int run_app(const ShellOptions& options) {
         }
         ImGui_ImplOpenGL3_NewFrame();
         ImGui_ImplGlfw_NewFrame();
+        // A screenshot shows the window as it is, not hovered by wherever Xvfb left the pointer.
+        if (screenshot) io.MousePos = ImVec2(-FLT_MAX, -FLT_MAX);
         ImGui::NewFrame();
         if (shell.run) shell.run->drain_events();
         handle_keys(shell);

@@ -57,9 +57,11 @@ std::string format_offset(size_t offset, int digits) {
 }
 
 int choose_stream_columns(float available_chars, int offset_digits) {
-    const HexRowLayout wide = make_row_layout(kWideStreamColumns, offset_digits, true);
-    return static_cast<float>(wide.total_chars) <= available_chars ? kWideStreamColumns
-                                                                   : kNarrowStreamColumns;
+    for (int columns : {kWideStreamColumns, kNarrowStreamColumns})
+        if (static_cast<float>(make_row_layout(columns, offset_digits, true).total_chars) <=
+            available_chars)
+            return columns;
+    return kTinyStreamColumns;
 }
 
 size_t data_row_count(size_t byte_count, int columns) {

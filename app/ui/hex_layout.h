@@ -22,6 +22,7 @@ constexpr int kColumnGapChars = 2;   // between offset, hex and ASCII columns
 constexpr int kMinOffsetDigits = 4;  // offsets show at least "0000"
 constexpr int kWideStreamColumns = 16;
 constexpr int kNarrowStreamColumns = 8;
+constexpr int kTinyStreamColumns = 4;  // three actors side by side at 2x text
 
 // Where each part of a hex row starts, in characters from the row's left edge.
 struct HexRowLayout {

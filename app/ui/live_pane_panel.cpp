@@ -2,6 +2,8 @@
 
 #include <imgui.h>
 
+#include <algorithm>
+
 namespace socketlab::ui {
 
 void LivePanePanel::draw(LessonRun& run, Settings& settings, double now) {
@@ -9,10 +11,20 @@ void LivePanePanel::draw(LessonRun& run, Settings& settings, double now) {
     ImGui::Separator();
     auto& actors = run.actors();
     const int columns = static_cast<int>(std::min<size_t>(actors.size(), 63));
-    const ImGuiTableFlags flags = ImGuiTableFlags_Resizable | ImGuiTableFlags_BordersInnerV |
-                                  ImGuiTableFlags_SizingStretchSame;
-    const float height = ImGui::GetContentRegionAvail().y;
-    if (!ImGui::BeginTable("actors", columns, flags, ImVec2(0, height))) return;
+    // The columns keep a readable size: at 2x text the pane scrolls rather than squeezing them.
+    const float min_width = ImGui::GetFontSize() * 13.0f;
+    const float height = std::max(ImGui::GetContentRegionAvail().y, ImGui::GetFontSize() * 24.0f);
+    const bool squeezed = ImGui::GetContentRegionAvail().x < min_width * static_cast<float>(columns);
+    ImGuiTableFlags flags = ImGuiTableFlags_Resizable | ImGuiTableFlags_BordersInnerV;
+    flags |= squeezed ? ImGuiTableFlags_ScrollX : ImGuiTableFlags_SizingStretchSame;
+    if (!ImGui::BeginTable(squeezed ? "actors-scrolling" : "actors", columns, flags,
+                           ImVec2(0, height)))
+        return;
+    for (int i = 0; i < columns; ++i)
+        ImGui::TableSetupColumn(actors[static_cast<size_t>(i)].name.c_str(),
+                                squeezed ? ImGuiTableColumnFlags_WidthFixed
+                                         : ImGuiTableColumnFlags_WidthStretch,
+                                squeezed ? min_width : 1.0f);
     for (int i = 0; i < columns; ++i) {
         ImGui::TableNextColumn();
         ImGui::BeginChild(ImGui::GetID(actors[static_cast<size_t>(i)].name.c_str()),

@@ -67,6 +67,7 @@ Settings load_settings() {
     s.window_maximized = get_or(j, "window_maximized", s.window_maximized);
     s.last_lesson = get_or(j, "last_lesson", s.last_lesson);
     s.play_delay_seconds = std::clamp(get_or(j, "play_delay_seconds", s.play_delay_seconds), 0.1f, 10.0f);
+    s.show_lesson_list = get_or(j, "show_lesson_list", s.show_lesson_list);
     return s;
 }
 
@@ -76,7 +77,8 @@ void save_settings(const Settings& s) {
                                  {"window_height", s.window_height},
                                  {"window_maximized", s.window_maximized},
                                  {"last_lesson", s.last_lesson},
-                                 {"play_delay_seconds", s.play_delay_seconds}});
+                                 {"play_delay_seconds", s.play_delay_seconds},
+                                 {"show_lesson_list", s.show_lesson_list}});
 }
 
 Progress load_progress() {

@@ -13,6 +13,7 @@ struct Settings {
     bool window_maximized = false;
     std::string last_lesson;
     float play_delay_seconds = 1.0f;
+    bool show_lesson_list = true;  // a teacher hides it (L) to give the lesson more room
 };
 
 struct Progress {
