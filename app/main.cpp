@@ -8,27 +8,34 @@
 #include "ui/app_shell.h"
 
 int main(int argc, char** argv) {
-    CLI::App app{"SocketLab: learn network programming with real sockets.\n"
-                 "With no command, opens the window."};
+    CLI::App app{
+        "SocketLab: learn network programming with real sockets.\n"
+        "With no command, opens the window."};
     app.set_version_flag("--version", std::string("socketlab ") + SOCKETLAB_VERSION);
 
     std::string lessons_dir = socketlab::default_lessons_dir();
-    app.add_option("--lessons", lessons_dir, "Load lessons from this folder")->check(CLI::ExistingDirectory);
+    app.add_option("--lessons", lessons_dir, "Load lessons from this folder")
+        ->check(CLI::ExistingDirectory);
 
     bool list = false;
-    app.add_flag("--list-lessons", list, "Print one line per lesson: ID<TAB>Title, in course order");
+    app.add_flag("--list-lessons", list,
+                 "Print one line per lesson: ID<TAB>Title, in course order");
 
     std::string run_id;
     bool json = false;
-    auto* run = app.add_option("--run", run_id, "Run a lesson's steps without a window and print the transcript");
+    auto* run = app.add_option("--run", run_id,
+                               "Run a lesson's steps without a window and print the transcript");
     app.add_flag("--json", json, "With --run or --serve: one JSON object per event, one per line");
 
     std::string serve_kind;
     socketlab::ServeOptions serve;
-    auto* serve_opt = app.add_option("--serve", serve_kind, "Run a headless echo server for your own client")
-                          ->check(CLI::IsMember({"tcp-echo", "udp-echo"}));
-    auto* host_opt = app.add_option("--host", serve.host, "With --serve: the address to bind (default 127.0.0.1)");
-    auto* port_opt = app.add_option("--port", serve.port, "With --serve: the port (default 0: the kernel picks one)")
+    auto* serve_opt =
+        app.add_option("--serve", serve_kind, "Run a headless echo server for your own client")
+            ->check(CLI::IsMember({"tcp-echo", "udp-echo"}));
+    auto* host_opt = app.add_option("--host", serve.host,
+                                    "With --serve: the address to bind (default 127.0.0.1)");
+    auto* port_opt = app.add_option("--port", serve.port,
+                                    "With --serve: the port (default 0: the kernel picks one)")
                          ->check(CLI::Range(0, 65535));
     auto* remote_opt = app.add_flag("--allow-remote", serve.allow_remote,
                                     "With --serve: allow a non-loopback --host");
@@ -41,9 +48,11 @@ int main(int argc, char** argv) {
     auto* shot = app.add_option("--screenshot", shell.screenshot_path,
                                 "Open the window, run the lesson to the end, save a PNG, exit");
     auto* lesson_opt = app.add_option("--lesson", shell.lesson_id, "The lesson to open");
-    auto* size_opt = app.add_option("--size", size, "With --screenshot: window size WxH, e.g. 1400x900");
-    auto* scale_opt = app.add_option("--font-scale", shell.text_scale, "Text size, e.g. 2 for a projector")
-                          ->check(CLI::Range(0.75, 4.0));
+    auto* size_opt =
+        app.add_option("--size", size, "With --screenshot: window size WxH, e.g. 1400x900");
+    auto* scale_opt =
+        app.add_option("--font-scale", shell.text_scale, "Text size, e.g. 2 for a projector")
+            ->check(CLI::Range(0.75, 4.0));
     size_opt->needs(shot);
     run->excludes(serve_opt)->excludes(shot);
     serve_opt->excludes(shot);
@@ -57,7 +66,8 @@ int main(int argc, char** argv) {
         char x = 0;
         if (std::sscanf(size.c_str(), "%d%c%d", &w, &x, &h) != 3 || x != 'x' || w < 320 ||
             h < 240 || w > 8192 || h > 8192) {
-            std::cerr << "socketlab: --size must be WIDTHxHEIGHT, e.g. 1400x900 (320x240 to 8192x8192)\n";
+            std::cerr
+                << "socketlab: --size must be WIDTHxHEIGHT, e.g. 1400x900 (320x240 to 8192x8192)\n";
             return 2;
         }
         shell.width = w;

@@ -24,7 +24,7 @@ namespace {
 
 // A child process with its stdout and stderr read on a thread, so it never blocks writing.
 class Child {
-public:
+  public:
     explicit Child(std::vector<std::string> args) {
         args.insert(args.begin(), SOCKETLAB_BINARY);
         int out[2];
@@ -61,7 +61,8 @@ public:
         if (reader_.joinable()) reader_.join();
     }
     // Waits until the output contains text (true) or the timeout passes.
-    bool wait_for_output(const std::string& text, std::chrono::milliseconds timeout = std::chrono::milliseconds(10000)) {
+    bool wait_for_output(const std::string& text,
+                         std::chrono::milliseconds timeout = std::chrono::milliseconds(10000)) {
         std::unique_lock lock(mutex_);
         return changed_.wait_for(lock, timeout,
                                  [&] { return output_.find(text) != std::string::npos; });
@@ -87,7 +88,7 @@ public:
         return output_;
     }
 
-private:
+  private:
     pid_t pid_ = -1;
     bool reaped_ = false;
     std::thread reader_;
@@ -114,7 +115,8 @@ TEST(Cli, VersionAndHelp) {
     EXPECT_NE(version.output.find("socketlab "), std::string::npos);
     Result help = run({"--help"});
     EXPECT_EQ(help.status, 0);
-    for (const char* option : {"--run", "--json", "--serve", "--list-lessons", "--screenshot", "--lessons"})
+    for (const char* option :
+         {"--run", "--json", "--serve", "--list-lessons", "--screenshot", "--lessons"})
         EXPECT_NE(help.output.find(option), std::string::npos) << option;
 }
 

@@ -12,7 +12,7 @@ namespace socketlab::test {
 namespace {
 
 class EngineTest : public ::testing::Test {
-protected:
+  protected:
     EventLog log;
     Engine engine{log};
 
@@ -79,8 +79,8 @@ TEST_F(EngineTest, AcceptBlocksUntilAClientConnects) {
     uint64_t accept_ticket = engine.submit("server", make(CallOp::Accept));
     ASSERT_TRUE(engine.wait_settled(accept_ticket, kWait));
     EXPECT_EQ(engine.phase(accept_ticket), TicketPhase::Blocked);
-    EXPECT_TRUE(log.wait_for([](const Event& e) { return e.kind == EventKind::Wait && e.call == "accept"; },
-                             kWait));
+    EXPECT_TRUE(log.wait_for(
+        [](const Event& e) { return e.kind == EventKind::Wait && e.call == "accept"; }, kWait));
     ASSERT_GE(call(engine, "client", make_socket()).ret, 0);
     ASSERT_EQ(call(engine, "client", make_addr(CallOp::Connect, address)).ret, 0);
     ASSERT_TRUE(engine.wait_done(accept_ticket, kWait));
@@ -154,7 +154,8 @@ TEST_F(EngineTest, PeerCloseGivesEndOfStreamAndLingerZeroGivesReset) {
 
     // A second connection, aborted with SO_LINGER {on, 0}: the peer sees ECONNRESET.
     ASSERT_GE(call(engine, "client2", make_socket()).ret, 0);
-    ASSERT_EQ(call(engine, "client2", make_addr(CallOp::Connect, engine.bound_address("server"))).ret, 0);
+    ASSERT_EQ(
+        call(engine, "client2", make_addr(CallOp::Connect, engine.bound_address("server"))).ret, 0);
     CallSpec accept = make(CallOp::Accept);
     accept.socket = "sock";
     CallOutcome accepted = call(engine, "server", accept);

@@ -64,8 +64,9 @@ TEST(LessonParser, ReportsFileAndLineForEachKindOfMistake) {
               "title and order, then '---'");
     EXPECT_EQ(first_error("---\nid: x\ntitle: t\norder: 1\n"),
               "bad.md:1: the front matter is not closed by a '---' line");
-    EXPECT_EQ(first_error("---\nid: x\ntitle: t\n---\n```steps\nserver: close\n  caption: c\n```\n"),
-              "bad.md:1: the front matter has no 'order:'");
+    EXPECT_EQ(
+        first_error("---\nid: x\ntitle: t\n---\n```steps\nserver: close\n  caption: c\n```\n"),
+        "bad.md:1: the front matter has no 'order:'");
     EXPECT_EQ(first_error("---\nid: x\ntitle: t\norder: first\n---\n"),
               "bad.md:4: order 'first' is not a whole number");
     EXPECT_EQ(first_error("---\nid: x\ntitle: t\norder: 1\n---\n\n```steps\nserver: bind nowhere\n"

@@ -39,7 +39,8 @@ TEST(ShippedLessons, ResetStartsOverCleanly) {
         ASSERT_TRUE(session.start_next_step());
         const auto& status = session.statuses()[session.next_step() - 1];
         if (status.ticket) {
-            ASSERT_TRUE(session.engine().wait_settled(status.ticket, std::chrono::milliseconds(5000)));
+            ASSERT_TRUE(
+                session.engine().wait_settled(status.ticket, std::chrono::milliseconds(5000)));
         }
         session.update();
     }

@@ -78,18 +78,18 @@ TEST(StepParser, AddressesDataAndOptions) {
 
 TEST(StepParser, ErrorsCarryTheirLineNumbers) {
     Parsed p = parse({
-        "server: frobnicate 3",          // 10: unknown call
+        "server: frobnicate 3",  // 10: unknown call
         "  caption: x",
         "client: connect localhost:80",  // 12: not numeric
         "  caption: x",
-        "client: recv 30",               // 14
-        "  expect: returns lots",        // 15: bad expectation
+        "client: recv 30",         // 14
+        "  expect: returns lots",  // 15: bad expectation
         "  caption: x",
-        "client: send \"unterminated",   // 17
+        "client: send \"unterminated",  // 17
         "  caption: x",
-        "client: close",                 // 19: no caption
-        "  colour: blue",                // 20: unknown key
-        "9lives: close",                 // 21: bad actor
+        "client: close",   // 19: no caption
+        "  colour: blue",  // 20: unknown key
+        "9lives: close",   // 21: bad actor
     });
     std::vector<int> lines;
     for (const auto& e : p.errors) lines.push_back(e.line);

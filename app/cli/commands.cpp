@@ -27,7 +27,8 @@ void print_library_errors(const LessonLibrary& library) {
 
 int list_lessons_command(const std::string& lessons_dir) {
     LessonLibrary library = load_lesson_library(lessons_dir);
-    for (const auto& lesson : library.lessons) std::cout << lesson.id << '\t' << lesson.title << '\n';
+    for (const auto& lesson : library.lessons)
+        std::cout << lesson.id << '\t' << lesson.title << '\n';
     print_library_errors(library);
     return library.errors.empty() ? 0 : 2;
 }
@@ -58,17 +59,21 @@ int run_lesson_command(const std::string& lessons_dir, const std::string& id, bo
     // Workers stamp the time just before they append; order strictly by time for readers.
     std::stable_sort(events.begin(), events.end(),
                      [](const Event& a, const Event& b) { return a.t_us < b.t_us; });
-    if (!json) std::cout << lesson->title << " (" << lesson->id << ", " << lesson->steps.size()
-                         << " steps)\n";
-    for (const auto& e : events) json ? print_event_json(std::cout, e) : print_event_text(std::cout, e);
+    if (!json)
+        std::cout << lesson->title << " (" << lesson->id << ", " << lesson->steps.size()
+                  << " steps)\n";
+    for (const auto& e : events)
+        json ? print_event_json(std::cout, e) : print_event_text(std::cout, e);
     std::cout.flush();
     for (const auto& m : messages) std::cerr << "FAILED " << m << '\n';
     std::ostream& summary = json ? std::cerr : std::cout;
     if (ok)
-        summary << "\n" << lesson->id << ": all " << lesson->steps.size()
+        summary << "\n"
+                << lesson->id << ": all " << lesson->steps.size()
                 << " steps ran and every expectation held\n";
     else
-        summary << "\n" << lesson->id << ": " << messages.size() << " problem"
+        summary << "\n"
+                << lesson->id << ": " << messages.size() << " problem"
                 << (messages.size() == 1 ? "" : "s") << "\n";
     return ok ? 0 : 1;
 }

@@ -54,9 +54,15 @@ std::string default_lessons_dir() {
     return find_data_subdir("lessons");
 }
 
-std::string default_assets_dir() { return find_data_subdir("assets"); }
+std::string default_assets_dir() {
+    return find_data_subdir("assets");
+}
 
-std::string config_dir() { return xdg_dir("XDG_CONFIG_HOME", ".config"); }
-std::string data_dir() { return xdg_dir("XDG_DATA_HOME", ".local/share"); }
+std::string config_dir() {
+    return xdg_dir("XDG_CONFIG_HOME", ".config");
+}
+std::string data_dir() {
+    return xdg_dir("XDG_DATA_HOME", ".local/share");
+}
 
 }  // namespace socketlab

@@ -42,9 +42,8 @@ std::string SocketAddress::to_string() const {
     if (family() == AF_INET6) return "[" + host_string() + "]:" + std::to_string(port());
     if (family() == AF_UNIX) {
         const auto* un = reinterpret_cast<const sockaddr_un*>(&storage);
-        size_t path_len = length > offsetof(sockaddr_un, sun_path)
-                              ? length - offsetof(sockaddr_un, sun_path)
-                              : 0;
+        size_t path_len =
+            length > offsetof(sockaddr_un, sun_path) ? length - offsetof(sockaddr_un, sun_path) : 0;
         if (path_len == 0) return "unix:(unnamed)";
         if (un->sun_path[0] == '\0')  // Linux abstract namespace
             return "unix:@" + std::string(un->sun_path + 1, path_len - 1);

@@ -29,7 +29,8 @@ struct SocketAddress {
 
     // Parses "HOST:PORT" where HOST is a numeric IPv4 address or a bracketed IPv6 one.
     // No name resolution happens here (that is a lesson of its own).
-    static std::optional<SocketAddress> parse(const std::string& text, std::string* error = nullptr);
+    static std::optional<SocketAddress> parse(const std::string& text,
+                                              std::string* error = nullptr);
     // A numeric host and a port ("::1" needs no brackets here).
     static std::optional<SocketAddress> from_host_port(const std::string& host, int port,
                                                        std::string* error = nullptr);

@@ -15,7 +15,9 @@ namespace socketlab {
 
 EchoServer::EchoServer(EventLog& log) : log_(log), start_(std::chrono::steady_clock::now()) {}
 
-EchoServer::~EchoServer() { stop(); }
+EchoServer::~EchoServer() {
+    stop();
+}
 
 void EchoServer::log_call(const char* call, const std::string& args, int64_t ret, int err, int fd,
                           const SocketAddress& peer, Direction dir, const uint8_t* data,
@@ -155,8 +157,7 @@ void EchoServer::serve_tcp() {
                     why = "the client disconnected";
                 }
             }
-            if (!drop && !c.pending.empty() &&
-                (revents & (POLLOUT | POLLIN | POLLERR | POLLHUP))) {
+            if (!drop && !c.pending.empty() && (revents & (POLLOUT | POLLIN | POLLERR | POLLHUP))) {
                 ssize_t n = ::send(c.fd, c.pending.data(), c.pending.size(), MSG_NOSIGNAL);
                 if (n > 0) {
                     log_call("send", std::to_string(c.pending.size()) + " bytes", n, 0, c.fd,
@@ -190,8 +191,8 @@ void EchoServer::serve_udp() {
         for (;;) {
             SocketAddress from;
             socklen_t len = sizeof from.storage;
-            ssize_t n = ::recvfrom(listen_fd_, buffer.data(), buffer.size(), MSG_TRUNC,
-                                   from.get(), &len);
+            ssize_t n =
+                ::recvfrom(listen_fd_, buffer.data(), buffer.size(), MSG_TRUNC, from.get(), &len);
             if (n < 0) {
                 if (errno != EAGAIN && errno != EINTR)
                     log_call("recvfrom", "65536", -1, errno, listen_fd_);
@@ -201,8 +202,8 @@ void EchoServer::serve_udp() {
             size_t kept = std::min(static_cast<size_t>(n), buffer.size());
             log_call("recvfrom", "65536", n, 0, listen_fd_, from, Direction::Received,
                      buffer.data(), kept);
-            ssize_t s = ::sendto(listen_fd_, buffer.data(), kept, MSG_NOSIGNAL, from.get(),
-                                 from.length);
+            ssize_t s =
+                ::sendto(listen_fd_, buffer.data(), kept, MSG_NOSIGNAL, from.get(), from.length);
             log_call("sendto", from.to_string(), s, errno, listen_fd_, from, Direction::Sent,
                      buffer.data(), s > 0 ? static_cast<size_t>(s) : 0);
         }

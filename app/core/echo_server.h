@@ -20,7 +20,7 @@ struct EchoServerOptions {
 };
 
 class EchoServer {
-public:
+  public:
     static constexpr size_t kMaxPendingPerClient = 1 << 20;
 
     explicit EchoServer(EventLog& log);
@@ -35,7 +35,7 @@ public:
     // Wakes the worker, closes every socket and joins. Safe to call twice.
     void stop();
 
-private:
+  private:
     void serve_tcp();
     void serve_udp();
     void log_call(const char* call, const std::string& args, int64_t ret, int err, int fd,

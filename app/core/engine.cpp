@@ -45,7 +45,7 @@ void install_wake_handler() {
 // call and take it back, so "a port below 1024 without privileges" is the kernel's real answer
 // even when SocketLab runs as root.
 class WithoutBindPrivilege {
-public:
+  public:
     explicit WithoutBindPrivilege(bool active) {
         if (!active) return;
         header_.version = _LINUX_CAPABILITY_VERSION_3;
@@ -61,7 +61,7 @@ public:
     }
     bool dropped() const { return dropped_; }
 
-private:
+  private:
     __user_cap_header_struct header_{};
     __user_cap_data_struct saved_[2]{};
     bool dropped_{false};
@@ -69,17 +69,22 @@ private:
 
 std::string family_name(int family) {
     switch (family) {
-        case AF_INET: return "AF_INET";
-        case AF_INET6: return "AF_INET6";
-        case AF_UNIX: return "AF_UNIX";
+        case AF_INET:
+            return "AF_INET";
+        case AF_INET6:
+            return "AF_INET6";
+        case AF_UNIX:
+            return "AF_UNIX";
     }
     return std::to_string(family);
 }
 
 std::string type_name(int type) {
     switch (type) {
-        case SOCK_STREAM: return "SOCK_STREAM";
-        case SOCK_DGRAM: return "SOCK_DGRAM";
+        case SOCK_STREAM:
+            return "SOCK_STREAM";
+        case SOCK_DGRAM:
+            return "SOCK_DGRAM";
     }
     return std::to_string(type);
 }
@@ -106,20 +111,34 @@ std::string quoted_preview(const std::vector<uint8_t>& data) {
 
 const char* call_op_name(CallOp op) {
     switch (op) {
-        case CallOp::Socket: return "socket";
-        case CallOp::Bind: return "bind";
-        case CallOp::Listen: return "listen";
-        case CallOp::Accept: return "accept";
-        case CallOp::Connect: return "connect";
-        case CallOp::Send: return "send";
-        case CallOp::Recv: return "recv";
-        case CallOp::SendTo: return "sendto";
-        case CallOp::RecvFrom: return "recvfrom";
-        case CallOp::Shutdown: return "shutdown";
-        case CallOp::Close: return "close";
-        case CallOp::SetSockOpt: return "setsockopt";
-        case CallOp::GetSockName: return "getsockname";
-        case CallOp::GetPeerName: return "getpeername";
+        case CallOp::Socket:
+            return "socket";
+        case CallOp::Bind:
+            return "bind";
+        case CallOp::Listen:
+            return "listen";
+        case CallOp::Accept:
+            return "accept";
+        case CallOp::Connect:
+            return "connect";
+        case CallOp::Send:
+            return "send";
+        case CallOp::Recv:
+            return "recv";
+        case CallOp::SendTo:
+            return "sendto";
+        case CallOp::RecvFrom:
+            return "recvfrom";
+        case CallOp::Shutdown:
+            return "shutdown";
+        case CallOp::Close:
+            return "close";
+        case CallOp::SetSockOpt:
+            return "setsockopt";
+        case CallOp::GetSockName:
+            return "getsockname";
+        case CallOp::GetPeerName:
+            return "getpeername";
     }
     return "?";
 }
@@ -176,7 +195,9 @@ Engine::Engine(EventLog& log) : log_(log), start_(std::chrono::steady_clock::now
     install_wake_handler();
 }
 
-Engine::~Engine() { shutdown(); }
+Engine::~Engine() {
+    shutdown();
+}
 
 int64_t Engine::now_us() const {
     return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() -
@@ -455,9 +476,10 @@ CallOutcome Engine::execute(Actor& actor, uint64_t ticket, const CallSpec& spec)
                 out.ret = ::bind(fd, spec.address.get(), spec.address.length);
                 out.err = out.ret < 0 ? errno : 0;
                 if (guard.dropped())
-                    ev.note = "you run SocketLab with privileges, so this worker thread gave up "
-                              "CAP_NET_BIND_SERVICE for this one call, as an ordinary user's "
-                              "program would not have it";
+                    ev.note =
+                        "you run SocketLab with privileges, so this worker thread gave up "
+                        "CAP_NET_BIND_SERVICE for this one call, as an ordinary user's "
+                        "program would not have it";
             }
             if (out.ret == 0) sock->bound = true;
             break;
@@ -485,8 +507,7 @@ CallOutcome Engine::execute(Actor& actor, uint64_t ticket, const CallSpec& spec)
                 s.created = ++actor.created_count;
                 actor.sockets.push_back(s);
                 ev.socket_name = out.socket_name = s.name;
-                ev.note = "new socket '" + s.name + "' for the connection from " +
-                          from.to_string();
+                ev.note = "new socket '" + s.name + "' for the connection from " + from.to_string();
                 sock = &actor.sockets.back();
             }
             break;
@@ -513,9 +534,8 @@ CallOutcome Engine::execute(Actor& actor, uint64_t ticket, const CallSpec& spec)
         case CallOp::SendTo: {
             ev.args = quoted_preview(spec.data) + ", " + spec.address.to_string();
             if (spec.flags) ev.args += ", " + flags_text(spec.flags);
-            ssize_t n = ::sendto(fd, spec.data.data(), spec.data.size(),
-                                 spec.flags | MSG_NOSIGNAL, spec.address.get(),
-                                 spec.address.length);
+            ssize_t n = ::sendto(fd, spec.data.data(), spec.data.size(), spec.flags | MSG_NOSIGNAL,
+                                 spec.address.get(), spec.address.length);
             out.ret = n;
             out.err = n < 0 ? errno : 0;
             ev.direction = Direction::Sent;
@@ -550,16 +570,17 @@ CallOutcome Engine::execute(Actor& actor, uint64_t ticket, const CallSpec& spec)
                 out.data.assign(buffer.begin(), buffer.begin() + copied);
                 ev.bytes = out.data;
                 if (static_cast<size_t>(n) > size)
-                    ev.note = "MSG_TRUNC: the datagram was " + std::to_string(n) +
-                              " bytes, only " + std::to_string(size) +
-                              " fitted in the buffer; the rest is gone";
+                    ev.note = "MSG_TRUNC: the datagram was " + std::to_string(n) + " bytes, only " +
+                              std::to_string(size) + " fitted in the buffer; the rest is gone";
             }
             if (n == 0 && sock->type == SOCK_STREAM && size > 0)
                 ev.note = "0 bytes: the peer has closed its side (end of stream)";
             break;
         }
         case CallOp::Shutdown:
-            ev.args = spec.how == SHUT_RD ? "SHUT_RD" : spec.how == SHUT_WR ? "SHUT_WR" : "SHUT_RDWR";
+            ev.args = spec.how == SHUT_RD   ? "SHUT_RD"
+                      : spec.how == SHUT_WR ? "SHUT_WR"
+                                            : "SHUT_RDWR";
             out.ret = ::shutdown(fd, spec.how);
             out.err = out.ret < 0 ? errno : 0;
             break;

@@ -52,18 +52,18 @@ struct CallSpec {
     int family = AF_INET;
     int type = SOCK_STREAM;
     int protocol = 0;
-    SocketAddress address;       // bind, connect, sendto
-    int backlog = 0;             // listen
-    std::vector<uint8_t> data;   // send, sendto
-    size_t buffer_size = 0;      // recv, recvfrom
-    int flags = 0;               // MSG_* for send/recv families
-    int how = SHUT_WR;           // shutdown
-    int level = SOL_SOCKET;      // setsockopt
-    int option = 0;              // setsockopt
-    std::string option_name;     // "SO_REUSEADDR", for the event
-    int value = 0;               // setsockopt: int value (SO_LINGER: linger seconds, on)
-    bool unprivileged = false;   // bind: make the call without CAP_NET_BIND_SERVICE
-    int step = 0;                // the lesson step this call belongs to, for the event
+    SocketAddress address;      // bind, connect, sendto
+    int backlog = 0;            // listen
+    std::vector<uint8_t> data;  // send, sendto
+    size_t buffer_size = 0;     // recv, recvfrom
+    int flags = 0;              // MSG_* for send/recv families
+    int how = SHUT_WR;          // shutdown
+    int level = SOL_SOCKET;     // setsockopt
+    int option = 0;             // setsockopt
+    std::string option_name;    // "SO_REUSEADDR", for the event
+    int value = 0;              // setsockopt: int value (SO_LINGER: linger seconds, on)
+    bool unprivileged = false;  // bind: make the call without CAP_NET_BIND_SERVICE
+    int step = 0;               // the lesson step this call belongs to, for the event
 };
 
 // What a call returned. engine_error is set when the engine could not even make the call
@@ -74,9 +74,9 @@ struct CallOutcome {
     std::vector<uint8_t> data;  // received bytes (recv, recvfrom)
     SocketAddress local;
     SocketAddress peer;
-    std::string socket_name;    // the socket the call used or created
+    std::string socket_name;  // the socket the call used or created
     std::string engine_error;
-    bool waited = false;        // the call blocked, waiting for the peer, before returning
+    bool waited = false;  // the call blocked, waiting for the peer, before returning
 };
 
 enum class TicketPhase { Unknown, Queued, Running, Blocked, Done };
@@ -94,7 +94,7 @@ struct SocketSnapshot {
 };
 
 class Engine {
-public:
+  public:
     explicit Engine(EventLog& log);
     ~Engine();
     Engine(const Engine&) = delete;
@@ -121,7 +121,7 @@ public:
     int64_t now_us() const;
     EventLog& log() { return log_; }
 
-private:
+  private:
     struct Actor;
     struct Ticket {
         TicketPhase phase = TicketPhase::Queued;

@@ -44,7 +44,8 @@ constexpr ErrnoInfo kErrnos[] = {
      "A non-blocking connect has started and is not finished yet; wait until the socket is "
      "writable, then read SO_ERROR."},
     {EALREADY, "EALREADY", "A non-blocking connect is already in progress on this socket."},
-    {EINTR, "EINTR", "Interrupted: the call was stopped by a signal before it finished (here: Reset)."},
+    {EINTR, "EINTR",
+     "Interrupted: the call was stopped by a signal before it finished (here: Reset)."},
     {EINVAL, "EINVAL",
      "Invalid argument: the call does not make sense in this socket's state (for example "
      "accept() on a socket that is not listening, or binding twice)."},

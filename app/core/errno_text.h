@@ -6,8 +6,8 @@
 
 namespace socketlab {
 
-std::string errno_name(int err);                    // "ECONNREFUSED"; "E123" if unknown
+std::string errno_name(int err);                              // "ECONNREFUSED"; "E123" if unknown
 std::optional<int> errno_from_name(const std::string& name);  // inverse of errno_name
-std::string errno_explanation(int err);             // one or two sentences for a learner
+std::string errno_explanation(int err);                       // one or two sentences for a learner
 
 }  // namespace socketlab

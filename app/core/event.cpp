@@ -29,10 +29,14 @@ std::string to_printable(const std::vector<uint8_t>& bytes, size_t max_bytes) {
 
 static const char* kind_name(EventKind kind) {
     switch (kind) {
-        case EventKind::Call: return "call";
-        case EventKind::Wait: return "wait";
-        case EventKind::Note: return "note";
-        case EventKind::Step: return "step";
+        case EventKind::Call:
+            return "call";
+        case EventKind::Wait:
+            return "wait";
+        case EventKind::Note:
+            return "note";
+        case EventKind::Step:
+            return "step";
     }
     return "call";
 }
@@ -68,8 +72,8 @@ std::string event_to_text(const Event& event) {
     char time[32];
     std::snprintf(time, sizeof time, "%8.3f ms", static_cast<double>(event.t_us) / 1000.0);
     std::string line = std::string(time) + "  " + event.actor;
-    if (event.kind == EventKind::Wait) return line + "  " + event.call + "(" + event.args +
-                                              ")  ... blocked, waiting";
+    if (event.kind == EventKind::Wait)
+        return line + "  " + event.call + "(" + event.args + ")  ... blocked, waiting";
     if (event.kind == EventKind::Note) return line + "  note: " + event.note;
     if (event.kind == EventKind::Step)
         return line + "  step " + std::to_string(event.step) + ": " + event.args + "  -- " +

@@ -15,7 +15,7 @@
 namespace socketlab {
 
 class EventLog {
-public:
+  public:
     static constexpr size_t kDefaultCapacity = 50000;
     // Bytes kept per event; larger transfers keep their first bytes and say how many there were.
     static constexpr size_t kMaxBytesPerEvent = 64 * 1024;
@@ -32,13 +32,12 @@ public:
     size_t drain(std::vector<Event>& out);
 
     // Waits until an undrained event matches pred (true) or the timeout passes (false).
-    bool wait_for(const std::function<bool(const Event&)>& pred,
-                  std::chrono::milliseconds timeout);
+    bool wait_for(const std::function<bool(const Event&)>& pred, std::chrono::milliseconds timeout);
 
-    uint64_t dropped() const;       // events lost because nobody drained them in time
+    uint64_t dropped() const;  // events lost because nobody drained them in time
     uint64_t total_appended() const;
 
-private:
+  private:
     mutable std::mutex mutex_;
     std::condition_variable changed_;
     std::deque<Event> pending_;

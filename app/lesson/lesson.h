@@ -15,9 +15,7 @@ struct LessonError {
     std::string file;
     int line = 0;
     std::string message;
-    std::string to_string() const {
-        return file + ":" + std::to_string(line) + ": " + message;
-    }
+    std::string to_string() const { return file + ":" + std::to_string(line) + ": " + message; }
 };
 
 // What a step claims the kernel will do; checked when the call returns.
@@ -40,23 +38,23 @@ struct Expectation {
 struct StepAddress {
     enum class Kind { Literal, ActorSocket, UnusedPort };
     Kind kind = Kind::Literal;
-    SocketAddress literal;   // Literal
-    std::string actor;       // ActorSocket: "@server" -> "server"
-    std::string socket;      // ActorSocket: "@server.conn" -> "conn" (optional)
-    std::string host;        // UnusedPort: "127.0.0.1"
-    std::string text;        // as written
+    SocketAddress literal;  // Literal
+    std::string actor;      // ActorSocket: "@server" -> "server"
+    std::string socket;     // ActorSocket: "@server.conn" -> "conn" (optional)
+    std::string host;       // UnusedPort: "127.0.0.1"
+    std::string text;       // as written
 };
 
 struct Step {
     std::string file;
-    int line = 0;          // where the step starts in the file
-    std::string actor;     // "server", "client", "client2"
-    std::string source;    // the step line as written, after "actor:"
-    CallSpec spec;         // everything but the address
+    int line = 0;        // where the step starts in the file
+    std::string actor;   // "server", "client", "client2"
+    std::string source;  // the step line as written, after "actor:"
+    CallSpec spec;       // everything but the address
     std::optional<StepAddress> address;
     std::string caption;
-    std::string python;    // may hold several lines
-    std::string c;         // may hold several lines
+    std::string python;                     // may hold several lines
+    std::string c;                          // may hold several lines
     std::vector<Expectation> expectations;  // empty means "ok"
 };
 
@@ -64,10 +62,10 @@ struct Step {
 struct LessonBlock {
     enum class Kind { Prose, Steps };
     Kind kind = Kind::Prose;
-    std::string markdown;    // Prose
-    int first_line = 0;      // Prose: line of the first line of markdown in the file
-    size_t first_step = 0;   // Steps
-    size_t step_count = 0;   // Steps
+    std::string markdown;   // Prose
+    int first_line = 0;     // Prose: line of the first line of markdown in the file
+    size_t first_step = 0;  // Steps
+    size_t step_count = 0;  // Steps
 };
 
 struct Lesson {

@@ -33,8 +33,8 @@ LessonLibrary load_lesson_library(const std::string& folder) {
         auto lesson = load_lesson_file(path.string(), library.errors);
         if (!lesson) continue;
         if (const Lesson* other = library.find(lesson->id)) {
-            library.errors.push_back({path.string(), 1,
-                                      "id '" + lesson->id + "' is already used by " + other->file});
+            library.errors.push_back(
+                {path.string(), 1, "id '" + lesson->id + "' is already used by " + other->file});
             continue;
         }
         library.lessons.push_back(std::move(*lesson));

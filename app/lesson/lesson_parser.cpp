@@ -58,8 +58,9 @@ std::optional<Lesson> parse_lesson(const std::string& file, const std::string& t
 
     // Front matter.
     if (lines.empty() || trim(lines[0]) != "---") {
-        errors.push_back({file, 1, "missing front matter: the file must start with a '---' line, "
-                                   "then id, title and order, then '---'"});
+        errors.push_back({file, 1,
+                          "missing front matter: the file must start with a '---' line, "
+                          "then id, title and order, then '---'"});
         return std::nullopt;
     }
     size_t i = 1;
@@ -107,8 +108,9 @@ std::optional<Lesson> parse_lesson(const std::string& file, const std::string& t
                 errors.push_back({file, order_line, "order '" + value + "' is not a whole number"});
             have_order = true;  // reported once
         } else {
-            errors.push_back({file, static_cast<int>(i + 1),
-                              "unknown front matter key '" + key + "' (use id, title, order, summary)"});
+            errors.push_back(
+                {file, static_cast<int>(i + 1),
+                 "unknown front matter key '" + key + "' (use id, title, order, summary)"});
         }
     }
     if (!closed) {
@@ -149,7 +151,8 @@ std::optional<Lesson> parse_lesson(const std::string& file, const std::string& t
         }
         if (info == "steps") {
             if (close >= lines.size()) {
-                errors.push_back({file, fence_line, "this steps block is never closed with " + marker});
+                errors.push_back(
+                    {file, fence_line, "this steps block is never closed with " + marker});
                 break;
             }
             flush_prose();

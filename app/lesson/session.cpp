@@ -48,7 +48,9 @@ Session::Session(const Lesson& lesson, EventLog& log)
     statuses_.resize(lesson_.steps.size());
 }
 
-Session::~Session() { engine_->shutdown(); }
+Session::~Session() {
+    engine_->shutdown();
+}
 
 std::string Session::describe_step(size_t index) const {
     const Step& step = lesson_.steps[index];
@@ -84,7 +86,9 @@ bool Session::start_next_step() {
     if (step.address) {
         std::string error;
         switch (step.address->kind) {
-            case StepAddress::Kind::Literal: spec.address = step.address->literal; break;
+            case StepAddress::Kind::Literal:
+                spec.address = step.address->literal;
+                break;
             case StepAddress::Kind::ActorSocket:
                 spec.address = engine_->bound_address(step.address->actor, step.address->socket);
                 reach_wildcard_on_loopback(spec.address);
@@ -151,7 +155,8 @@ void Session::check(size_t index, const CallOutcome& outcome) {
                     if (outcome.ret < 0) problems.push_back("expected ok, but " + got());
                     break;
                 case Expectation::Kind::Returns:
-                    if (outcome.ret != e.number) problems.push_back("expected " + e.text + ", but " + got());
+                    if (outcome.ret != e.number)
+                        problems.push_back("expected " + e.text + ", but " + got());
                     break;
                 case Expectation::Kind::Fails:
                     if (outcome.ret >= 0 || outcome.err != e.err)
@@ -175,8 +180,7 @@ void Session::check(size_t index, const CallOutcome& outcome) {
     }
     status.state = StepState::Failed;
     status.message = describe_step(index) + ": ";
-    for (size_t i = 0; i < problems.size(); ++i)
-        status.message += (i ? "; " : "") + problems[i];
+    for (size_t i = 0; i < problems.size(); ++i) status.message += (i ? "; " : "") + problems[i];
 }
 
 bool Session::finished() const {

@@ -22,7 +22,7 @@ struct StepStatus {
 };
 
 class Session {
-public:
+  public:
     Session(const Lesson& lesson, EventLog& log);
     ~Session();
 
@@ -54,7 +54,7 @@ public:
     // "tcp-echo.md:42: step 7 (server: recv 30)"
     std::string describe_step(size_t index) const;
 
-private:
+  private:
     void check(size_t index, const CallOutcome& outcome);
 
     Lesson lesson_;

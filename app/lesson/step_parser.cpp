@@ -56,13 +56,20 @@ const std::map<std::string, OptionInfo> kOptions = {
 };
 
 const std::map<std::string, CallOp> kCalls = {
-    {"socket", CallOp::Socket},     {"bind", CallOp::Bind},
-    {"listen", CallOp::Listen},     {"accept", CallOp::Accept},
-    {"connect", CallOp::Connect},   {"send", CallOp::Send},
-    {"recv", CallOp::Recv},         {"sendto", CallOp::SendTo},
-    {"recvfrom", CallOp::RecvFrom}, {"shutdown", CallOp::Shutdown},
-    {"close", CallOp::Close},       {"setsockopt", CallOp::SetSockOpt},
-    {"getsockname", CallOp::GetSockName}, {"getpeername", CallOp::GetPeerName},
+    {"socket", CallOp::Socket},
+    {"bind", CallOp::Bind},
+    {"listen", CallOp::Listen},
+    {"accept", CallOp::Accept},
+    {"connect", CallOp::Connect},
+    {"send", CallOp::Send},
+    {"recv", CallOp::Recv},
+    {"sendto", CallOp::SendTo},
+    {"recvfrom", CallOp::RecvFrom},
+    {"shutdown", CallOp::Shutdown},
+    {"close", CallOp::Close},
+    {"setsockopt", CallOp::SetSockOpt},
+    {"getsockname", CallOp::GetSockName},
+    {"getpeername", CallOp::GetPeerName},
 };
 
 std::string known_calls() {
@@ -123,17 +130,27 @@ std::string parse_call(const std::vector<std::string>& words, Step& step) {
     switch (spec.op) {
         case CallOp::Socket: {
             if (!(error = want(2, 3, "FAMILY TYPE [PROTOCOL]")).empty()) return error;
-            if (args[0] == "AF_INET") spec.family = AF_INET;
-            else if (args[0] == "AF_INET6") spec.family = AF_INET6;
-            else return "unknown family '" + args[0] + "' (use AF_INET or AF_INET6)";
-            if (args[1] == "SOCK_STREAM") spec.type = SOCK_STREAM;
-            else if (args[1] == "SOCK_DGRAM") spec.type = SOCK_DGRAM;
-            else return "unknown type '" + args[1] + "' (use SOCK_STREAM or SOCK_DGRAM)";
+            if (args[0] == "AF_INET")
+                spec.family = AF_INET;
+            else if (args[0] == "AF_INET6")
+                spec.family = AF_INET6;
+            else
+                return "unknown family '" + args[0] + "' (use AF_INET or AF_INET6)";
+            if (args[1] == "SOCK_STREAM")
+                spec.type = SOCK_STREAM;
+            else if (args[1] == "SOCK_DGRAM")
+                spec.type = SOCK_DGRAM;
+            else
+                return "unknown type '" + args[1] + "' (use SOCK_STREAM or SOCK_DGRAM)";
             if (args.size() == 3) {
-                if (args[2] == "IPPROTO_TCP") spec.protocol = IPPROTO_TCP;
-                else if (args[2] == "IPPROTO_UDP") spec.protocol = IPPROTO_UDP;
-                else if (parse_int(args[2], 0, 255, n)) spec.protocol = static_cast<int>(n);
-                else return "unknown protocol '" + args[2] + "' (use 0, IPPROTO_TCP or IPPROTO_UDP)";
+                if (args[2] == "IPPROTO_TCP")
+                    spec.protocol = IPPROTO_TCP;
+                else if (args[2] == "IPPROTO_UDP")
+                    spec.protocol = IPPROTO_UDP;
+                else if (parse_int(args[2], 0, 255, n))
+                    spec.protocol = static_cast<int>(n);
+                else
+                    return "unknown protocol '" + args[2] + "' (use 0, IPPROTO_TCP or IPPROTO_UDP)";
             }
             return "";
         }
@@ -141,7 +158,8 @@ std::string parse_call(const std::vector<std::string>& words, Step& step) {
             if (!(error = want(1, 2, "ADDRESS [unprivileged]")).empty()) return error;
             if (args.size() == 2) {
                 if (args[1] != "unprivileged")
-                    return "unexpected '" + args[1] + "' after the address (did you mean "
+                    return "unexpected '" + args[1] +
+                           "' after the address (did you mean "
                            "'unprivileged'?)";
                 spec.unprivileged = true;
             }
@@ -151,7 +169,8 @@ std::string parse_call(const std::vector<std::string>& words, Step& step) {
             return read_address(args[0]);
         case CallOp::Listen:
             if (!(error = want(1, 1, "BACKLOG")).empty()) return error;
-            if (!parse_int(args[0], 0, 65535, n)) return "backlog '" + args[0] + "' is not a number";
+            if (!parse_int(args[0], 0, 65535, n))
+                return "backlog '" + args[0] + "' is not a number";
             spec.backlog = static_cast<int>(n);
             return "";
         case CallOp::Send:
@@ -172,10 +191,14 @@ std::string parse_call(const std::vector<std::string>& words, Step& step) {
             return read_flags(1);
         case CallOp::Shutdown:
             if (!(error = want(1, 1, "SHUT_RD, SHUT_WR or SHUT_RDWR")).empty()) return error;
-            if (args[0] == "SHUT_RD") spec.how = SHUT_RD;
-            else if (args[0] == "SHUT_WR") spec.how = SHUT_WR;
-            else if (args[0] == "SHUT_RDWR") spec.how = SHUT_RDWR;
-            else return "unknown shutdown mode '" + args[0] + "' (SHUT_RD, SHUT_WR, SHUT_RDWR)";
+            if (args[0] == "SHUT_RD")
+                spec.how = SHUT_RD;
+            else if (args[0] == "SHUT_WR")
+                spec.how = SHUT_WR;
+            else if (args[0] == "SHUT_RDWR")
+                spec.how = SHUT_RDWR;
+            else
+                return "unknown shutdown mode '" + args[0] + "' (SHUT_RD, SHUT_WR, SHUT_RDWR)";
             return "";
         case CallOp::SetSockOpt: {
             if (!(error = want(2, 2, "OPTION VALUE")).empty()) return error;
@@ -224,7 +247,8 @@ std::string parse_expectations(const std::vector<std::string>& words, Step& step
             e.text = "returns " + words[i + 1];
             i += 2;
         } else if (w == "fails") {
-            if (i + 1 >= words.size()) return "'fails' needs an errno name after it (e.g. ECONNREFUSED)";
+            if (i + 1 >= words.size())
+                return "'fails' needs an errno name after it (e.g. ECONNREFUSED)";
             auto err = errno_from_name(words[i + 1]);
             if (!err) return "unknown errno name '" + words[i + 1] + "'";
             e.kind = Expectation::Kind::Fails;
@@ -306,12 +330,24 @@ bool parse_data(const std::string& word, std::vector<uint8_t>& out, std::string&
             }
             char e = word[++i];
             switch (e) {
-                case 'n': out.push_back('\n'); break;
-                case 'r': out.push_back('\r'); break;
-                case 't': out.push_back('\t'); break;
-                case '0': out.push_back('\0'); break;
-                case '\\': out.push_back('\\'); break;
-                case '"': out.push_back('"'); break;
+                case 'n':
+                    out.push_back('\n');
+                    break;
+                case 'r':
+                    out.push_back('\r');
+                    break;
+                case 't':
+                    out.push_back('\t');
+                    break;
+                case '0':
+                    out.push_back('\0');
+                    break;
+                case '\\':
+                    out.push_back('\\');
+                    break;
+                case '"':
+                    out.push_back('"');
+                    break;
                 case 'x': {
                     int hi = i + 1 < word.size() - 1 ? hexval(word[i + 1]) : -1;
                     int lo = i + 2 < word.size() - 1 ? hexval(word[i + 2]) : -1;
@@ -427,8 +463,9 @@ void parse_steps_block(const std::string& file, int first_line,
             current_bad = false;
             if (!is_actor_name(current->actor)) {
                 errors.push_back({file, line_no,
-                                  "'" + current->actor + "' is not an actor name (letters, "
-                                  "digits, '-' or '_', starting with a letter)"});
+                                  "'" + current->actor +
+                                      "' is not an actor name (letters, "
+                                      "digits, '-' or '_', starting with a letter)"});
                 current_bad = true;
                 continue;
             }
@@ -466,8 +503,8 @@ void parse_steps_block(const std::string& file, int first_line,
                 !(error = parse_expectations(words, *current)).empty())
                 errors.push_back({file, line_no, error});
         } else {
-            errors.push_back({file, line_no,
-                              "unknown key '" + key + "' (use caption, python, c, expect)"});
+            errors.push_back(
+                {file, line_no, "unknown key '" + key + "' (use caption, python, c, expect)"});
         }
     }
     finish();

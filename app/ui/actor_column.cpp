@@ -12,10 +12,14 @@ namespace {
 
 std::string result_text(const Event& e) {
     switch (e.kind) {
-        case EventKind::Wait: return "\xE2\x80\xA6 blocked";  // …
-        case EventKind::Note: return "not called";
-        case EventKind::Step: return "";
-        case EventKind::Call: break;
+        case EventKind::Wait:
+            return "\xE2\x80\xA6 blocked";  // …
+        case EventKind::Note:
+            return "not called";
+        case EventKind::Step:
+            return "";
+        case EventKind::Call:
+            break;
     }
     if (e.failed()) return "-1 " + errno_name(e.err);
     return std::to_string(e.ret);
@@ -60,9 +64,12 @@ void ActorColumn::draw_sockets(const std::vector<SocketSnapshot>& sockets) {
     for (const auto& s : sockets) {
         std::string text = s.name + " (fd " + std::to_string(s.fd) + ", " +
                            (s.type == SOCK_STREAM ? "TCP" : "UDP") + ")";
-        if (s.listening) text += " listening on " + s.local;
-        else if (!s.peer.empty()) text += " " + s.local + " \xE2\x86\x94 " + s.peer;
-        else if (!s.local.empty() && s.local.find(":0") == std::string::npos) text += " " + s.local;
+        if (s.listening)
+            text += " listening on " + s.local;
+        else if (!s.peer.empty())
+            text += " " + s.local + " \xE2\x86\x94 " + s.peer;
+        else if (!s.local.empty() && s.local.find(":0") == std::string::npos)
+            text += " " + s.local;
         ImGui::TextUnformatted(text.c_str());
     }
     ImGui::PopTextWrapPos();
@@ -85,21 +92,24 @@ void ActorColumn::draw_timeline(ActorView& actor, const std::deque<Event>& event
             const Event& e = events[actor.timeline[static_cast<size_t>(row)]];
             ImGui::TableNextRow();
             ImGui::TableNextColumn();
-            if (e.step > 0) ImGui::Text("%d", e.step);
-            else ImGui::TextDisabled("you");
+            if (e.step > 0)
+                ImGui::Text("%d", e.step);
+            else
+                ImGui::TextDisabled("you");
             ImGui::TableNextColumn();
             ImGui::PushID(row);
             const bool selected = actor.selected == static_cast<size_t>(row);
             const ImVec2 text_pos = ImGui::GetCursorScreenPos();
-            if (ImGui::Selectable("##row", selected,
-                                  ImGuiSelectableFlags_SpanAllColumns |
-                                      ImGuiSelectableFlags_AllowItemOverlap))
+            if (ImGui::Selectable(
+                    "##row", selected,
+                    ImGuiSelectableFlags_SpanAllColumns | ImGuiSelectableFlags_AllowItemOverlap))
                 actor.selected = selected ? SIZE_MAX : static_cast<size_t>(row);
             if (ImGui::IsItemHovered()) {
                 ImGui::BeginTooltip();
                 ImGui::Text("%s(%s) = %s", e.call.c_str(), e.args.c_str(), result_text(e).c_str());
                 if (e.failed())
-                    ImGui::Text("%s: %s", errno_name(e.err).c_str(), errno_explanation(e.err).c_str());
+                    ImGui::Text("%s: %s", errno_name(e.err).c_str(),
+                                errno_explanation(e.err).c_str());
                 ImGui::EndTooltip();
             }
             ImGui::SetCursorScreenPos(text_pos);
@@ -107,7 +117,8 @@ void ActorColumn::draw_timeline(ActorView& actor, const std::deque<Event>& event
             ImGui::PushFont(fonts().mono);
             const std::string result = " = " + result_text(e);
             std::string call = e.call + "(" + e.args + ")";
-            const float room = ImGui::GetContentRegionAvail().x - ImGui::CalcTextSize(result.c_str()).x;
+            const float room =
+                ImGui::GetContentRegionAvail().x - ImGui::CalcTextSize(result.c_str()).x;
             if (ImGui::CalcTextSize(call.c_str()).x > room)
                 call = e.call + (e.args.empty() ? "()" : "(\xE2\x80\xA6)");
             ImGui::TextUnformatted(call.c_str());
@@ -132,7 +143,8 @@ void ActorColumn::draw_details(const ActorView& actor, const std::deque<Event>& 
         ImGui::EndChild();
         return;
     }
-    size_t row = actor.selected < actor.timeline.size() ? actor.selected : actor.timeline.size() - 1;
+    size_t row =
+        actor.selected < actor.timeline.size() ? actor.selected : actor.timeline.size() - 1;
     const Event& e = events[actor.timeline[row]];
     ImGui::PushTextWrapPos(0.0f);
     ImGui::PushFont(fonts().mono_bold);

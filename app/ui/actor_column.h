@@ -10,11 +10,11 @@
 namespace socketlab::ui {
 
 class ActorColumn {
-public:
+  public:
     void draw(ActorView& actor, const std::deque<Event>& events,
               const std::vector<SocketSnapshot>& sockets, float height);
 
-private:
+  private:
     void draw_sockets(const std::vector<SocketSnapshot>& sockets);
     void draw_timeline(ActorView& actor, const std::deque<Event>& events, float height);
     void draw_details(const ActorView& actor, const std::deque<Event>& events, float height);

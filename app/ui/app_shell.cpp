@@ -10,9 +10,9 @@
 #include <glad/gl.h>
 #define GLFW_INCLUDE_NONE
 #include <GLFW/glfw3.h>
-#include <imgui.h>
 #include <backends/imgui_impl_glfw.h>
 #include <backends/imgui_impl_opengl3.h>
+#include <imgui.h>
 #include <stb_image_write.h>
 
 #include <algorithm>
@@ -44,7 +44,8 @@ struct Shell {
     LivePanePanel live_pane;
     float pending_text_scale = 0.0f;  // applied between frames
     bool show_keys = false;
-    bool saving = true;               // screenshots leave the user's settings alone
+    std::vector<std::pair<int, int>> pressed_keys;  // (GLFW key, mods) since the last frame
+    bool saving = true;                             // screenshots leave the user's settings alone
     std::string ini_path;
 
     void open_lesson(const std::string& id) {
@@ -72,7 +73,8 @@ struct Shell {
 };
 
 // [SECTION] Text size
-constexpr float kTextScales[] = {0.75f, 0.875f, 1.0f, 1.25f, 1.5f, 1.75f, 2.0f, 2.5f, 3.0f, 3.5f, 4.0f};
+constexpr float kTextScales[] = {0.75f, 0.875f, 1.0f, 1.25f, 1.5f, 1.75f,
+                                 2.0f,  2.5f,   3.0f, 3.5f,  4.0f};
 
 float next_text_scale(float current, int direction) {
     if (direction > 0) {
@@ -95,24 +97,33 @@ void apply_text_scale(Shell& shell, float scale) {
 }
 
 // [SECTION] Keys and menu
+// Key presses are queued by a GLFW callback rather than polled with ImGui::IsKeyPressed: ImGui
+// 1.86 loses a press and release that arrive within one frame, and this loop may sleep
+// through both.
+void on_key(GLFWwindow* window, int key, int /*scancode*/, int action, int mods) {
+    auto* shell = static_cast<Shell*>(glfwGetWindowUserPointer(window));
+    if (shell && (action == GLFW_PRESS || action == GLFW_REPEAT))
+        shell->pressed_keys.emplace_back(key, mods);
+}
+
 void handle_keys(Shell& shell) {
-    ImGuiIO& io = ImGui::GetIO();
-    if (io.KeyCtrl) {
-        if (ImGui::IsKeyPressed(GLFW_KEY_EQUAL, false) || ImGui::IsKeyPressed(GLFW_KEY_KP_ADD, false))
-            shell.pending_text_scale = next_text_scale(shell.settings.text_scale, +1);
-        if (ImGui::IsKeyPressed(GLFW_KEY_MINUS, false) ||
-            ImGui::IsKeyPressed(GLFW_KEY_KP_SUBTRACT, false))
-            shell.pending_text_scale = next_text_scale(shell.settings.text_scale, -1);
-        if (ImGui::IsKeyPressed(GLFW_KEY_0, false) || ImGui::IsKeyPressed(GLFW_KEY_KP_0, false))
-            shell.pending_text_scale = 1.0f;
-        return;
+    const ImGuiIO& io = ImGui::GetIO();
+    std::vector<std::pair<int, int>> keys;
+    keys.swap(shell.pressed_keys);
+    for (auto [key, mods] : keys) {
+        if (mods & GLFW_MOD_CONTROL) {
+            if (key == GLFW_KEY_EQUAL || key == GLFW_KEY_KP_ADD)
+                shell.pending_text_scale = next_text_scale(shell.settings.text_scale, +1);
+            if (key == GLFW_KEY_MINUS || key == GLFW_KEY_KP_SUBTRACT)
+                shell.pending_text_scale = next_text_scale(shell.settings.text_scale, -1);
+            if (key == GLFW_KEY_0 || key == GLFW_KEY_KP_0) shell.pending_text_scale = 1.0f;
+            continue;
+        }
+        if (io.WantTextInput || !shell.run || mods != 0) continue;  // typing in a text field
+        if (key == GLFW_KEY_SPACE || key == GLFW_KEY_RIGHT) shell.run->step();
+        if (key == GLFW_KEY_R) shell.run->reset();
+        if (key == GLFW_KEY_L) shell.settings.show_lesson_list = !shell.settings.show_lesson_list;
     }
-    if (io.WantTextInput || !shell.run) return;  // typing in the text field
-    if (ImGui::IsKeyPressed(GLFW_KEY_SPACE, false) || ImGui::IsKeyPressed(GLFW_KEY_RIGHT, false))
-        shell.run->step();
-    if (ImGui::IsKeyPressed(GLFW_KEY_R, false)) shell.run->reset();
-    if (ImGui::IsKeyPressed(GLFW_KEY_L, false))
-        shell.settings.show_lesson_list = !shell.settings.show_lesson_list;
 }
 
 void draw_menu(Shell& shell, GLFWwindow* window) {
@@ -189,7 +200,8 @@ void draw_frame(Shell& shell, GLFWwindow* window, double now) {
     const ImGuiTableFlags table_flags = ImGuiTableFlags_Resizable | ImGuiTableFlags_BordersInnerV;
     if (ImGui::BeginTable(with_list ? "layout" : "layout-no-list", with_list ? 3 : 2, table_flags,
                           ImGui::GetContentRegionAvail())) {
-        if (with_list) ImGui::TableSetupColumn("lessons", ImGuiTableColumnFlags_WidthStretch, 0.17f);
+        if (with_list)
+            ImGui::TableSetupColumn("lessons", ImGuiTableColumnFlags_WidthStretch, 0.17f);
         ImGui::TableSetupColumn("text", ImGuiTableColumnFlags_WidthStretch, 0.36f);
         ImGui::TableSetupColumn("live", ImGuiTableColumnFlags_WidthStretch, 0.47f);
         ImGui::TableNextRow();
@@ -211,8 +223,10 @@ void draw_frame(Shell& shell, GLFWwindow* window, double now) {
 
         ImGui::TableNextColumn();
         ImGui::BeginChild("live-pane", ImVec2(0, height));
-        if (shell.run) shell.live_pane.draw(*shell.run, shell.settings, now);
-        else ImGui::TextDisabled("Pick a lesson on the left.");
+        if (shell.run)
+            shell.live_pane.draw(*shell.run, shell.settings, now);
+        else
+            ImGui::TextDisabled("Pick a lesson on the left.");
         ImGui::EndChild();
         ImGui::EndTable();
         if (!picked.empty() && (!shell.run || picked != shell.run->lesson().id))
@@ -236,8 +250,8 @@ bool write_screenshot(GLFWwindow* window, const std::string& path) {
     for (int y = 0; y < height; ++y)
         std::copy_n(&pixels[static_cast<size_t>(height - 1 - y) * row], row, &flipped[y * row]);
     for (size_t i = 3; i < flipped.size(); i += 4) flipped[i] = 255;  // opaque
-    return stbi_write_png(path.c_str(), width, height, 4, flipped.data(),
-                          static_cast<int>(row)) != 0;
+    return stbi_write_png(path.c_str(), width, height, 4, flipped.data(), static_cast<int>(row)) !=
+           0;
 }
 
 void glfw_error(int code, const char* text) {
@@ -268,8 +282,9 @@ int run_app(const ShellOptions& options) {
     // Window and GL context.
     glfwSetErrorCallback(glfw_error);
     if (!glfwInit()) {
-        std::fprintf(stderr, "socketlab: cannot open a window (no display? set DISPLAY, or use "
-                             "the headless commands: --run, --serve)\n");
+        std::fprintf(stderr,
+                     "socketlab: cannot open a window (no display? set DISPLAY, or use "
+                     "the headless commands: --run, --serve)\n");
         return 1;
     }
     glfwWindowHint(GLFW_CONTEXT_VERSION_MAJOR, 3);
@@ -298,6 +313,9 @@ int run_app(const ShellOptions& options) {
     ImGuiIO& io = ImGui::GetIO();
     shell.ini_path = imgui_ini_path();
     io.IniFilename = screenshot || shell.ini_path.empty() ? nullptr : shell.ini_path.c_str();
+    // Our key callback first: ImGui's backend chains to callbacks installed before it.
+    glfwSetWindowUserPointer(window, &shell);
+    glfwSetKeyCallback(window, on_key);
     ImGui_ImplGlfw_InitForOpenGL(window, true);
     ImGui_ImplOpenGL3_Init("#version 330 core");
     rebuild_fonts(shell.settings.text_scale);
@@ -354,7 +372,8 @@ int run_app(const ShellOptions& options) {
             if (write_screenshot(window, options.screenshot_path)) {
                 std::printf("wrote %s\n", options.screenshot_path.c_str());
             } else {
-                std::fprintf(stderr, "socketlab: cannot write %s\n", options.screenshot_path.c_str());
+                std::fprintf(stderr, "socketlab: cannot write %s\n",
+                             options.screenshot_path.c_str());
                 exit_status = 1;
             }
             glfwSetWindowShouldClose(window, GLFW_TRUE);

@@ -12,7 +12,7 @@ struct ShellOptions {
     std::string screenshot_path;  // non-empty: run the lesson to the end, save a PNG, exit
     int width = 0;                // 0 = from settings
     int height = 0;
-    float text_scale = 0.0f;      // 0 = from settings
+    float text_scale = 0.0f;  // 0 = from settings
 };
 
 // Returns the process exit status.

@@ -28,7 +28,9 @@ struct FontFileName {
 
 }  // namespace
 
-const FontSet& fonts() { return g_fonts; }
+const FontSet& fonts() {
+    return g_fonts;
+}
 
 std::string find_font_file(const std::string& family, const std::string& style) {
 #ifdef SOCKETLAB_HAVE_FONTCONFIG
@@ -74,7 +76,8 @@ void rebuild_fonts(float text_scale) {
     const FontFileName sans{"DejaVu Sans", "Book", "DejaVuSans.ttf"};
     const FontFileName sans_bold{"DejaVu Sans", "Bold", "DejaVuSans-Bold.ttf"};
     const FontFileName sans_italic{"DejaVu Sans", "Oblique", "DejaVuSans-Oblique.ttf"};
-    const FontFileName sans_bold_italic{"DejaVu Sans", "Bold Oblique", "DejaVuSans-BoldOblique.ttf"};
+    const FontFileName sans_bold_italic{"DejaVu Sans", "Bold Oblique",
+                                        "DejaVuSans-BoldOblique.ttf"};
     const FontFileName mono{"DejaVu Sans Mono", "Book", "DejaVuSansMono.ttf"};
     const FontFileName mono_bold{"DejaVu Sans Mono", "Bold", "DejaVuSansMono-Bold.ttf"};
 

@@ -18,9 +18,9 @@ struct FontSet {
     ImFont* heading1 = nullptr;
     ImFont* heading2 = nullptr;
     ImFont* heading3 = nullptr;
-    float text_scale = 1.0f;   // 1.0 = 16 px body text
-    bool fallback = false;     // DejaVu not found: ImGui's built-in font everywhere
-    std::string warning;       // why fallback is set
+    float text_scale = 1.0f;  // 1.0 = 16 px body text
+    bool fallback = false;    // DejaVu not found: ImGui's built-in font everywhere
+    std::string warning;      // why fallback is set
 };
 
 constexpr float kBaseFontPixels = 16.0f;

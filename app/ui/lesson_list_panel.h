@@ -10,7 +10,7 @@
 namespace socketlab::ui {
 
 class LessonListPanel {
-public:
+  public:
     // Returns the id of a lesson the user picked this frame, or "".
     std::string draw(const LessonLibrary& library, const Progress& progress,
                      const std::string& current_id);

@@ -4,7 +4,8 @@ namespace socketlab::ui {
 
 LessonRun::LessonRun(const Lesson& lesson) : session_(lesson, log_) {
     for (const auto& block : lesson.blocks)
-        if (block.kind == LessonBlock::Kind::Prose) prose_.push_back(parse_markdown(block.markdown));
+        if (block.kind == LessonBlock::Kind::Prose)
+            prose_.push_back(parse_markdown(block.markdown));
     // The server and client columns are there from the start, empty until their first call.
     actors_.push_back(ActorView{"server", {}, {}, SIZE_MAX});
     actors_.push_back(ActorView{"client", {}, {}, SIZE_MAX});
@@ -37,7 +38,9 @@ void LessonRun::add_to_actor(size_t index) {
             e.direction == Direction::Sent ? ByteDirection::Sent : ByteDirection::Received;
         chunk.bytes = &e.bytes;
         chunk.total = e.bytes_total;
-        std::string where = e.peer.empty() ? "" : (chunk.direction == ByteDirection::Sent ? " to " : " from ") + e.peer;
+        std::string where =
+            e.peer.empty() ? ""
+                           : (chunk.direction == ByteDirection::Sent ? " to " : " from ") + e.peer;
         chunk.label = e.call + "() " + std::to_string(e.ret) + " bytes" + where;
         if (e.step > 0) chunk.label = "step " + std::to_string(e.step) + ": " + chunk.label;
         actor->chunks.push_back(std::move(chunk));

@@ -18,13 +18,13 @@ namespace socketlab::ui {
 // What one actor's column shows, built up as events arrive.
 struct ActorView {
     std::string name;
-    std::vector<size_t> timeline;  // indices into LessonRun::events (calls, waits, notes)
+    std::vector<size_t> timeline;   // indices into LessonRun::events (calls, waits, notes)
     std::vector<ByteChunk> chunks;  // data sent and received, pointing into events
     size_t selected = SIZE_MAX;     // timeline row shown in the detail box; SIZE_MAX = latest
 };
 
 class LessonRun {
-public:
+  public:
     explicit LessonRun(const Lesson& lesson);
     ~LessonRun();
 
@@ -46,7 +46,7 @@ public:
     double next_play_time = 0.0;
     std::string own_text = "Hello from me";
 
-private:
+  private:
     void add_to_actor(size_t index);
 
     EventLog log_;

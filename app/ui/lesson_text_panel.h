@@ -7,10 +7,10 @@
 namespace socketlab::ui {
 
 class LessonTextPanel {
-public:
+  public:
     void draw(LessonRun& run);
 
-private:
+  private:
     void draw_steps_block(LessonRun& run, const LessonBlock& block);
     size_t last_scrolled_step_ = SIZE_MAX;
 };

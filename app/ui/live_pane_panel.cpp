@@ -14,17 +14,18 @@ void LivePanePanel::draw(LessonRun& run, Settings& settings, double now) {
     // The columns keep a readable size: at 2x text the pane scrolls rather than squeezing them.
     const float min_width = ImGui::GetFontSize() * 13.0f;
     const float height = std::max(ImGui::GetContentRegionAvail().y, ImGui::GetFontSize() * 24.0f);
-    const bool squeezed = ImGui::GetContentRegionAvail().x < min_width * static_cast<float>(columns);
+    const bool squeezed =
+        ImGui::GetContentRegionAvail().x < min_width * static_cast<float>(columns);
     ImGuiTableFlags flags = ImGuiTableFlags_Resizable | ImGuiTableFlags_BordersInnerV;
     flags |= squeezed ? ImGuiTableFlags_ScrollX : ImGuiTableFlags_SizingStretchSame;
     if (!ImGui::BeginTable(squeezed ? "actors-scrolling" : "actors", columns, flags,
                            ImVec2(0, height)))
         return;
     for (int i = 0; i < columns; ++i)
-        ImGui::TableSetupColumn(actors[static_cast<size_t>(i)].name.c_str(),
-                                squeezed ? ImGuiTableColumnFlags_WidthFixed
-                                         : ImGuiTableColumnFlags_WidthStretch,
-                                squeezed ? min_width : 1.0f);
+        ImGui::TableSetupColumn(
+            actors[static_cast<size_t>(i)].name.c_str(),
+            squeezed ? ImGuiTableColumnFlags_WidthFixed : ImGuiTableColumnFlags_WidthStretch,
+            squeezed ? min_width : 1.0f);
     for (int i = 0; i < columns; ++i) {
         ImGui::TableNextColumn();
         ImGui::BeginChild(ImGui::GetID(actors[static_cast<size_t>(i)].name.c_str()),

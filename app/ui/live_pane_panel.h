@@ -9,10 +9,10 @@
 namespace socketlab::ui {
 
 class LivePanePanel {
-public:
+  public:
     void draw(LessonRun& run, Settings& settings, double now);
 
-private:
+  private:
     StepControls controls_;
     ActorColumn column_;
 };

@@ -54,9 +54,15 @@ std::string in_dir(const std::string& dir, const char* name) {
 
 }  // namespace
 
-std::string settings_path() { return in_dir(config_dir(), "settings.json"); }
-std::string imgui_ini_path() { return in_dir(config_dir(), "imgui.ini"); }
-std::string progress_path() { return in_dir(data_dir(), "progress.json"); }
+std::string settings_path() {
+    return in_dir(config_dir(), "settings.json");
+}
+std::string imgui_ini_path() {
+    return in_dir(config_dir(), "imgui.ini");
+}
+std::string progress_path() {
+    return in_dir(data_dir(), "progress.json");
+}
 
 Settings load_settings() {
     Settings s;
@@ -66,7 +72,8 @@ Settings load_settings() {
     s.window_height = std::clamp(get_or(j, "window_height", s.window_height), 400, 10000);
     s.window_maximized = get_or(j, "window_maximized", s.window_maximized);
     s.last_lesson = get_or(j, "last_lesson", s.last_lesson);
-    s.play_delay_seconds = std::clamp(get_or(j, "play_delay_seconds", s.play_delay_seconds), 0.1f, 10.0f);
+    s.play_delay_seconds =
+        std::clamp(get_or(j, "play_delay_seconds", s.play_delay_seconds), 0.1f, 10.0f);
     s.show_lesson_list = get_or(j, "show_lesson_list", s.show_lesson_list);
     return s;
 }

@@ -88,9 +88,10 @@ void StepControls::draw(LessonRun& run, Settings& settings, double now) {
         code_line("C", step.c);
         if (status.state == StepState::Blocked) {
             ImGui::PushStyleColor(ImGuiCol_Text, theme::waiting());
-            ImGui::TextWrapped("%s is blocked inside %s(): the kernel will return when the "
-                               "other side acts. Go on with the next step.",
-                               step.actor.c_str(), call_op_name(step.spec.op));
+            ImGui::TextWrapped(
+                "%s is blocked inside %s(): the kernel will return when the "
+                "other side acts. Go on with the next step.",
+                step.actor.c_str(), call_op_name(step.spec.op));
             ImGui::PopStyleColor();
         } else if (status.state == StepState::Failed) {
             ImGui::PushStyleColor(ImGuiCol_Text, theme::error());
@@ -99,12 +100,12 @@ void StepControls::draw(LessonRun& run, Settings& settings, double now) {
         }
         if (session.finished()) {
             ImGui::PushStyleColor(ImGuiCol_Text, session.failures() ? theme::error() : theme::ok());
-            ImGui::TextWrapped(session.failures()
-                                   ? "The lesson ran to the end, but %zu step(s) did not go as "
+            ImGui::TextWrapped(
+                session.failures() ? "The lesson ran to the end, but %zu step(s) did not go as "
                                      "the text says. Press R to try again."
                                    : "All %zu steps ran and every claim was checked against "
                                      "your kernel. Lesson finished!",
-                               session.failures() ? static_cast<size_t>(session.failures()) : total);
+                session.failures() ? static_cast<size_t>(session.failures()) : total);
             ImGui::PopStyleColor();
         }
     }

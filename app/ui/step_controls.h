@@ -8,7 +8,7 @@
 namespace socketlab::ui {
 
 class StepControls {
-public:
+  public:
     // now: glfwGetTime() seconds, for Play's timer.
     void draw(LessonRun& run, Settings& settings, double now);
 };

@@ -16,11 +16,16 @@ struct StatusStyle {
 
 inline StatusStyle status_style(StepState state) {
     switch (state) {
-        case StepState::Pending: return {"\xE2\x97\x8B", theme::muted(), "not run yet"};  // ○
-        case StepState::Running: return {"\xE2\x96\xB6", theme::waiting(), "running"};    // ▶
-        case StepState::Blocked: return {"\xE2\x80\xA6", theme::waiting(), "blocked, waiting"};  // …
-        case StepState::Passed: return {"\xE2\x9C\x93", theme::ok(), "done"};             // ✓
-        case StepState::Failed: return {"\xE2\x9C\x97", theme::error(), "not as expected"};  // ✗
+        case StepState::Pending:
+            return {"\xE2\x97\x8B", theme::muted(), "not run yet"};  // ○
+        case StepState::Running:
+            return {"\xE2\x96\xB6", theme::waiting(), "running"};  // ▶
+        case StepState::Blocked:
+            return {"\xE2\x80\xA6", theme::waiting(), "blocked, waiting"};  // …
+        case StepState::Passed:
+            return {"\xE2\x9C\x93", theme::ok(), "done"};  // ✓
+        case StepState::Failed:
+            return {"\xE2\x9C\x97", theme::error(), "not as expected"};  // ✗
     }
     return {"?", theme::muted(), ""};
 }
