@@ -12,13 +12,6 @@
 namespace socketlab {
 namespace {
 
-std::string trim(const std::string& s) {
-    size_t b = s.find_first_not_of(" \t\r");
-    if (b == std::string::npos) return "";
-    size_t e = s.find_last_not_of(" \t\r");
-    return s.substr(b, e - b + 1);
-}
-
 bool parse_int(const std::string& word, long long min, long long max, long long& out) {
     if (word.empty() || word.size() > 12) return false;
     size_t i = word[0] == '-' ? 1 : 0;
@@ -273,6 +266,13 @@ std::string parse_expectations(const std::vector<std::string>& words, Step& step
 }
 
 }  // namespace
+
+std::string trim(const std::string& text) {
+    size_t b = text.find_first_not_of(" \t\r");
+    if (b == std::string::npos) return "";
+    size_t e = text.find_last_not_of(" \t\r");
+    return text.substr(b, e - b + 1);
+}
 
 bool tokenize_step_line(const std::string& line, std::vector<std::string>& words,
                         std::string& error) {

@@ -8,6 +8,9 @@
 
 namespace socketlab {
 
+// The text without leading and trailing spaces, tabs and carriage returns.
+std::string trim(const std::string& text);
+
 // Splits a line into words; "quoted strings" stay one word (quotes kept), ';' is its own word.
 // Returns false with error set on an unterminated quote.
 bool tokenize_step_line(const std::string& line, std::vector<std::string>& words,
