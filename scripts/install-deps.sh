@@ -4,7 +4,7 @@
 set -eu
 packages="build-essential cmake pkg-config python3-glad libimgui-dev libglfw3-dev libmd4c-dev
   nlohmann-json3-dev libstb-dev libcli11-dev libgtest-dev libfontconfig-dev fonts-dejavu-core
-  libgl1-mesa-dri"
+  libgl1-mesa-dri libglx-mesa0"
 if [ "${1:-}" = "--test" ]; then
     packages="$packages xvfb xauth"
 fi
@@ -16,4 +16,4 @@ done
 echo "Installing:$missing"
 if [ "$(id -u)" -eq 0 ]; then sudo=""; else sudo="sudo"; fi
 $sudo apt-get update
-DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y --no-install-recommends $missing
+DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y $missing

@@ -206,7 +206,7 @@ TEST(Cli, ServeEchoesBinaryDataSurvivesResetsAndStopsCleanlyOnSigterm) {
     ASSERT_TRUE(server.wait_for_output("listening on ")) << server.output();
     std::string out = server.output();
     auto start = out.find("listening on ") + 13;
-    auto address = SocketAddress::parse(out.substr(start, out.find(' ', start) - start));
+    auto address = SocketAddress::parse(out.substr(start, out.find('\n', start) - start));
     ASSERT_TRUE(address) << out;
 
     int rude = connect_to(*address);
@@ -237,7 +237,7 @@ TEST(Cli, ServeReportsAPortInUse) {
     std::string out = first.output();
     auto start = out.find("listening on ") + 13;
     std::string port = out.substr(out.find(':', start) + 1);
-    port = port.substr(0, port.find(' '));
+    port = port.substr(0, port.find('\n'));
     Result second = run({"--serve", "udp-echo", "--port", port});
     EXPECT_EQ(second.status, 1);
     EXPECT_NE(second.output.find("EADDRINUSE"), std::string::npos) << second.output;

@@ -18,6 +18,7 @@
 #include <algorithm>
 #include <cfloat>
 #include <cstdio>
+#include <filesystem>
 #include <memory>
 
 #include "lesson/lesson_library.h"
@@ -286,6 +287,14 @@ int run_app(const ShellOptions& options) {
                      "socketlab: cannot open a window (no display? set DISPLAY, or use "
                      "the headless commands: --run, --serve)\n");
         return 1;
+    }
+    // First run on a high-DPI screen: start with text the monitor's scale larger.
+    std::error_code ec;
+    if (options.text_scale <= 0 && !std::filesystem::exists(settings_path(), ec)) {
+        float x_scale = 1.0f, y_scale = 1.0f;
+        if (GLFWmonitor* monitor = glfwGetPrimaryMonitor())
+            glfwGetMonitorContentScale(monitor, &x_scale, &y_scale);
+        if (x_scale > 1.1f) shell.settings.text_scale = std::clamp(x_scale, 1.0f, kMaxTextScale);
     }
     glfwWindowHint(GLFW_CONTEXT_VERSION_MAJOR, 3);
     glfwWindowHint(GLFW_CONTEXT_VERSION_MINOR, 3);
