@@ -70,8 +70,8 @@ TEST_F(EngineTest, EchoRoundTripRecordsEveryCallWithBytesAndAddresses) {
     EXPECT_EQ(text_of(client_send->bytes), "Hello karl");
     EXPECT_EQ(client_send->peer, engine.bound_address("server").to_string());
     EXPECT_FALSE(client_send->local.empty());
-    // Time only moves forward in the log.
-    for (size_t i = 1; i < all.size(); ++i) EXPECT_LT(all[i - 1].seq, all[i].seq);
+    // One call after another: their times only move forward.
+    for (size_t i = 1; i < all.size(); ++i) EXPECT_LE(all[i - 1].t_us, all[i].t_us);
 }
 
 TEST_F(EngineTest, AcceptBlocksUntilAClientConnects) {
@@ -227,11 +227,46 @@ TEST_F(EngineTest, ShutdownInterruptsABlockedReceivePromptly) {
     uint64_t blocked = engine.submit("server", make_recv(30));
     ASSERT_TRUE(engine.wait_settled(blocked, kWait));
     EXPECT_EQ(engine.phase(blocked), TicketPhase::Blocked);
+    const auto start = std::chrono::steady_clock::now();
     engine.shutdown();  // must return although nobody ever sends
+    EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(2));
     EXPECT_EQ(engine.phase(blocked), TicketPhase::Done);
     auto out = engine.outcome(blocked);
     ASSERT_TRUE(out);
     EXPECT_EQ(out->ret, -1);
+}
+
+TEST_F(EngineTest, WaitAllWithPartOfTheDataIsReportedBlockedThenReturnsIt) {
+    connected_pair();
+    ASSERT_EQ(call(engine, "client", make_send("12345")).ret, 5);
+    // poll() sees data, so only the watchdog can tell that MSG_WAITALL is waiting for more.
+    uint64_t ticket = engine.submit("server", make_recv(10, MSG_WAITALL));
+    ASSERT_TRUE(engine.wait_settled(ticket, kWait));
+    EXPECT_EQ(engine.phase(ticket), TicketPhase::Blocked);
+    ASSERT_EQ(call(engine, "client", make_send("67890")).ret, 5);
+    ASSERT_TRUE(engine.wait_done(ticket, kWait));
+    auto out = engine.outcome(ticket);
+    ASSERT_TRUE(out);
+    EXPECT_EQ(text_of(out->data), "1234567890");
+    EXPECT_TRUE(out->waited);
+    // The Wait event comes before the call's own event.
+    auto all = events();
+    int wait_at = -1, call_at = -1;
+    for (size_t i = 0; i < all.size(); ++i) {
+        if (all[i].actor != "server" || all[i].call != "recv") continue;
+        (all[i].kind == EventKind::Wait ? wait_at : call_at) = static_cast<int>(i);
+    }
+    EXPECT_GE(wait_at, 0);
+    EXPECT_LT(wait_at, call_at);
+}
+
+TEST_F(EngineTest, AnUnboundSocketHasNoBoundAddress) {
+    ASSERT_GE(call(engine, "server", make_socket()).ret, 0);
+    EXPECT_TRUE(engine.bound_address("server").empty());
+    ASSERT_EQ(call(engine, "server", make_bind("127.0.0.1:0")).ret, 0);
+    ASSERT_GE(call(engine, "server", make_socket(AF_INET, SOCK_STREAM, "second")).ret, 0);
+    // The newer, unbound socket does not hide the bound one.
+    EXPECT_GT(engine.bound_address("server").port(), 0);
 }
 
 TEST_F(EngineTest, UnknownSocketNameIsAnEngineErrorNotAKernelError) {

@@ -51,6 +51,13 @@ TEST(LessonParser, SplitsProseAndStepsInOrder) {
     EXPECT_EQ(lesson->blocks[3].first_step, 1u);
 }
 
+TEST(LessonParser, AcceptsAByteOrderMark) {
+    std::vector<LessonError> errors;
+    auto lesson = parse_lesson("bom.md", std::string("\xEF\xBB\xBF") + kGood, errors);
+    ASSERT_TRUE(lesson) << errors[0].to_string();
+    EXPECT_EQ(lesson->id, "demo");
+}
+
 std::string first_error(const std::string& text) {
     std::vector<LessonError> errors;
     auto lesson = parse_lesson("bad.md", text, errors);

@@ -118,10 +118,9 @@ int serve_command(const ServeOptions& options) {
     }
     // The first line is exactly "listening on HOST:PORT", for scripts that wait for it.
     std::cout << "listening on " << server.address().to_string() << std::endl;
-    std::cerr << "socketlab: " << (server_options.udp ? "UDP" : "TCP")
-              << " echo server; try: nc " << (server_options.udp ? "-u " : "")
-              << server.address().host_string() << ' ' << server.address().port()
-              << "   (Ctrl+C stops it)" << std::endl;
+    std::cerr << "socketlab: " << (server_options.udp ? "UDP" : "TCP") << " echo server; try: nc "
+              << (server_options.udp ? "-u " : "") << server.address().host_string() << ' '
+              << server.address().port() << "   (Ctrl+C stops it)" << std::endl;
 
     uint64_t dropped_reported = 0;
     auto print_pending = [&] {

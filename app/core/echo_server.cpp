@@ -91,16 +91,26 @@ void EchoServer::serve_tcp() {
         bool peer_closed = false;
     };
     std::list<Client> clients;
-    std::vector<uint8_t> buffer(64 * 1024);
+    std::vector<uint8_t> buffer(size_t{64} * 1024);
     auto close_client = [&](std::list<Client>::iterator it, const std::string& why) {
         int r = ::close(it->fd);
         log_call("close", "", r, errno, -1, it->peer, Direction::None, nullptr, 0, why);
         return clients.erase(it);
     };
+    // Out of file descriptors (EMFILE) or memory, accept() fails while the connection stays
+    // queued, so the listener stays readable: pause accepting instead of spinning.
+    using Clock = std::chrono::steady_clock;
+    Clock::time_point accept_paused_until{};
+    auto close_all = [&] {
+        for (auto& c : clients) ::close(c.fd);
+        clients.clear();
+    };
     for (;;) {
+        const auto now = Clock::now();
+        const bool accepting = now >= accept_paused_until;
         std::vector<pollfd> fds;
         fds.push_back({wake_fd_, POLLIN, 0});
-        fds.push_back({listen_fd_, POLLIN, 0});
+        fds.push_back({listen_fd_, static_cast<short>(accepting ? POLLIN : 0), 0});
         for (auto& c : clients) {
             short events = 0;
             // Back-pressure: stop reading from a client that is not reading its echo.
@@ -108,20 +118,33 @@ void EchoServer::serve_tcp() {
             if (!c.pending.empty()) events |= POLLOUT;
             fds.push_back({c.fd, events, 0});
         }
-        if (::poll(fds.data(), fds.size(), -1) < 0) {
+        const int timeout_ms =
+            accepting ? -1
+                      : static_cast<int>(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                             accept_paused_until - now)
+                                             .count()) +
+                            1;
+        if (::poll(fds.data(), fds.size(), timeout_ms) < 0) {
             if (errno == EINTR) continue;
             log_call("poll", "", -1, errno, -1);
+            close_all();
             return;
         }
-        if (fds[0].revents) return;  // stop()
+        if (fds[0].revents) {  // stop()
+            close_all();
+            return;
+        }
         if (fds[1].revents & POLLIN) {
             for (;;) {
                 SocketAddress from;
                 socklen_t len = sizeof from.storage;
                 int fd = ::accept4(listen_fd_, from.get(), &len, SOCK_NONBLOCK | SOCK_CLOEXEC);
                 if (fd < 0) {
-                    if (errno != EAGAIN && errno != EINTR)
-                        log_call("accept", "", -1, errno, listen_fd_);
+                    const int err = errno;
+                    if (err == EAGAIN || err == EINTR || err == ECONNABORTED) break;
+                    log_call("accept", "", -1, err, listen_fd_, {}, Direction::None, nullptr, 0,
+                             "not accepting new clients for 100 ms");
+                    accept_paused_until = Clock::now() + std::chrono::milliseconds(100);
                     break;
                 }
                 from.length = len;
@@ -145,10 +168,10 @@ void EchoServer::serve_tcp() {
                     log_call("recv", std::to_string(buffer.size()), 0, 0, c.fd, c.peer,
                              Direction::Received, nullptr, 0, "the client closed its side");
                     c.peer_closed = true;
-                } else if (errno != EAGAIN && errno != EINTR) {
-                    log_call("recv", std::to_string(buffer.size()), -1, errno, -1, c.peer);
+                } else if (const int err = errno; err != EAGAIN && err != EINTR) {
+                    log_call("recv", std::to_string(buffer.size()), -1, err, -1, c.peer);
                     drop = true;
-                    why = "the connection failed: " + errno_name(errno);
+                    why = "the connection failed: " + errno_name(err);
                 }
             } else if (revents & (POLLERR | POLLHUP)) {
                 // Nothing to read, but the connection is gone (e.g. a reset).
@@ -163,8 +186,8 @@ void EchoServer::serve_tcp() {
                     log_call("send", std::to_string(c.pending.size()) + " bytes", n, 0, c.fd,
                              c.peer, Direction::Sent, c.pending.data(), static_cast<size_t>(n));
                     c.pending.erase(c.pending.begin(), c.pending.begin() + n);
-                } else if (n < 0 && errno != EAGAIN && errno != EINTR) {
-                    log_call("send", std::to_string(c.pending.size()) + " bytes", -1, errno, -1,
+                } else if (const int err = errno; n < 0 && err != EAGAIN && err != EINTR) {
+                    log_call("send", std::to_string(c.pending.size()) + " bytes", -1, err, -1,
                              c.peer);
                     drop = true;
                     why = "the client went away before its echo was sent";
@@ -188,7 +211,8 @@ void EchoServer::serve_udp() {
             return;
         }
         if (fds[0].revents) return;
-        for (;;) {
+        // Bounded batch, so a flood of datagrams cannot keep stop() waiting.
+        for (int batch = 0; batch < 64; ++batch) {
             SocketAddress from;
             socklen_t len = sizeof from.storage;
             ssize_t n =

@@ -26,7 +26,9 @@ namespace socketlab {
 // returns EINTR from the blocked call.
 namespace {
 constexpr int kWakeSignal = SIGUSR2;
-constexpr size_t kMaxRecvBuffer = 16 * 1024 * 1024;
+// How long a call may take before it is shown as blocked when poll() could not tell beforehand.
+constexpr auto kBlockedAfter = std::chrono::milliseconds(250);
+constexpr size_t kMaxRecvBuffer = size_t{16} * 1024 * 1024;
 
 void ignore_wake(int) {}
 
@@ -151,7 +153,6 @@ struct Engine::Actor {
         int family = AF_INET;
         int type = SOCK_STREAM;
         bool listening = false;
-        bool bound = false;
         uint64_t created = 0;  // creation order, to find the most recent
     };
 
@@ -193,6 +194,7 @@ struct Engine::Actor {
 
 Engine::Engine(EventLog& log) : log_(log), start_(std::chrono::steady_clock::now()) {
     install_wake_handler();
+    watchdog_ = std::thread([this] { run_watchdog(); });
 }
 
 Engine::~Engine() {
@@ -247,7 +249,10 @@ void Engine::set_phase(uint64_t ticket, TicketPhase phase, const CallOutcome* ou
         auto it = tickets_.find(ticket);
         if (it == tickets_.end()) return;
         it->second.phase = phase;
-        if (outcome) it->second.outcome = *outcome;
+        if (outcome) {
+            it->second.outcome = *outcome;
+            it->second.outcome.waited |= it->second.waited;
+        }
     }
     ticket_changed_.notify_all();
 }
@@ -303,6 +308,8 @@ void Engine::shutdown() {
     }
     for (Actor* actor : actors)
         if (actor->thread.joinable()) actor->thread.join();
+    watches_changed_.notify_all();
+    if (watchdog_.joinable()) watchdog_.join();
     // Tickets still waiting will never run.
     {
         std::lock_guard lock(mutex_);
@@ -341,6 +348,45 @@ void Engine::run_actor(Actor& actor) {
     actor.wake.notify_all();
 }
 
+void Engine::mark_blocked_locked(uint64_t ticket, Event wait) {
+    auto it = tickets_.find(ticket);
+    if (it == tickets_.end() || it->second.phase != TicketPhase::Running) return;
+    it->second.phase = TicketPhase::Blocked;
+    it->second.waited = true;
+    // Appended under mutex_, so it cannot land after the call's own event (see unwatch_call).
+    log_.append(std::move(wait));
+    ticket_changed_.notify_all();
+}
+
+void Engine::watch_call(uint64_t ticket, Event wait) {
+    std::lock_guard lock(mutex_);
+    watches_.push_back({std::chrono::steady_clock::now() + kBlockedAfter, ticket, std::move(wait)});
+    watches_changed_.notify_all();
+}
+
+void Engine::unwatch_call(uint64_t ticket) {
+    std::lock_guard lock(mutex_);
+    std::erase_if(watches_, [&](const Watch& w) { return w.ticket == ticket; });
+}
+
+void Engine::run_watchdog() {
+    std::unique_lock lock(mutex_);
+    while (!shut_down_) {
+        auto now = std::chrono::steady_clock::now();
+        auto next = now + std::chrono::hours(1);
+        for (auto it = watches_.begin(); it != watches_.end();) {
+            if (it->deadline <= now) {
+                mark_blocked_locked(it->ticket, std::move(it->wait));
+                it = watches_.erase(it);
+            } else {
+                next = std::min(next, it->deadline);
+                ++it;
+            }
+        }
+        watches_changed_.wait_until(lock, next);
+    }
+}
+
 void Engine::publish_sockets(const Actor& actor) {
     std::vector<SocketSnapshot> snaps;
     for (const auto& s : actor.sockets) {
@@ -351,7 +397,9 @@ void Engine::publish_sockets(const Actor& actor) {
         snap.type = s.type;
         snap.listening = s.listening;
         snap.nonblocking = (fcntl(s.fd, F_GETFL) & O_NONBLOCK) != 0;
-        snap.local = local_address_of(s.fd).to_string();
+        SocketAddress local = local_address_of(s.fd);
+        snap.bound = local.port() > 0;
+        snap.local = local.to_string();
         snap.peer = peer_address_of(s.fd).to_string();
         snaps.push_back(std::move(snap));
     }
@@ -370,14 +418,14 @@ SocketAddress Engine::bound_address(const std::string& actor_name,
             if (s.name == socket) pick = &s;
             continue;
         }
-        if (s.local.empty()) continue;
+        if (!s.bound) continue;  // an unbound socket reads as 0.0.0.0:0
         if (s.listening) {
             pick = &s;
             break;
         }
         pick = &s;  // most recent bound one wins (snapshots are in creation order)
     }
-    if (!pick || pick->local.empty()) return {};
+    if (!pick || !pick->bound) return {};
     auto parsed = SocketAddress::parse(pick->local);
     return parsed ? *parsed : SocketAddress{};
 }
@@ -435,19 +483,31 @@ CallOutcome Engine::execute(Actor& actor, uint64_t ticket, const CallSpec& spec)
         pollfd p{fd, events, 0};
         return ::poll(&p, 1, 0) == 0;
     };
-    auto announce_wait = [&] {
+    auto wait_event = [&] {
         Event wait;
         wait.kind = EventKind::Wait;
         wait.t_us = now_us();
         wait.actor = actor.name;
         wait.socket_name = ev.socket_name;
         wait.call = ev.call;
-        wait.step = spec.step;
-        out.waited = true;
         wait.args = ev.args;
+        wait.step = spec.step;
         wait.local = local_address_of(fd).to_string();
-        log_.append(std::move(wait));
-        set_phase(ticket, TicketPhase::Blocked);
+        return wait;
+    };
+    auto announce_wait = [&] {
+        std::lock_guard lock(mutex_);
+        mark_blocked_locked(ticket, wait_event());
+    };
+    // Calls that may wait for the peer are watched, in case poll() could not foresee it.
+    const bool may_wait = spec.op == CallOp::Accept || spec.op == CallOp::Connect ||
+                          spec.op == CallOp::Send || spec.op == CallOp::SendTo ||
+                          spec.op == CallOp::Recv || spec.op == CallOp::RecvFrom;
+    bool watched = false;
+    auto watch = [&] {
+        if (!may_wait || watched) return;
+        watch_call(ticket, wait_event());
+        watched = true;
     };
 
     errno = 0;
@@ -481,7 +541,6 @@ CallOutcome Engine::execute(Actor& actor, uint64_t ticket, const CallSpec& spec)
                         "CAP_NET_BIND_SERVICE for this one call, as an ordinary user's "
                         "program would not have it";
             }
-            if (out.ret == 0) sock->bound = true;
             break;
         }
         case CallOp::Listen:
@@ -492,6 +551,7 @@ CallOutcome Engine::execute(Actor& actor, uint64_t ticket, const CallSpec& spec)
             break;
         case CallOp::Accept: {
             if (would_block(POLLIN)) announce_wait();
+            watch();
             SocketAddress from;
             socklen_t len = sizeof from.storage;
             int conn = ::accept(fd, from.get(), &len);
@@ -514,6 +574,7 @@ CallOutcome Engine::execute(Actor& actor, uint64_t ticket, const CallSpec& spec)
         }
         case CallOp::Connect:
             ev.args = spec.address.to_string();
+            watch();
             out.ret = ::connect(fd, spec.address.get(), spec.address.length);
             out.err = out.ret < 0 ? errno : 0;
             break;
@@ -521,6 +582,7 @@ CallOutcome Engine::execute(Actor& actor, uint64_t ticket, const CallSpec& spec)
             ev.args = quoted_preview(spec.data);
             if (spec.flags) ev.args += ", " + flags_text(spec.flags);
             if (would_block(POLLOUT)) announce_wait();
+            watch();
             ssize_t n = ::send(fd, spec.data.data(), spec.data.size(), spec.flags | MSG_NOSIGNAL);
             out.ret = n;
             out.err = n < 0 ? errno : 0;
@@ -534,6 +596,7 @@ CallOutcome Engine::execute(Actor& actor, uint64_t ticket, const CallSpec& spec)
         case CallOp::SendTo: {
             ev.args = quoted_preview(spec.data) + ", " + spec.address.to_string();
             if (spec.flags) ev.args += ", " + flags_text(spec.flags);
+            watch();
             ssize_t n = ::sendto(fd, spec.data.data(), spec.data.size(), spec.flags | MSG_NOSIGNAL,
                                  spec.address.get(), spec.address.length);
             out.ret = n;
@@ -549,6 +612,7 @@ CallOutcome Engine::execute(Actor& actor, uint64_t ticket, const CallSpec& spec)
             ev.args = std::to_string(size);
             if (spec.flags) ev.args += ", " + flags_text(spec.flags);
             if (would_block(POLLIN)) announce_wait();
+            watch();
             std::vector<uint8_t> buffer(size);
             ssize_t n;
             if (spec.op == CallOp::Recv) {
@@ -604,7 +668,7 @@ CallOutcome Engine::execute(Actor& actor, uint64_t ticket, const CallSpec& spec)
                 out.ret = ::setsockopt(fd, spec.level, spec.option, &l, sizeof l);
             } else if (spec.level == SOL_SOCKET &&
                        (spec.option == SO_RCVTIMEO || spec.option == SO_SNDTIMEO)) {
-                timeval tv{spec.value / 1000, (spec.value % 1000) * 1000};
+                timeval tv{spec.value / 1000, static_cast<suseconds_t>(spec.value % 1000) * 1000};
                 ev.args = spec.option_name + ", " + std::to_string(spec.value) + " ms";
                 out.ret = ::setsockopt(fd, spec.level, spec.option, &tv, sizeof tv);
             } else {
@@ -638,6 +702,7 @@ CallOutcome Engine::execute(Actor& actor, uint64_t ticket, const CallSpec& spec)
     ev.ret = out.ret;
     ev.err = out.err;
     ev.t_us = now_us();
+    if (watched) unwatch_call(ticket);  // after this, no Wait event can follow the call's
     log_.append(std::move(ev));
     return out;
 }

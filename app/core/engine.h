@@ -18,6 +18,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "core/address.h"
@@ -89,6 +90,7 @@ struct SocketSnapshot {
     int type = SOCK_STREAM;
     bool listening = false;
     bool nonblocking = false;
+    bool bound = false;  // has a local port (bind, or the kernel's automatic bind on use)
     std::string local;
     std::string peer;
 };
@@ -125,7 +127,16 @@ class Engine {
     struct Actor;
     struct Ticket {
         TicketPhase phase = TicketPhase::Queued;
+        bool waited = false;  // went through Blocked
         CallOutcome outcome;
+    };
+    // A call that may wait for its peer. If it has not returned by the deadline, the watchdog
+    // reports it Blocked (a send larger than the free buffer, MSG_WAITALL with part of the
+    // data there, a connect to a full backlog: cases a zero-timeout poll cannot foresee).
+    struct Watch {
+        std::chrono::steady_clock::time_point deadline;
+        uint64_t ticket;
+        Event wait;
     };
 
     Actor& actor_for(const std::string& name);
@@ -133,6 +144,11 @@ class Engine {
     CallOutcome execute(Actor& actor, uint64_t ticket, const CallSpec& spec);
     void set_phase(uint64_t ticket, TicketPhase phase, const CallOutcome* outcome = nullptr);
     void publish_sockets(const Actor& actor);
+    // Marks a running call Blocked and logs its Wait event (with mutex_ held).
+    void mark_blocked_locked(uint64_t ticket, Event wait);
+    void watch_call(uint64_t ticket, Event wait);
+    void unwatch_call(uint64_t ticket);
+    void run_watchdog();
 
     EventLog& log_;
     std::chrono::steady_clock::time_point start_;
@@ -143,6 +159,9 @@ class Engine {
     std::map<std::string, std::vector<SocketSnapshot>> snapshots_;
     uint64_t next_ticket_ = 1;
     bool shut_down_ = false;
+    std::vector<Watch> watches_;
+    std::condition_variable watches_changed_;
+    std::thread watchdog_;
 };
 
 }  // namespace socketlab

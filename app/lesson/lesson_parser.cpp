@@ -47,7 +47,9 @@ std::optional<Lesson> parse_lesson(const std::string& file, const std::string& t
     const size_t errors_before = errors.size();
     Lesson lesson;
     lesson.file = file;
-    std::vector<std::string> lines = split_lines(text);
+    // Some editors start UTF-8 files with a byte-order mark; it is not part of the text.
+    const bool bom = text.rfind("\xEF\xBB\xBF", 0) == 0;
+    std::vector<std::string> lines = split_lines(bom ? text.substr(3) : text);
 
     // Front matter.
     if (lines.empty() || trim(lines[0]) != "---") {

@@ -18,6 +18,7 @@ struct StepStatus {
     StepState state = StepState::Pending;
     uint64_t ticket = 0;
     std::string message;                 // why it failed
+    std::string note;                    // something true of this system the text did not say
     std::optional<CallOutcome> outcome;  // once it returned
 };
 

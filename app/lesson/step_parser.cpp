@@ -178,7 +178,7 @@ std::string parse_call(const std::vector<std::string>& words, Step& step) {
         case CallOp::Recv:
         case CallOp::RecvFrom:
             if (args.empty()) return "'" + words[0] + "' takes SIZE [FLAGS]";
-            if (!parse_int(args[0], 0, 16 * 1024 * 1024, n))
+            if (!parse_int(args[0], 0, 16LL * 1024 * 1024, n))
                 return "buffer size '" + args[0] + "' is not a number from 0 to 16777216";
             spec.buffer_size = static_cast<size_t>(n);
             return read_flags(1);

@@ -68,7 +68,7 @@ void ActorColumn::draw_sockets(const std::vector<SocketSnapshot>& sockets) {
             text += " listening on " + s.local;
         else if (!s.peer.empty())
             text += " " + s.local + " \xE2\x86\x94 " + s.peer;
-        else if (!s.local.empty() && s.local.find(":0") == std::string::npos)
+        else if (s.bound)
             text += " " + s.local;
         ImGui::TextUnformatted(text.c_str());
     }

@@ -349,8 +349,11 @@ int run_app(const ShellOptions& options) {
             glfwPollEvents();
         } else {
             double timeout = 30.0;
-            if (shell.run && shell.run->playing)
-                timeout = std::max(0.0, shell.run->next_play_time - glfwGetTime());
+            if (shell.run && shell.run->playing) {
+                // Due for the next step but the last one is still running: its events wake us.
+                timeout = shell.run->next_play_time - glfwGetTime();
+                if (timeout <= 0) timeout = 0.25;
+            }
             if (io.WantTextInput) timeout = std::min(timeout, 0.5);  // caret blink
             glfwWaitEventsTimeout(timeout);
             frames_left = 3;

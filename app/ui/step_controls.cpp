@@ -86,6 +86,11 @@ void StepControls::draw(LessonRun& run, Settings& settings, double now) {
         ImGui::PopFont();
         code_line("Python", step.python);
         code_line("C", step.c);
+        if (!status.note.empty()) {
+            ImGui::PushStyleColor(ImGuiCol_Text, theme::waiting());
+            ImGui::TextWrapped("Note: %s", status.note.c_str());
+            ImGui::PopStyleColor();
+        }
         if (status.state == StepState::Blocked) {
             ImGui::PushStyleColor(ImGuiCol_Text, theme::waiting());
             ImGui::TextWrapped(
