@@ -13,6 +13,7 @@
 #include <backends/imgui_impl_glfw.h>
 #include <backends/imgui_impl_opengl3.h>
 #include <imgui.h>
+#include <stb_image.h>
 #include <stb_image_write.h>
 
 #include <algorithm>
@@ -21,6 +22,7 @@
 #include <filesystem>
 #include <memory>
 
+#include "cli/data_paths.h"
 #include "lesson/lesson_library.h"
 #include "ui/fonts.h"
 #include "ui/lesson_list_panel.h"
@@ -255,6 +257,20 @@ bool write_screenshot(GLFWwindow* window, const std::string& path) {
            0;
 }
 
+void set_window_icon(GLFWwindow* window) {
+    const std::string path = default_assets_dir() + "/icon.png";
+    int width = 0, height = 0, channels = 0;
+    unsigned char* pixels = stbi_load(path.c_str(), &width, &height, &channels, 4);
+    if (!pixels) {
+        std::fprintf(stderr, "socketlab: warning: no window icon (%s: %s)\n", path.c_str(),
+                     stbi_failure_reason());
+        return;
+    }
+    GLFWimage icon{width, height, pixels};
+    glfwSetWindowIcon(window, 1, &icon);
+    stbi_image_free(pixels);
+}
+
 void glfw_error(int code, const char* text) {
     std::fprintf(stderr, "socketlab: GLFW error %d: %s\n", code, text);
 }
@@ -307,6 +323,7 @@ int run_app(const ShellOptions& options) {
         glfwTerminate();
         return 1;
     }
+    set_window_icon(window);
     glfwMakeContextCurrent(window);
     glfwSwapInterval(1);
     if (!gladLoadGL(glfwGetProcAddress)) {
