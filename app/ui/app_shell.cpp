@@ -50,6 +50,7 @@ struct Shell {
     std::vector<std::pair<int, int>> pressed_keys;  // (GLFW key, mods) since the last frame
     bool saving = true;                             // screenshots leave the user's settings alone
     std::string ini_path;
+    GLFWwindow* window = nullptr;
 
     void open_lesson(const std::string& id) {
         const Lesson* lesson = library.find(id);
@@ -60,6 +61,15 @@ struct Shell {
         // A worker's event wakes the frame loop, which otherwise sleeps while nothing happens.
         run->log().set_on_append([] { glfwPostEmptyEvent(); });
         settings.last_lesson = lesson->id;
+        if (window) glfwSetWindowTitle(window, ("SocketLab \xE2\x80\x94 " + lesson->title).c_str());
+    }
+
+    // The lesson after the open one in course order, or "".
+    std::string next_lesson_id() const {
+        if (!run) return "";
+        for (size_t i = 0; i + 1 < library.lessons.size(); ++i)
+            if (library.lessons[i].id == run->lesson().id) return library.lessons[i + 1].id;
+        return "";
     }
 
     void reload_lessons() {
@@ -226,10 +236,12 @@ void draw_frame(Shell& shell, GLFWwindow* window, double now) {
 
         ImGui::TableNextColumn();
         ImGui::BeginChild("live-pane", ImVec2(0, height));
-        if (shell.run)
-            shell.live_pane.draw(*shell.run, shell.settings, now);
-        else
+        if (!shell.run) {
             ImGui::TextDisabled("Pick a lesson on the left.");
+        } else if (shell.live_pane.draw(*shell.run, shell.settings, now,
+                                        !shell.next_lesson_id().empty())) {
+            picked = shell.next_lesson_id();
+        }
         ImGui::EndChild();
         ImGui::EndTable();
         if (!picked.empty() && (!shell.run || picked != shell.run->lesson().id))
@@ -347,6 +359,7 @@ int run_app(const ShellOptions& options) {
     rebuild_fonts(shell.settings.text_scale);
     theme::apply_style(shell.settings.text_scale);
 
+    shell.window = window;
     shell.open_lesson(!options.lesson_id.empty() ? options.lesson_id : shell.settings.last_lesson);
     int exit_status = 0;
     if (screenshot && shell.run) {

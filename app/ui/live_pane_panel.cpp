@@ -6,8 +6,8 @@
 
 namespace socketlab::ui {
 
-void LivePanePanel::draw(LessonRun& run, Settings& settings, double now) {
-    controls_.draw(run, settings, now);
+bool LivePanePanel::draw(LessonRun& run, Settings& settings, double now, bool has_next_lesson) {
+    const bool next_lesson = controls_.draw(run, settings, now, has_next_lesson);
     ImGui::Separator();
     auto& actors = run.actors();
     const int columns = static_cast<int>(std::min<size_t>(actors.size(), 63));
@@ -20,7 +20,7 @@ void LivePanePanel::draw(LessonRun& run, Settings& settings, double now) {
     flags |= squeezed ? ImGuiTableFlags_ScrollX : ImGuiTableFlags_SizingStretchSame;
     if (!ImGui::BeginTable(squeezed ? "actors-scrolling" : "actors", columns, flags,
                            ImVec2(0, height)))
-        return;
+        return next_lesson;
     for (int i = 0; i < columns; ++i)
         ImGui::TableSetupColumn(
             actors[static_cast<size_t>(i)].name.c_str(),
@@ -36,6 +36,7 @@ void LivePanePanel::draw(LessonRun& run, Settings& settings, double now) {
         ImGui::EndChild();
     }
     ImGui::EndTable();
+    return next_lesson;
 }
 
 }  // namespace socketlab::ui

@@ -10,7 +10,8 @@ namespace socketlab::ui {
 
 class LivePanePanel {
   public:
-    void draw(LessonRun& run, Settings& settings, double now);
+    // Returns true when the learner asks for the next lesson.
+    bool draw(LessonRun& run, Settings& settings, double now, bool has_next_lesson);
 
   private:
     StepControls controls_;

@@ -10,11 +10,14 @@
 namespace socketlab::ui {
 namespace {
 
+// The language name is a button that copies the code, for pasting into the learner's own file.
 void code_line(const char* language, const std::string& code) {
     if (code.empty()) return;
     ImGui::PushStyleColor(ImGuiCol_Text, theme::muted());
-    ImGui::TextUnformatted(language);
-    ImGui::PopStyleColor();
+    ImGui::PushStyleColor(ImGuiCol_Button, ImVec4(0, 0, 0, 0));
+    if (ImGui::SmallButton(language)) ImGui::SetClipboardText(code.c_str());
+    ImGui::PopStyleColor(2);
+    if (ImGui::IsItemHovered()) ImGui::SetTooltip("Copy this %s code", language);
     ImGui::SameLine(ImGui::GetFontSize() * 4.0f);
     // Wrapped, not cut: at 2x on a projector a line of Python is wider than the pane.
     ImGui::PushFont(fonts().mono);
@@ -26,7 +29,8 @@ void code_line(const char* language, const std::string& code) {
 
 }  // namespace
 
-void StepControls::draw(LessonRun& run, Settings& settings, double now) {
+bool StepControls::draw(LessonRun& run, Settings& settings, double now, bool has_next_lesson) {
+    bool next_lesson = false;
     Session& session = run.session();
     const size_t total = session.lesson().steps.size();
     const size_t next = session.next_step();
@@ -35,6 +39,10 @@ void StepControls::draw(LessonRun& run, Settings& settings, double now) {
     if (ImGui::Button(next == 0 ? "Step \xE2\x96\xB6 (Space)" : "Next step \xE2\x96\xB6 (Space)"))
         run.step();
     ImGui::EndDisabled();
+    if (!session.ready_for_next() && ImGui::IsItemHovered(ImGuiHoveredFlags_AllowWhenDisabled))
+        ImGui::SetTooltip(session.has_next() ? "Waiting for step %zu to return"
+                                             : "All %zu steps have run: R starts over",
+                          session.has_next() ? next : total);
     ImGui::SameLine();
     ImGui::BeginDisabled(!session.has_next());
     if (ImGui::Button(run.playing ? "Pause" : "Play")) {
@@ -112,6 +120,7 @@ void StepControls::draw(LessonRun& run, Settings& settings, double now) {
                                      "your kernel. Lesson finished!",
                 session.failures() ? static_cast<size_t>(session.failures()) : total);
             ImGui::PopStyleColor();
+            if (has_next_lesson && ImGui::Button("Next lesson \xE2\x86\x92")) next_lesson = true;
         }
     }
 
@@ -132,6 +141,7 @@ void StepControls::draw(LessonRun& run, Settings& settings, double now) {
     ImGui::EndDisabled();
     if (!client_has_socket && ImGui::IsItemHovered(ImGuiHoveredFlags_AllowWhenDisabled))
         ImGui::SetTooltip("The client needs a socket first: run the lesson's steps");
+    return next_lesson;
 }
 
 }  // namespace socketlab::ui

@@ -9,8 +9,9 @@ namespace socketlab::ui {
 
 class StepControls {
   public:
-    // now: glfwGetTime() seconds, for Play's timer.
-    void draw(LessonRun& run, Settings& settings, double now);
+    // now: glfwGetTime() seconds, for Play's timer. Returns true when the learner asks for the
+    // next lesson (offered once this one has finished).
+    bool draw(LessonRun& run, Settings& settings, double now, bool has_next_lesson);
 };
 
 }  // namespace socketlab::ui
