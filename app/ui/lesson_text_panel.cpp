@@ -11,6 +11,15 @@ namespace socketlab::ui {
 
 void LessonTextPanel::draw(LessonRun& run) {
     const Lesson& lesson = run.lesson();
+    const size_t next = run.session().next_step();
+    if (shown_lesson_ != lesson.id) {
+        shown_lesson_ = lesson.id;
+        ImGui::SetScrollY(0.0f);
+    } else if (next != shown_next_step_) {
+        if (next == 0) ImGui::SetScrollY(0.0f);  // reset: back to the beginning
+        scroll_to_next_ = next > 0;
+    }
+    shown_next_step_ = next;
     size_t prose_index = 0;
     for (const auto& block : lesson.blocks) {
         if (block.kind == LessonBlock::Kind::Prose) {
@@ -47,9 +56,9 @@ void LessonTextPanel::draw_steps_block(LessonRun& run, const LessonBlock& block)
         ImGui::Text("%zu. %s: %s", i + 1, step.actor.c_str(), step.caption.c_str());
         ImGui::PopTextWrapPos();
         ImGui::PopFont();
-        if (is_next && last_scrolled_step_ != i) {
-            ImGui::SetScrollHereY(0.5f);  // keep the next step in view as the lesson advances
-            last_scrolled_step_ = i;
+        if (is_next && scroll_to_next_) {
+            ImGui::SetScrollHereY(0.5f);
+            scroll_to_next_ = false;
         }
         if (status.state == StepState::Failed) {
             ImGui::PushStyleColor(ImGuiCol_Text, theme::error());

@@ -2,6 +2,8 @@
 // as a list of its steps and how far the live pane has got.
 #pragma once
 
+#include <string>
+
 #include "ui/lesson_run.h"
 
 namespace socketlab::ui {
@@ -12,7 +14,11 @@ class LessonTextPanel {
 
   private:
     void draw_steps_block(LessonRun& run, const LessonBlock& block);
-    size_t last_scrolled_step_ = SIZE_MAX;
+    // Follow the lesson as it advances: scroll when the next step changes, not on every frame
+    // (the learner may be reading elsewhere), and not when a lesson opens (its top shows).
+    std::string shown_lesson_;
+    size_t shown_next_step_ = 0;
+    bool scroll_to_next_ = false;
 };
 
 }  // namespace socketlab::ui
