@@ -18,7 +18,7 @@ class EventLog {
   public:
     static constexpr size_t kDefaultCapacity = 50000;
     // Bytes kept per event; larger transfers keep their first bytes and say how many there were.
-    static constexpr size_t kMaxBytesPerEvent = 64 * 1024;
+    static constexpr size_t kMaxBytesPerEvent = size_t{64} * 1024;
 
     explicit EventLog(size_t capacity = kDefaultCapacity) : capacity_(capacity) {}
 

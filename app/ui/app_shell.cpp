@@ -373,9 +373,7 @@ int run_app(const ShellOptions& options) {
     int frames_left = 3;  // frames to draw before sleeping again (layout settles in two)
     int screenshot_frames = 4;
     while (!glfwWindowShouldClose(window)) {
-        if (screenshot) {
-            glfwPollEvents();
-        } else if (frames_left > 0) {
+        if (screenshot || frames_left > 0) {
             glfwPollEvents();
         } else {
             double timeout = 30.0;
