@@ -13,14 +13,19 @@
 #include <backends/imgui_impl_glfw.h>
 #include <backends/imgui_impl_opengl3.h>
 #include <imgui.h>
+#include <pthread.h>
 #include <stb_image.h>
 #include <stb_image_write.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cfloat>
+#include <csignal>
 #include <cstdio>
 #include <filesystem>
 #include <memory>
+#include <optional>
+#include <thread>
 
 #include "cli/data_paths.h"
 #include "lesson/lesson_library.h"
@@ -200,8 +205,10 @@ void draw_frame(Shell& shell, GLFWwindow* window, double now) {
     const ImGuiViewport* viewport = ImGui::GetMainViewport();
     ImGui::SetNextWindowPos(viewport->WorkPos);
     ImGui::SetNextWindowSize(viewport->WorkSize);
+    // Not NoSavedSettings: in ImGui 1.86 a table inherits it from its window, and the panel
+    // widths would then not be saved.
     const ImGuiWindowFlags flags = ImGuiWindowFlags_NoDecoration | ImGuiWindowFlags_NoMove |
-                                   ImGuiWindowFlags_NoSavedSettings | ImGuiWindowFlags_MenuBar |
+                                   ImGuiWindowFlags_MenuBar |
                                    ImGuiWindowFlags_NoBringToFrontOnFocus;
     ImGui::Begin("SocketLab", nullptr, flags);
     draw_menu(shell, window);
@@ -283,6 +290,40 @@ void set_window_icon(GLFWwindow* window) {
     stbi_image_free(pixels);
 }
 
+// Ctrl+C in the terminal (SIGINT) or SIGTERM closes the window the normal way, so settings
+// and layout are saved. The signals are blocked in every thread and taken by sigwait() on a
+// thread of their own, which may call glfwPostEmptyEvent (a signal handler may not).
+class QuitSignals {
+  public:
+    QuitSignals() {
+        sigemptyset(&signals_);
+        sigaddset(&signals_, SIGINT);
+        sigaddset(&signals_, SIGTERM);
+        pthread_sigmask(SIG_BLOCK, &signals_, nullptr);  // before any worker thread starts
+        waiter_ = std::thread([this] {
+            int signal = 0;
+            sigwait(&signals_, &signal);
+            if (closing_) return;  // woken by our own destructor
+            requested_ = true;
+            glfwPostEmptyEvent();
+        });
+    }
+    ~QuitSignals() {
+        if (!requested_) {
+            closing_ = true;
+            pthread_kill(waiter_.native_handle(), SIGTERM);  // ends its sigwait
+        }
+        waiter_.join();
+    }
+    bool requested() const { return requested_; }
+
+  private:
+    sigset_t signals_{};
+    std::atomic<bool> requested_{false};
+    std::atomic<bool> closing_{false};
+    std::thread waiter_;
+};
+
 void glfw_error(int code, const char* text) {
     std::fprintf(stderr, "socketlab: GLFW error %d: %s\n", code, text);
 }
@@ -291,9 +332,13 @@ void glfw_error(int code, const char* text) {
 
 // [SECTION] run_app
 int run_app(const ShellOptions& options) {
+    const bool screenshot = !options.screenshot_path.empty();
+    // First, before any thread exists (GL drivers and the engine start some), so that every
+    // thread inherits the blocked signals.
+    std::optional<QuitSignals> quit_signals;
+    if (!screenshot) quit_signals.emplace();
     Shell shell;
     shell.options = options;
-    const bool screenshot = !options.screenshot_path.empty();
     shell.saving = !screenshot;
     shell.settings = load_settings();
     shell.progress = load_progress();
@@ -419,6 +464,7 @@ int run_app(const ShellOptions& options) {
             glfwSetWindowShouldClose(window, GLFW_TRUE);
         }
         glfwSwapBuffers(window);
+        if (quit_signals && quit_signals->requested()) glfwSetWindowShouldClose(window, GLFW_TRUE);
         if (ImGui::IsAnyMouseDown()) frames_left = 2;  // dragging a splitter or slider
         --frames_left;
     }
