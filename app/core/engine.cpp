@@ -460,13 +460,9 @@ CallOutcome Engine::execute(Actor& actor, uint64_t ticket, const CallSpec& spec)
                 spec.socket.empty()
                     ? actor.name + " has no open socket yet (its first step must be socket)"
                     : actor.name + " has no socket named '" + spec.socket + "'";
-            Event note;
-            note.kind = EventKind::Note;
-            note.t_us = now_us();
-            note.actor = actor.name;
+            Event note = make_note(now_us(), actor.name, spec.step,
+                                   out.engine_error + "; no system call was made");
             note.call = ev.call;
-            note.step = spec.step;
-            note.note = out.engine_error + "; no system call was made";
             log_.append(std::move(note));
             return out;
         }

@@ -27,6 +27,16 @@ std::string to_printable(const std::vector<uint8_t>& bytes, size_t max_bytes) {
     return out;
 }
 
+Event make_note(int64_t t_us, const std::string& actor, int step, std::string text) {
+    Event note;
+    note.kind = EventKind::Note;
+    note.t_us = t_us;
+    note.actor = actor;
+    note.step = step;
+    note.note = std::move(text);
+    return note;
+}
+
 static const char* kind_name(EventKind kind) {
     switch (kind) {
         case EventKind::Call:

@@ -40,6 +40,9 @@ struct Event {
     bool bytes_cut() const { return bytes_total > bytes.size(); }
 };
 
+// A Note event: something the learner should know that is not a system call's result.
+Event make_note(int64_t t_us, const std::string& actor, int step, std::string text);
+
 // The documented JSON form: {"kind":"call","t_us":..,"actor":..,"call":..,"ret":..,...}.
 nlohmann::json event_to_json(const Event& event);
 // A one-line human transcript form.

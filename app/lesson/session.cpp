@@ -105,13 +105,8 @@ bool Session::start_next_step() {
         if (!error.empty()) {
             status.state = StepState::Failed;
             status.message = describe_step(index) + ": " + error;
-            Event note;
-            note.kind = EventKind::Note;
-            note.t_us = engine_->now_us();
-            note.step = static_cast<int>(index + 1);
-            note.actor = step.actor;
-            note.note = error + "; no system call was made";
-            log_.append(std::move(note));
+            log_.append(make_note(engine_->now_us(), step.actor, static_cast<int>(index + 1),
+                                  error + "; no system call was made"));
             return true;
         }
     }
@@ -174,13 +169,8 @@ void Session::check(size_t index, const CallOutcome& outcome) {
                           std::to_string(first_free) +
                           " up (net.ipv4.ip_unprivileged_port_start), so the kernel allowed "
                           "this bind; with the usual setting, 1024, it fails with EACCES.";
-            Event note;
-            note.kind = EventKind::Note;
-            note.t_us = engine_->now_us();
-            note.step = static_cast<int>(index + 1);
-            note.actor = step.actor;
-            note.note = status.note;
-            log_.append(std::move(note));
+            log_.append(
+                make_note(engine_->now_us(), step.actor, static_cast<int>(index + 1), status.note));
             return;
         }
     }
