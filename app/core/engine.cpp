@@ -430,13 +430,6 @@ SocketAddress Engine::bound_address(const std::string& actor_name,
     return parsed ? *parsed : SocketAddress{};
 }
 
-std::vector<std::string> Engine::actors() const {
-    std::lock_guard lock(mutex_);
-    std::vector<std::string> names;
-    for (const auto& a : actors_) names.push_back(a->name);
-    return names;
-}
-
 std::vector<SocketSnapshot> Engine::sockets_of(const std::string& actor) const {
     std::lock_guard lock(mutex_);
     auto it = snapshots_.find(actor);

@@ -117,7 +117,6 @@ class Engine {
     // The address an actor's socket is bound to: the named socket, else its listening socket,
     // else its most recently bound one. Empty if none.
     SocketAddress bound_address(const std::string& actor, const std::string& socket = "") const;
-    std::vector<std::string> actors() const;  // in order of first use
     std::vector<SocketSnapshot> sockets_of(const std::string& actor) const;
 
     int64_t now_us() const;

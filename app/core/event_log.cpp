@@ -53,9 +53,4 @@ uint64_t EventLog::dropped() const {
     return dropped_;
 }
 
-uint64_t EventLog::total_appended() const {
-    std::lock_guard lock(mutex_);
-    return next_seq_ - 1;
-}
-
 }  // namespace socketlab

@@ -35,7 +35,6 @@ class EventLog {
     bool wait_for(const std::function<bool(const Event&)>& pred, std::chrono::milliseconds timeout);
 
     uint64_t dropped() const;  // events lost because nobody drained them in time
-    uint64_t total_appended() const;
 
   private:
     mutable std::mutex mutex_;

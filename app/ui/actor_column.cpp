@@ -63,7 +63,8 @@ void ActorColumn::draw_sockets(const std::vector<SocketSnapshot>& sockets) {
     ImGui::PushTextWrapPos(0.0f);
     for (const auto& s : sockets) {
         std::string text = s.name + " (fd " + std::to_string(s.fd) + ", " +
-                           (s.type == SOCK_STREAM ? "TCP" : "UDP") + ")";
+                           (s.type == SOCK_STREAM ? "TCP" : "UDP") +
+                           (s.nonblocking ? ", non-blocking" : "") + ")";
         if (s.listening)
             text += " listening on " + s.local;
         else if (!s.peer.empty())
