@@ -114,14 +114,18 @@ void ActorColumn::draw_timeline(ActorView& actor, const std::deque<Event>& event
                 ImGui::EndTooltip();
             }
             ImGui::SetCursorScreenPos(text_pos);
-            // The call with its arguments when they fit; the details box below always has them.
+            // As much as fits, dropping the arguments first, then the "-1" before an errno
+            // name: the error must stay readable. The details box and tooltip have it all.
             ImGui::PushFont(fonts().mono);
-            const std::string result = " = " + result_text(e);
+            const float width = ImGui::GetContentRegionAvail().x;
+            auto fits = [&](const std::string& a, const std::string& b) {
+                return ImGui::CalcTextSize((a + b).c_str()).x <= width;
+            };
+            std::string result = " = " + result_text(e);
             std::string call = e.call + "(" + e.args + ")";
-            const float room =
-                ImGui::GetContentRegionAvail().x - ImGui::CalcTextSize(result.c_str()).x;
-            if (ImGui::CalcTextSize(call.c_str()).x > room)
-                call = e.call + (e.args.empty() ? "()" : "(\xE2\x80\xA6)");
+            if (!fits(call, result)) call = e.call + (e.args.empty() ? "()" : "(\xE2\x80\xA6)");
+            if (!fits(call, result)) call = e.call;
+            if (!fits(call, result) && e.failed()) result = " " + errno_name(e.err);
             ImGui::TextUnformatted(call.c_str());
             ImGui::SameLine(0.0f, 0.0f);
             ImGui::PushStyleColor(ImGuiCol_Text, result_color(e));
