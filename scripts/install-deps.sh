@@ -3,7 +3,7 @@
 # Usage: scripts/install-deps.sh [--test]   (--test adds what the tests need: Xvfb)
 set -eu
 packages="build-essential cmake pkg-config python3-glad libimgui-dev libglfw3-dev libmd4c-dev
-  nlohmann-json3-dev libstb-dev libcli11-dev libgtest-dev libfontconfig-dev fonts-dejavu-core
+  nlohmann-json3-dev libstb-dev libcli11-dev libgtest-dev libpcap-dev libbenchmark-dev libfontconfig-dev fonts-dejavu-core
   libgl1-mesa-dri libglx-mesa0"
 if [ "${1:-}" = "--test" ]; then
     packages="$packages xvfb xauth"

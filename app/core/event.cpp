@@ -47,11 +47,36 @@ static const char* kind_name(EventKind kind) {
             return "note";
         case EventKind::Step:
             return "step";
+        case EventKind::Packet:
+            return "packet";
+        case EventKind::State:
+            return "state";
     }
     return "call";
 }
 
+static nlohmann::json packet_to_json(const Event& event) {
+    const PacketSummary& p = event.packet;
+    nlohmann::json j;
+    j["kind"] = "packet";
+    j["t_us"] = event.t_us;
+    j["proto"] = p.proto;
+    j["src"] = p.src;
+    j["dst"] = p.dst;
+    j["flags"] = p.flags;
+    j["seq"] = p.seq;
+    j["ack"] = p.ack;
+    j["window"] = p.window;
+    j["len"] = p.len;
+    j["bytes_hex"] = to_hex(event.bytes);
+    if (event.bytes_cut()) j["bytes_total"] = event.bytes_total;
+    if (!p.problem.empty()) j["problem"] = p.problem;
+    if (!event.note.empty()) j["note"] = event.note;
+    return j;
+}
+
 nlohmann::json event_to_json(const Event& event) {
+    if (event.kind == EventKind::Packet) return packet_to_json(event);
     nlohmann::json j;
     j["kind"] = kind_name(event.kind);
     j["t_us"] = event.t_us;
@@ -85,6 +110,18 @@ std::string event_to_text(const Event& event) {
     if (event.kind == EventKind::Wait)
         return line + "  " + event.call + "(" + event.args + ")  ... blocked, waiting";
     if (event.kind == EventKind::Note) return line + "  note: " + event.note;
+    if (event.kind == EventKind::State)
+        return line + "  " + event.socket_name + " TCP state " + event.args;
+    if (event.kind == EventKind::Packet) {
+        const PacketSummary& p = event.packet;
+        std::string text = std::string(time) + "  packet " + p.proto + " " + p.src + " > " + p.dst;
+        if (!p.flags.empty()) text += " [" + p.flags + "]";
+        if (p.proto == "tcp")
+            text += " seq " + std::to_string(p.seq) + " ack " + std::to_string(p.ack);
+        text += " len " + std::to_string(p.len);
+        if (!p.problem.empty()) text += "  (" + p.problem + ")";
+        return text;
+    }
     if (event.kind == EventKind::Step)
         return line + "  step " + std::to_string(event.step) + ": " + event.args + "  -- " +
                event.note;

@@ -14,6 +14,21 @@ enum class EventKind {
     Wait,  // an actor is now blocked inside a call (it will return later)
     Note,  // something the engine wants the learner to know (not a system call)
     Step,  // a lesson step starts (actor, call, args = the step as written, note = caption)
+    Packet,  // a packet captured on the lesson's loopback (see PacketSummary)
+    State,   // a TCP socket's kernel state changed (note = "SYN_SENT", args = "CLOSED -> ...")
+};
+
+// What a captured packet's event carries besides its bytes (the whole IP packet in bytes).
+struct PacketSummary {
+    std::string proto;  // "tcp" or "udp"
+    std::string src;    // "127.0.0.1:43122" / "[::1]:5000"
+    std::string dst;
+    std::string flags;  // TCP flag names joined with commas ("SYN,ACK"); empty for UDP
+    uint32_t seq = 0;   // absolute, as on the wire
+    uint32_t ack = 0;
+    uint32_t window = 0;
+    uint32_t len = 0;   // payload bytes
+    std::string problem;  // "truncated: ..." when the packet could not be fully decoded
 };
 
 enum class Direction { None, Sent, Received };
@@ -35,6 +50,7 @@ struct Event {
     std::vector<uint8_t> bytes;  // data sent or received (may be cut, see bytes_total)
     uint64_t bytes_total = 0;    // how many bytes the call really moved
     std::string note;            // extra words ("returned the datagram's full length: MSG_TRUNC")
+    PacketSummary packet;        // Packet events only
 
     bool failed() const { return ret < 0 && err != 0; }
     bool bytes_cut() const { return bytes_total > bytes.size(); }
