@@ -93,7 +93,28 @@ std::optional<SocketAddress> SocketAddress::from_host_port(const std::string& ho
     return std::nullopt;
 }
 
+SocketAddress SocketAddress::from_unix_path(const std::string& path) {
+    SocketAddress address;
+    auto* un = reinterpret_cast<sockaddr_un*>(&address.storage);
+    un->sun_family = AF_UNIX;
+    size_t n = std::min(path.size(), sizeof un->sun_path - 1);
+    std::memcpy(un->sun_path, path.data(), n);
+    const bool abstract = !path.empty() && path[0] == '\0';
+    address.length = static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + n + (abstract ? 0 : 1));
+    return address;
+}
+
+bool SocketAddress::has_name() const {
+    if (family() == AF_UNIX) return length > offsetof(sockaddr_un, sun_path) + 1;
+    return port() > 0;
+}
+
 std::optional<SocketAddress> SocketAddress::parse(const std::string& text, std::string* error) {
+    if (text.rfind("unix:", 0) == 0 && text.size() > 5) {
+        std::string path = text.substr(5);
+        if (path[0] == '@') path[0] = '\0';
+        return from_unix_path(path);
+    }
     std::string host;
     std::string port_text;
     if (!text.empty() && text[0] == '[') {

@@ -35,6 +35,10 @@ struct SocketAddress {
     static std::optional<SocketAddress> from_host_port(const std::string& host, int port,
                                                        std::string* error = nullptr);
     static SocketAddress from_sockaddr(const sockaddr* addr, socklen_t len);
+    // An AF_UNIX address: a file path, or (leading '\0') a name in Linux's abstract namespace.
+    static SocketAddress from_unix_path(const std::string& path);
+    // Bound to something: a port, or a unix path/name.
+    bool has_name() const;
 };
 
 // Returns the local (getsockname) or peer (getpeername) address of fd, empty on failure.

@@ -1,16 +1,22 @@
 #include "core/engine.h"
 
 #include <fcntl.h>
+#include <netdb.h>
 #include <linux/capability.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
 #include <pthread.h>
+#include <sys/stat.h>
+#include <sys/un.h>
 #include <sys/syscall.h>
 #include <sys/time.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
+#include <cstdlib>
+#include <filesystem>
 #include <cerrno>
 #include <csignal>
 #include <deque>
@@ -104,6 +110,34 @@ std::string flags_text(int flags) {
     return out;
 }
 
+std::string poll_events_text(short events) {
+    std::string out;
+    auto add = [&](short bit, const char* name) {
+        if (events & bit) out += out.empty() ? name : std::string("|") + name;
+    };
+    add(POLLIN, "POLLIN");
+    add(POLLOUT, "POLLOUT");
+    add(POLLERR, "POLLERR");
+    add(POLLHUP, "POLLHUP");
+    add(POLLRDHUP, "POLLRDHUP");
+    add(POLLNVAL, "POLLNVAL");
+    return out.empty() ? "0" : out;
+}
+
+std::string protocol_name(int protocol) {
+    switch (protocol) {
+        case IPPROTO_TCP:
+            return "IPPROTO_TCP";
+        case IPPROTO_UDP:
+            return "IPPROTO_UDP";
+        case 0:
+            return "0";
+    }
+    return std::to_string(protocol);
+}
+
+std::atomic<int> engine_counter{0};
+
 std::string quoted_preview(const std::vector<uint8_t>& data) {
     std::string text = to_printable(data, 40);
     return "b\"" + text + (data.size() > 40 ? "...\"" : "\"");
@@ -141,6 +175,20 @@ const char* call_op_name(CallOp op) {
             return "getsockname";
         case CallOp::GetPeerName:
             return "getpeername";
+        case CallOp::GetSockOpt:
+            return "getsockopt";
+        case CallOp::SetBlocking:
+            return "setblocking";
+        case CallOp::Poll:
+            return "poll";
+        case CallOp::SendAll:
+            return "sendall";
+        case CallOp::GetAddrInfo:
+            return "getaddrinfo";
+        case CallOp::Unlink:
+            return "unlink";
+        case CallOp::Handoff:
+            return "handoff";
     }
     return "?";
 }
@@ -192,13 +240,51 @@ struct Engine::Actor {
     }
 };
 
-Engine::Engine(EventLog& log) : log_(log), start_(std::chrono::steady_clock::now()) {
+Engine::Engine(EventLog& log)
+    : log_(log), start_(std::chrono::steady_clock::now()), id_(++engine_counter) {
     install_wake_handler();
     watchdog_ = std::thread([this] { run_watchdog(); });
 }
 
 Engine::~Engine() {
     shutdown();
+    std::error_code ignored;
+    if (!unix_dir_.empty()) std::filesystem::remove_all(unix_dir_, ignored);
+}
+
+void Engine::set_socket_factory(SocketFactory factory) {
+    std::lock_guard lock(mutex_);
+    socket_factory_ = std::move(factory);
+}
+
+int Engine::make_socket(int family, int type, int protocol) const {
+    SocketFactory factory;
+    {
+        std::lock_guard lock(mutex_);
+        factory = socket_factory_;
+    }
+    if (factory) return factory(family, type, protocol);
+    int fd = ::socket(family, type, protocol);
+    return fd >= 0 ? fd : -errno;
+}
+
+std::string Engine::unix_path(const std::string& name) {
+    std::lock_guard lock(mutex_);
+    if (unix_dir_.empty()) {
+        const char* runtime = std::getenv("XDG_RUNTIME_DIR");
+        std::string base = runtime && *runtime ? runtime : "/tmp";
+        std::string pattern = base + "/socketlab-XXXXXX";
+        if (!mkdtemp(pattern.data())) {
+            pattern = "/tmp/socketlab-XXXXXX";
+            if (!mkdtemp(pattern.data())) return "/tmp/" + name;
+        }
+        unix_dir_ = pattern;
+    }
+    return unix_dir_ + "/" + name;
+}
+
+std::string Engine::abstract_name(const std::string& name) const {
+    return "socketlab-" + std::to_string(getpid()) + "-" + std::to_string(id_) + "-" + name;
 }
 
 int64_t Engine::now_us() const {
@@ -313,6 +399,9 @@ void Engine::shutdown() {
     // Tickets still waiting will never run.
     {
         std::lock_guard lock(mutex_);
+        for (auto& [name, handed] : handed_over_)
+            for (auto& [socket, fd] : handed) ::close(fd);
+        handed_over_.clear();
         for (auto& [id, t] : tickets_)
             if (t.phase != TicketPhase::Done) {
                 t.phase = TicketPhase::Done;
@@ -398,7 +487,7 @@ void Engine::publish_sockets(const Actor& actor) {
         snap.listening = s.listening;
         snap.nonblocking = (fcntl(s.fd, F_GETFL) & O_NONBLOCK) != 0;
         SocketAddress local = local_address_of(s.fd);
-        snap.bound = local.port() > 0;
+        snap.bound = local.has_name();
         snap.local = local.to_string();
         snap.peer = peer_address_of(s.fd).to_string();
         snaps.push_back(std::move(snap));
@@ -444,8 +533,34 @@ CallOutcome Engine::execute(Actor& actor, uint64_t ticket, const CallSpec& spec)
     ev.call = call_op_name(spec.op);
     ev.step = spec.step;
 
+    // Sockets another actor handed to this one (a thread per client) arrive before its call.
+    {
+        std::lock_guard lock(mutex_);
+        auto handed = handed_over_.find(actor.name);
+        if (handed != handed_over_.end()) {
+            for (auto& [name, fd] : handed->second) {
+                Actor::OwnedSocket s;
+                s.name = actor.unique_name(name);
+                s.fd = fd;
+                int value = 0;
+                socklen_t len = sizeof value;
+                if (getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &value, &len) == 0) s.family = value;
+                len = sizeof value;
+                if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &value, &len) == 0) s.type = value;
+                len = sizeof value;
+                if (getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &value, &len) == 0)
+                    s.listening = value != 0;
+                s.created = ++actor.created_count;
+                actor.sockets.push_back(s);
+            }
+            handed_over_.erase(handed);
+        }
+    }
+
     Actor::OwnedSocket* sock = nullptr;
-    if (spec.op != CallOp::Socket) {
+    const bool needs_socket =
+        spec.op != CallOp::Socket && spec.op != CallOp::GetAddrInfo && spec.op != CallOp::Unlink;
+    if (needs_socket) {
         sock = actor.find(spec.socket);
         if (!sock) {
             out.ret = -1;
@@ -491,6 +606,7 @@ CallOutcome Engine::execute(Actor& actor, uint64_t ticket, const CallSpec& spec)
     // Calls that may wait for the peer are watched, in case poll() could not foresee it.
     const bool may_wait = spec.op == CallOp::Accept || spec.op == CallOp::Connect ||
                           spec.op == CallOp::Send || spec.op == CallOp::SendTo ||
+                          spec.op == CallOp::SendAll ||
                           spec.op == CallOp::Recv || spec.op == CallOp::RecvFrom;
     bool watched = false;
     auto watch = [&] {
@@ -503,9 +619,10 @@ CallOutcome Engine::execute(Actor& actor, uint64_t ticket, const CallSpec& spec)
     switch (spec.op) {
         case CallOp::Socket: {
             ev.args = family_name(spec.family) + ", " + type_name(spec.type) + ", " +
-                      std::to_string(spec.protocol);
-            out.ret = ::socket(spec.family, spec.type, spec.protocol);
-            out.err = out.ret < 0 ? errno : 0;
+                      protocol_name(spec.protocol);
+            int made = make_socket(spec.family, spec.type, spec.protocol);
+            out.ret = made >= 0 ? made : -1;
+            out.err = made >= 0 ? 0 : -made;
             if (out.ret >= 0) {
                 Actor::OwnedSocket s;
                 s.name = actor.unique_name(spec.new_name.empty() ? "sock" : spec.new_name);
@@ -677,6 +794,184 @@ CallOutcome Engine::execute(Actor& actor, uint64_t ticket, const CallSpec& spec)
                 a.length = len;
                 ev.note = "returned " + a.to_string();
             }
+            break;
+        }
+        case CallOp::GetSockOpt: {
+            ev.args = spec.option_name;
+            int value = 0;
+            socklen_t len = sizeof value;
+            if (spec.level == SOL_SOCKET && spec.option == SO_LINGER) {
+                linger l{};
+                len = sizeof l;
+                out.ret = ::getsockopt(fd, spec.level, spec.option, &l, &len);
+                value = l.l_onoff ? l.l_linger : -1;
+                if (out.ret == 0)
+                    ev.note = l.l_onoff ? "linger on, " + std::to_string(l.l_linger) + " s"
+                                        : "linger off (close returns at once)";
+            } else if (spec.level == SOL_SOCKET &&
+                       (spec.option == SO_RCVTIMEO || spec.option == SO_SNDTIMEO)) {
+                timeval tv{};
+                len = sizeof tv;
+                out.ret = ::getsockopt(fd, spec.level, spec.option, &tv, &len);
+                value = static_cast<int>(tv.tv_sec * 1000 + tv.tv_usec / 1000);
+                if (out.ret == 0) ev.note = std::to_string(value) + " ms (0 = no timeout)";
+            } else {
+                out.ret = ::getsockopt(fd, spec.level, spec.option, &value, &len);
+            }
+            out.err = out.ret < 0 ? errno : 0;
+            if (out.ret == 0) {
+                out.ret = value;  // the step's `returns N` checks the option's value
+                if (spec.level == SOL_SOCKET && spec.option == SO_ERROR)
+                    ev.note = value == 0 ? "0: no pending error (a non-blocking connect succeeded)"
+                                         : "pending error " + errno_name(value) + ": " +
+                                               errno_explanation(value);
+                else if (ev.note.empty())
+                    ev.note = "value " + std::to_string(value);
+            }
+            break;
+        }
+        case CallOp::SetBlocking: {
+            int flags = fcntl(fd, F_GETFL);
+            ev.args = spec.blocking ? "flags & ~O_NONBLOCK" : "flags | O_NONBLOCK";
+            out.ret = flags < 0 ? -1
+                                : fcntl(fd, F_SETFL,
+                                        spec.blocking ? flags & ~O_NONBLOCK : flags | O_NONBLOCK);
+            out.err = out.ret < 0 ? errno : 0;
+            ev.note = spec.blocking ? "blocking again: calls wait for the peer"
+                                    : "non-blocking: calls that would wait fail with EAGAIN "
+                                      "(connect: EINPROGRESS) instead";
+            break;
+        }
+        case CallOp::Poll: {
+            std::vector<pollfd> fds;
+            std::vector<std::string> names;
+            if (spec.poll_sockets.empty()) {
+                fds.push_back({fd, spec.poll_events, 0});
+                names.push_back(sock->name);
+            }
+            for (const auto& name : spec.poll_sockets) {
+                Actor::OwnedSocket* s = actor.find(name);
+                if (!s) {
+                    out.ret = -1;
+                    out.engine_error = actor.name + " has no socket named '" + name + "'";
+                    Event note = make_note(now_us(), actor.name, spec.step,
+                                           out.engine_error + "; no system call was made");
+                    note.call = ev.call;
+                    log_.append(std::move(note));
+                    return out;
+                }
+                fds.push_back({s->fd, spec.poll_events, 0});
+                names.push_back(s->name);
+            }
+            std::string which;
+            for (const auto& n : names) which += (which.empty() ? "" : ", ") + n;
+            ev.args = "[" + which + "], " + poll_events_text(spec.poll_events) + ", " +
+                      std::to_string(spec.timeout_ms) + " ms";
+            if (spec.timeout_ms != 0) {
+                std::vector<pollfd> probe = fds;
+                if (::poll(probe.data(), probe.size(), 0) == 0) announce_wait();
+            }
+            out.ret = ::poll(fds.data(), fds.size(), spec.timeout_ms);
+            out.err = out.ret < 0 ? errno : 0;
+            std::string ready;
+            for (size_t i = 0; i < fds.size(); ++i)
+                if (fds[i].revents)
+                    ready += names[i] + ": " + poll_events_text(fds[i].revents) + "\n";
+            out.data.assign(ready.begin(), ready.end());
+            if (out.ret == 0)
+                ev.note = "timed out: no socket became ready";
+            else if (out.ret > 0)
+                ev.note = "ready: " + ready.substr(0, ready.size() - 1);
+            break;
+        }
+        case CallOp::SendAll: {
+            ev.args = quoted_preview(spec.data);
+            if (would_block(POLLOUT)) announce_wait();
+            watch();
+            size_t sent = 0;
+            std::string calls;
+            int count = 0;
+            out.ret = 0;
+            while (sent < spec.data.size()) {
+                ssize_t n = ::send(fd, spec.data.data() + sent, spec.data.size() - sent,
+                                   MSG_NOSIGNAL);
+                if (n < 0 && errno == EINTR && !actor.stop) continue;
+                if (n < 0) {
+                    out.ret = -1;
+                    out.err = errno;
+                    break;
+                }
+                ++count;
+                if (count <= 8) calls += (calls.empty() ? "" : " + ") + std::to_string(n);
+                sent += static_cast<size_t>(n);
+            }
+            if (out.ret == 0) out.ret = static_cast<int64_t>(sent);
+            ev.direction = Direction::Sent;
+            ev.bytes.assign(spec.data.begin(), spec.data.begin() + sent);
+            ev.note = "send() was called " + std::to_string(count) + " time" +
+                      (count == 1 ? "" : "s") + " (" + calls + (count > 8 ? " + ..." : "") +
+                      " bytes) until every byte was taken";
+            break;
+        }
+        case CallOp::GetAddrInfo: {
+            ev.args = "\"" + spec.host + "\", " +
+                      (spec.service.empty() ? "None" : "\"" + spec.service + "\"") + ", " +
+                      (spec.family == AF_UNSPEC ? "AF_UNSPEC" : family_name(spec.family)) + ", " +
+                      (spec.type == 0 ? "0" : type_name(spec.type));
+            addrinfo hints{};
+            hints.ai_family = spec.family;
+            hints.ai_socktype = spec.type;
+            hints.ai_flags = spec.ai_flags;
+            addrinfo* list = nullptr;
+            int rc = ::getaddrinfo(spec.host.empty() ? nullptr : spec.host.c_str(),
+                                   spec.service.empty() ? nullptr : spec.service.c_str(), &hints,
+                                   &list);
+            if (rc != 0) {
+                out.ret = -1;
+                out.err = rc == EAI_SYSTEM ? errno : gai_error_as_err(rc);
+                break;
+            }
+            std::string lines;
+            int count = 0;
+            for (addrinfo* a = list; a; a = a->ai_next) {
+                ++count;
+                SocketAddress addr = SocketAddress::from_sockaddr(a->ai_addr, a->ai_addrlen);
+                lines += "(" + family_name(a->ai_family) + ", " + type_name(a->ai_socktype) +
+                         ", " + protocol_name(a->ai_protocol) + ", " + addr.to_string() + ")\n";
+            }
+            freeaddrinfo(list);
+            out.ret = count;
+            out.data.assign(lines.begin(), lines.end());
+            ev.note = std::to_string(count) + " result" + (count == 1 ? "" : "s") + ":\n" +
+                      lines.substr(0, lines.empty() ? 0 : lines.size() - 1);
+            break;
+        }
+        case CallOp::Unlink: {
+            const auto* un = reinterpret_cast<const sockaddr_un*>(&spec.address.storage);
+            std::string path = spec.address.family() == AF_UNIX ? un->sun_path : "";
+            ev.args = "\"" + path + "\"";
+            out.ret = path.empty() ? -1 : ::unlink(path.c_str());
+            out.err = out.ret < 0 ? (path.empty() ? EINVAL : errno) : 0;
+            break;
+        }
+        case CallOp::Handoff: {
+            ev.args = sock->name + " to " + spec.to_actor;
+            if (spec.to_actor == actor.name) {
+                out.ret = -1;
+                out.engine_error = "an actor cannot hand a socket to itself";
+                break;
+            }
+            {
+                std::lock_guard lock(mutex_);
+                handed_over_[spec.to_actor].emplace_back(sock->name, sock->fd);
+            }
+            ev.kind = EventKind::Note;
+            ev.note = "socket '" + sock->name + "' now belongs to the thread " + spec.to_actor +
+                      " (no system call: threads of one process share their sockets)";
+            out.ret = 0;
+            std::string given = sock->name;
+            std::erase_if(actor.sockets, [&](const auto& s) { return s.name == given; });
+            sock = nullptr;
             break;
         }
     }

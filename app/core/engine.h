@@ -13,6 +13,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -41,6 +42,13 @@ enum class CallOp {
     SetSockOpt,
     GetSockName,
     GetPeerName,
+    GetSockOpt,
+    SetBlocking,  // fcntl(F_SETFL, O_NONBLOCK on or off)
+    Poll,         // poll() on one or more of the actor's sockets
+    SendAll,      // send() in a loop until every byte is taken, like Python's sendall
+    GetAddrInfo,  // name resolution; needs no socket
+    Unlink,       // unlink() an AF_UNIX socket's path
+    Handoff,      // gives a socket to another actor (a thread per client); no system call
 };
 
 const char* call_op_name(CallOp op);  // "socket", "bind", ...
@@ -64,15 +72,27 @@ struct CallSpec {
     std::string option_name;    // "SO_REUSEADDR", for the event
     int value = 0;              // setsockopt: int value (SO_LINGER: linger seconds, on)
     bool unprivileged = false;  // bind: make the call without CAP_NET_BIND_SERVICE
+    bool blocking = true;       // setblocking
+    std::vector<std::string> poll_sockets;  // poll: the sockets ("" = the current one)
+    short poll_events = 0;                  // poll: POLLIN, POLLOUT
+    int timeout_ms = 0;                     // poll: -1 waits for ever
+    std::string host;                       // getaddrinfo
+    std::string service;                    // getaddrinfo: port number or service name
+    int ai_flags = 0;                       // getaddrinfo: AI_NUMERICHOST, AI_PASSIVE, ...
+    std::string to_actor;                   // handoff
     int step = 0;               // the lesson step this call belongs to, for the event
 };
+
+// getaddrinfo() failures are not errnos; CallOutcome::err holds kGaiErrorBase - EAI_xxx for them
+// so one field (and one expectation, `fails EAI_NONAME`) covers both. See errno_text.h.
 
 // What a call returned. engine_error is set when the engine could not even make the call
 // (e.g. the lesson named a socket the actor does not have): then no system call happened.
 struct CallOutcome {
     int64_t ret = 0;
     int err = 0;
-    std::vector<uint8_t> data;  // received bytes (recv, recvfrom)
+    std::vector<uint8_t> data;  // received bytes (recv, recvfrom); the result as text (poll,
+                                // getaddrinfo: one line per entry)
     SocketAddress local;
     SocketAddress peer;
     std::string socket_name;  // the socket the call used or created
@@ -101,6 +121,16 @@ class Engine {
     ~Engine();
     Engine(const Engine&) = delete;
     Engine& operator=(const Engine&) = delete;
+
+    // Where sockets come from: by default socket(); the lesson network may make them inside a
+    // private network namespace instead. Returns an fd or -errno. Set before the first submit.
+    using SocketFactory = std::function<int(int family, int type, int protocol)>;
+    void set_socket_factory(SocketFactory factory);
+    int make_socket(int family, int type, int protocol) const;
+    // A directory for this run's AF_UNIX socket paths (created on first use, removed with the
+    // engine), and a prefix for abstract names, so parallel runs never collide.
+    std::string unix_path(const std::string& name);
+    std::string abstract_name(const std::string& name) const;
 
     // Queues the call on the actor's worker thread (created on first use). Never blocks.
     uint64_t submit(const std::string& actor, CallSpec spec);
@@ -151,11 +181,16 @@ class Engine {
 
     EventLog& log_;
     std::chrono::steady_clock::time_point start_;
+    int id_ = 0;  // tells this engine's abstract AF_UNIX names from another's
+    SocketFactory socket_factory_;
+    std::string unix_dir_;  // guarded by mutex_
     mutable std::mutex mutex_;  // guards everything below
     mutable std::condition_variable ticket_changed_;
     std::vector<std::unique_ptr<Actor>> actors_;
     std::map<uint64_t, Ticket> tickets_;
     std::map<std::string, std::vector<SocketSnapshot>> snapshots_;
+    // Sockets handed to an actor, picked up by its thread before its next call.
+    std::map<std::string, std::vector<std::pair<std::string, int>>> handed_over_;
     uint64_t next_ticket_ = 1;
     bool shut_down_ = false;
     std::vector<Watch> watches_;

@@ -3,6 +3,8 @@
 #include <cerrno>
 #include <cstring>
 
+#include <netdb.h>
+
 namespace socketlab {
 namespace {
 
@@ -76,11 +78,38 @@ constexpr ErrnoInfo kErrnos[] = {
     {EFAULT, "EFAULT", "Bad address: a pointer passed to the kernel was invalid."},
 };
 
+// getaddrinfo()'s own error codes, stored as kGaiErrorBase - EAI_xxx.
+constexpr ErrnoInfo kGaiErrors[] = {
+    {kGaiErrorBase - EAI_NONAME, "EAI_NONAME",
+     "Name or service not known: the resolver found no address for this name (or, with "
+     "AI_NUMERICHOST, the text is not a numeric address)."},
+    {kGaiErrorBase - EAI_AGAIN, "EAI_AGAIN",
+     "Temporary failure in name resolution: the DNS server could not be reached or did not "
+     "answer in time. Try again later."},
+    {kGaiErrorBase - EAI_FAIL, "EAI_FAIL", "The name server failed permanently."},
+    {kGaiErrorBase - EAI_FAMILY, "EAI_FAMILY", "The address family is not supported."},
+    {kGaiErrorBase - EAI_SOCKTYPE, "EAI_SOCKTYPE", "The socket type is not supported."},
+    {kGaiErrorBase - EAI_SERVICE, "EAI_SERVICE",
+     "The service (port name) is not known for this socket type (see /etc/services)."},
+    {kGaiErrorBase - EAI_NODATA, "EAI_NODATA", "The name exists but has no addresses."},
+    {kGaiErrorBase - EAI_ADDRFAMILY, "EAI_ADDRFAMILY",
+     "The name has no address of the requested family."},
+    {kGaiErrorBase - EAI_BADFLAGS, "EAI_BADFLAGS", "Invalid flags were given."},
+    {kGaiErrorBase - EAI_MEMORY, "EAI_MEMORY", "Out of memory."},
+    {kGaiErrorBase - EAI_SYSTEM, "EAI_SYSTEM", "A system error happened (see errno)."},
+};
+
 }  // namespace
+
+int gai_error_as_err(int eai_code) {
+    return kGaiErrorBase - eai_code;
+}
 
 std::string errno_name(int err) {
     if (err == EWOULDBLOCK) return "EAGAIN";  // same value on Linux; EAGAIN is the usual name
     for (const auto& info : kErrnos)
+        if (info.value == err) return info.name;
+    for (const auto& info : kGaiErrors)
         if (info.value == err) return info.name;
     return "E" + std::to_string(err);
 }
@@ -89,12 +118,17 @@ std::optional<int> errno_from_name(const std::string& name) {
     if (name == "EWOULDBLOCK") return EWOULDBLOCK;
     for (const auto& info : kErrnos)
         if (name == info.name) return info.value;
+    for (const auto& info : kGaiErrors)
+        if (name == info.name) return info.value;
     return std::nullopt;
 }
 
 std::string errno_explanation(int err) {
     for (const auto& info : kErrnos)
         if (info.value == err) return info.explanation;
+    for (const auto& info : kGaiErrors)
+        if (info.value == err) return info.explanation;
+    if (err > kGaiErrorBase / 2) return gai_strerror(kGaiErrorBase - err);
     return std::strerror(err);
 }
 

@@ -25,6 +25,7 @@ struct Expectation {
         Returns,  // ret == number
         Fails,    // ret < 0 and errno == err
         Data,     // the bytes received equal data
+        Contains, // the bytes received (or the result's text) contain data
         Blocks,   // the call had to wait for the peer before returning
     };
     Kind kind = Kind::Ok;
@@ -36,12 +37,14 @@ struct Expectation {
 
 // An address in a step: written out, another actor's bound address, or a port nobody uses.
 struct StepAddress {
-    enum class Kind { Literal, ActorSocket, UnusedPort };
+    enum class Kind { Literal, ActorSocket, UnusedPort, UnixPath };
     Kind kind = Kind::Literal;
     SocketAddress literal;  // Literal
     std::string actor;      // ActorSocket: "@server" -> "server"
     std::string socket;     // ActorSocket: "@server.conn" -> "conn" (optional)
-    std::string host;       // UnusedPort: "127.0.0.1"
+    std::string host;       // UnusedPort: "127.0.0.1"; ActorSocket: another host ("::1", or
+                            // "" = the actor's own); UnixPath: the name
+    bool abstract = false;  // UnixPath: Linux abstract namespace (unix:@NAME)
     std::string text;       // as written
 };
 

@@ -1,8 +1,11 @@
 #include "lesson/session.h"
 
+#include <sys/un.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstddef>
+#include <cstring>
 #include <fstream>
 #include <thread>
 
@@ -13,12 +16,14 @@ namespace {
 
 // A port nobody listens on: bind port 0, read the kernel's choice, close. Used by
 // "HOST:unused" so a lesson can show ECONNREFUSED without a fixed port.
-SocketAddress unused_port(const std::string& host, std::string& error) {
+SocketAddress unused_port(const Engine& engine, const std::string& host, std::string& error) {
     auto addr = SocketAddress::from_host_port(host, 0, &error);
     if (!addr) return {};
-    int fd = ::socket(addr->family(), SOCK_STREAM, 0);
+    // From the engine's socket factory: in the lesson's own network, if it has one.
+    int fd = engine.make_socket(addr->family(), SOCK_STREAM, 0);
     if (fd < 0 || ::bind(fd, addr->get(), addr->length) != 0) {
-        error = "could not find an unused port on " + host + ": " + errno_name(errno);
+        error = "could not find an unused port on " + host + ": " +
+                errno_name(fd < 0 ? -fd : errno);
         if (fd >= 0) ::close(fd);
         return {};
     }
@@ -94,12 +99,23 @@ bool Session::start_next_step() {
             case StepAddress::Kind::ActorSocket:
                 spec.address = engine_->bound_address(step.address->actor, step.address->socket);
                 reach_wildcard_on_loopback(spec.address);
-                if (spec.address.empty())
+                if (spec.address.empty()) {
                     error = step.address->text + " has no bound address yet (has " +
                             step.address->actor + " called bind?)";
+                } else if (!step.address->host.empty()) {
+                    // [::1]:@server: the server's port on another of this machine's addresses.
+                    auto other = SocketAddress::from_host_port(step.address->host,
+                                                               spec.address.port(), &error);
+                    spec.address = other ? *other : SocketAddress{};
+                }
                 break;
             case StepAddress::Kind::UnusedPort:
-                spec.address = unused_port(step.address->host, error);
+                spec.address = unused_port(*engine_, step.address->host, error);
+                break;
+            case StepAddress::Kind::UnixPath:
+                spec.address = SocketAddress::from_unix_path(step.address->abstract
+                                                ? std::string(1, '\0') + engine_->abstract_name(step.address->host)
+                                                : engine_->unix_path(step.address->host));
                 break;
         }
         if (!error.empty()) {
@@ -197,6 +213,12 @@ void Session::check(size_t index, const CallOutcome& outcome) {
                 if (outcome.data != e.data)
                     problems.push_back("expected to receive " + show_bytes(e.data) + ", but got " +
                                        show_bytes(outcome.data));
+                break;
+            case Expectation::Kind::Contains:
+                if (std::search(outcome.data.begin(), outcome.data.end(), e.data.begin(),
+                                e.data.end()) == outcome.data.end())
+                    problems.push_back("expected the result to contain " + show_bytes(e.data) +
+                                       ", but got " + show_bytes(outcome.data));
                 break;
             case Expectation::Kind::Blocks:
                 if (!outcome.waited)

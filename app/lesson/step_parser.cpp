@@ -1,6 +1,8 @@
 #include "lesson/step_parser.h"
 
+#include <netdb.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <netinet/tcp.h>
 
 #include <algorithm>
@@ -45,8 +47,39 @@ const std::map<std::string, OptionInfo> kOptions = {
     {"SO_RCVBUF", {SOL_SOCKET, SO_RCVBUF}},       {"SO_SNDBUF", {SOL_SOCKET, SO_SNDBUF}},
     {"SO_LINGER", {SOL_SOCKET, SO_LINGER}},       {"SO_RCVTIMEO", {SOL_SOCKET, SO_RCVTIMEO}},
     {"SO_SNDTIMEO", {SOL_SOCKET, SO_SNDTIMEO}},   {"TCP_NODELAY", {IPPROTO_TCP, TCP_NODELAY}},
-    {"IPV6_V6ONLY", {IPPROTO_IPV6, IPV6_V6ONLY}},
+    {"IPV6_V6ONLY", {IPPROTO_IPV6, IPV6_V6ONLY}}, {"SO_ERROR", {SOL_SOCKET, SO_ERROR}},
+    {"SO_TYPE", {SOL_SOCKET, SO_TYPE}},           {"SO_ACCEPTCONN", {SOL_SOCKET, SO_ACCEPTCONN}},
 };
+
+const std::map<std::string, int> kAiFlags = {
+    {"AI_PASSIVE", AI_PASSIVE},         {"AI_CANONNAME", AI_CANONNAME},
+    {"AI_NUMERICHOST", AI_NUMERICHOST}, {"AI_NUMERICSERV", AI_NUMERICSERV},
+    {"AI_ADDRCONFIG", AI_ADDRCONFIG},   {"AI_V4MAPPED", AI_V4MAPPED},
+};
+
+const std::map<std::string, short> kPollEvents = {
+    {"POLLIN", POLLIN}, {"POLLOUT", POLLOUT}, {"POLLPRI", POLLPRI}, {"POLLRDHUP", POLLRDHUP}};
+
+bool parse_family(const std::string& word, int& family) {
+    static const std::map<std::string, int> families = {
+        {"AF_INET", AF_INET}, {"AF_INET6", AF_INET6}, {"AF_UNIX", AF_UNIX}, {"AF_UNSPEC", AF_UNSPEC}};
+    auto it = families.find(word);
+    if (it == families.end()) return false;
+    family = it->second;
+    return true;
+}
+
+bool parse_type(const std::string& word, int& type) {
+    if (word == "SOCK_STREAM")
+        type = SOCK_STREAM;
+    else if (word == "SOCK_DGRAM")
+        type = SOCK_DGRAM;
+    else if (word == "SOCK_SEQPACKET")
+        type = SOCK_SEQPACKET;
+    else
+        return false;
+    return true;
+}
 
 const std::map<std::string, CallOp> kCalls = {
     {"socket", CallOp::Socket},
@@ -63,6 +96,13 @@ const std::map<std::string, CallOp> kCalls = {
     {"setsockopt", CallOp::SetSockOpt},
     {"getsockname", CallOp::GetSockName},
     {"getpeername", CallOp::GetPeerName},
+    {"getsockopt", CallOp::GetSockOpt},
+    {"setblocking", CallOp::SetBlocking},
+    {"poll", CallOp::Poll},
+    {"sendall", CallOp::SendAll},
+    {"getaddrinfo", CallOp::GetAddrInfo},
+    {"unlink", CallOp::Unlink},
+    {"handoff", CallOp::Handoff},
 };
 
 std::string known_calls() {
@@ -123,18 +163,11 @@ std::string parse_call(const std::vector<std::string>& words, Step& step) {
     switch (spec.op) {
         case CallOp::Socket: {
             if (!(error = want(2, 3, "FAMILY TYPE [PROTOCOL]")).empty()) return error;
-            if (args[0] == "AF_INET")
-                spec.family = AF_INET;
-            else if (args[0] == "AF_INET6")
-                spec.family = AF_INET6;
-            else
-                return "unknown family '" + args[0] + "' (use AF_INET or AF_INET6)";
-            if (args[1] == "SOCK_STREAM")
-                spec.type = SOCK_STREAM;
-            else if (args[1] == "SOCK_DGRAM")
-                spec.type = SOCK_DGRAM;
-            else
-                return "unknown type '" + args[1] + "' (use SOCK_STREAM or SOCK_DGRAM)";
+            if (!parse_family(args[0], spec.family) || spec.family == AF_UNSPEC)
+                return "unknown family '" + args[0] + "' (use AF_INET, AF_INET6 or AF_UNIX)";
+            if (!parse_type(args[1], spec.type))
+                return "unknown type '" + args[1] +
+                       "' (use SOCK_STREAM, SOCK_DGRAM or SOCK_SEQPACKET)";
             if (args.size() == 3) {
                 if (args[2] == "IPPROTO_TCP")
                     spec.protocol = IPPROTO_TCP;
@@ -167,14 +200,23 @@ std::string parse_call(const std::vector<std::string>& words, Step& step) {
             spec.backlog = static_cast<int>(n);
             return "";
         case CallOp::Send:
-            if (args.empty()) return "'send' takes DATA [FLAGS] (got nothing to send)";
-            if (!parse_data(args[0], spec.data, error)) return error;
-            return read_flags(1);
-        case CallOp::SendTo:
+        case CallOp::SendAll: {
+            if (args.empty())
+                return "'" + words[0] + "' takes DATA [FLAGS] (got nothing to send)";
+            size_t used = 0;
+            if (!parse_data_words(args, 0, spec.data, used, error)) return error;
+            if (spec.op == CallOp::SendAll && used < args.size())
+                return "'sendall' takes DATA only (no flags)";
+            return read_flags(used);
+        }
+        case CallOp::SendTo: {
             if (args.size() < 2) return "'sendto' takes DATA ADDRESS [FLAGS]";
-            if (!parse_data(args[0], spec.data, error)) return error;
-            if (!(error = read_address(args[1])).empty()) return error;
-            return read_flags(2);
+            size_t used = 0;
+            if (!parse_data_words(args, 0, spec.data, used, error)) return error;
+            if (used >= args.size()) return "'sendto' needs an ADDRESS after the data";
+            if (!(error = read_address(args[used])).empty()) return error;
+            return read_flags(used + 1);
+        }
         case CallOp::Recv:
         case CallOp::RecvFrom:
             if (args.empty()) return "'" + words[0] + "' takes SIZE [FLAGS]";
@@ -205,6 +247,94 @@ std::string parse_call(const std::vector<std::string>& words, Step& step) {
             spec.value = static_cast<int>(n);
             return "";
         }
+        case CallOp::GetSockOpt: {
+            if (!(error = want(1, 1, "OPTION")).empty()) return error;
+            auto opt = kOptions.find(args[0]);
+            if (opt == kOptions.end()) return "unknown socket option '" + args[0] + "'";
+            spec.level = opt->second.level;
+            spec.option = opt->second.option;
+            spec.option_name = args[0];
+            return "";
+        }
+        case CallOp::SetBlocking:
+            if (!(error = want(1, 1, "true or false")).empty()) return error;
+            if (args[0] != "true" && args[0] != "false")
+                return "'setblocking' takes true or false (got '" + args[0] + "')";
+            spec.blocking = args[0] == "true";
+            return "";
+        case CallOp::Poll: {
+            if (!(error = want(2, 2, "EVENTS TIMEOUT_MS (e.g. poll POLLIN 1000)")).empty())
+                return error;
+            std::string events = args[0];
+            size_t start = 0;
+            while (start <= events.size()) {
+                size_t bar = events.find('|', start);
+                std::string name = events.substr(start, bar == std::string::npos ? bar : bar - start);
+                auto ev = kPollEvents.find(name);
+                if (ev == kPollEvents.end())
+                    return "unknown poll event '" + name + "' (POLLIN, POLLOUT, POLLPRI, POLLRDHUP)";
+                spec.poll_events |= ev->second;
+                if (bar == std::string::npos) break;
+                start = bar + 1;
+            }
+            if (!parse_int(args[1], -1, 600000, n))
+                return "poll timeout '" + args[1] + "' is not a number of ms from -1 to 600000";
+            spec.timeout_ms = static_cast<int>(n);
+            // "on a,b,c" polls several sockets at once.
+            if (spec.socket.find(',') != std::string::npos) {
+                std::string list = spec.socket;
+                spec.socket.clear();
+                size_t from = 0;
+                while (from <= list.size()) {
+                    size_t comma = list.find(',', from);
+                    std::string name = list.substr(from, comma == std::string::npos ? comma : comma - from);
+                    if (name.empty()) return "empty socket name in 'on " + list + "'";
+                    spec.poll_sockets.push_back(name);
+                    if (comma == std::string::npos) break;
+                    from = comma + 1;
+                }
+            }
+            return "";
+        }
+        case CallOp::GetAddrInfo: {
+            if (args.empty())
+                return "'getaddrinfo' takes HOST [PORT] [FAMILY] [TYPE] [AI_FLAGS...] (use None "
+                       "for no host or no port)";
+            spec.host = args[0] == "None" ? "" : args[0];
+            if (spec.host.size() >= 2 && spec.host.front() == '"' && spec.host.back() == '"')
+                spec.host = spec.host.substr(1, spec.host.size() - 2);
+            spec.family = AF_UNSPEC;
+            spec.type = 0;
+            for (size_t i = 1; i < args.size(); ++i) {
+                int value = 0;
+                if (parse_family(args[i], value)) {
+                    spec.family = value;
+                } else if (parse_type(args[i], value)) {
+                    spec.type = value;
+                } else if (kAiFlags.count(args[i])) {
+                    spec.ai_flags |= kAiFlags.at(args[i]);
+                } else if (i == 1) {
+                    spec.service = args[i] == "None" ? "" : args[i];
+                } else {
+                    return "unexpected '" + args[i] +
+                           "' (after HOST PORT: AF_INET, AF_INET6, AF_UNSPEC, SOCK_STREAM, "
+                           "SOCK_DGRAM, or an AI_ flag)";
+                }
+            }
+            return "";
+        }
+        case CallOp::Unlink:
+            if (!(error = want(1, 1, "ADDRESS (unix:NAME)")).empty()) return error;
+            if (!(error = read_address(args[0])).empty()) return error;
+            if (step.address->kind != StepAddress::Kind::UnixPath || step.address->abstract)
+                return "'unlink' takes a unix:NAME path address";
+            return "";
+        case CallOp::Handoff:
+            if (args.size() != 3 || args[1] != "to" || !is_actor_name(args[2]))
+                return "'handoff' takes SOCKET to ACTOR (e.g. handoff conn to worker1)";
+            spec.socket = args[0];
+            spec.to_actor = args[2];
+            return "";
         case CallOp::Accept:
         case CallOp::Close:
         case CallOp::GetSockName:
@@ -248,16 +378,20 @@ std::string parse_expectations(const std::vector<std::string>& words, Step& step
             e.err = *err;
             e.text = "fails " + words[i + 1];
             i += 2;
-        } else if (w == "data") {
-            if (i + 1 >= words.size()) return "'data' needs the expected bytes after it";
+        } else if (w == "data" || w == "contains") {
+            if (i + 1 >= words.size()) return "'" + w + "' needs the expected bytes after it";
             std::string error;
-            if (!parse_data(words[i + 1], e.data, error)) return error;
-            e.kind = Expectation::Kind::Data;
-            e.text = "data " + words[i + 1];
-            i += 2;
+            std::vector<std::string> rest(words.begin() + static_cast<long>(i) + 1, words.end());
+            size_t used = 0;
+            if (!parse_data_words(rest, 0, e.data, used, error)) return error;
+            e.kind = w == "data" ? Expectation::Kind::Data : Expectation::Kind::Contains;
+            e.text = w;
+            for (size_t k = 0; k < used; ++k) e.text += " " + rest[k];
+            i += 1 + used;
         } else {
             return "cannot read expectation '" + w +
-                   "' (use ok, returns N, fails ENAME, data \"...\", blocks)";
+                   "' (use ok, returns N, fails ENAME, data \"...\", contains \"...\", "
+                   "blocks)";
         }
         step.expectations.push_back(std::move(e));
     }
@@ -392,13 +526,108 @@ bool parse_data(const std::string& word, std::vector<uint8_t>& out, std::string&
         for (size_t i = 0; i < out.size(); ++i) out[i] = static_cast<uint8_t>('A' + i % 26);
         return true;
     }
-    error = "cannot read data '" + word + "' (use \"text\", hex:48656c6c6f or bytes:N)";
+    // Whole numbers as fixed-size fields: u16:80 is network byte order (big-endian), as htons
+    // gives; u16le:80 is little-endian, as an x86 CPU keeps it in memory.
+    static const std::map<std::string, std::pair<int, bool>> kIntForms = {
+        {"u8", {1, false}},    {"u16", {2, false}},   {"u32", {4, false}},
+        {"u64", {8, false}},   {"u16le", {2, true}},  {"u32le", {4, true}},
+        {"u64le", {8, true}},
+    };
+    auto colon = word.find(':');
+    if (colon != std::string::npos) {
+        auto form = kIntForms.find(word.substr(0, colon));
+        if (form != kIntForms.end()) {
+            const auto [size, little] = form->second;
+            std::string digits = word.substr(colon + 1);
+            unsigned long long value = 0;
+            bool ok = !digits.empty() && digits.size() <= 20 &&
+                      digits.find_first_not_of("0123456789") == std::string::npos;
+            if (ok) {
+                try {
+                    value = std::stoull(digits);
+                } catch (...) {
+                    ok = false;
+                }
+            }
+            if (ok && size < 8 && value >> (8 * size) != 0) ok = false;
+            if (!ok) {
+                error = "'" + word + "' needs a whole number that fits in " +
+                        std::to_string(size) + " byte" + (size == 1 ? "" : "s");
+                return false;
+            }
+            for (int i = 0; i < size; ++i) {
+                int shift = little ? 8 * i : 8 * (size - 1 - i);
+                out.push_back(static_cast<uint8_t>(value >> shift));
+            }
+            return true;
+        }
+    }
+    error = "cannot read data '" + word +
+            "' (use \"text\", hex:48656c6c6f, bytes:N, or u16:N / u32:N / u16le:N ...)";
     return false;
+}
+
+bool is_data_word(const std::string& word) {
+    if (!word.empty() && word[0] == '"') return true;
+    static const char* kPrefixes[] = {"hex:", "bytes:", "u8:",    "u16:",   "u32:",
+                                      "u64:", "u16le:", "u32le:", "u64le:"};
+    for (const char* prefix : kPrefixes)
+        if (word.rfind(prefix, 0) == 0) return true;
+    return false;
+}
+
+bool parse_data_words(const std::vector<std::string>& words, size_t from,
+                      std::vector<uint8_t>& out, size_t& used, std::string& error) {
+    out.clear();
+    used = 0;
+    if (from >= words.size()) {
+        error = "missing the data";
+        return false;
+    }
+    if (!is_data_word(words[from])) return parse_data(words[from], out, error);
+    for (size_t i = from; i < words.size() && is_data_word(words[i]); ++i) {
+        std::vector<uint8_t> part;
+        if (!parse_data(words[i], part, error)) return false;
+        out.insert(out.end(), part.begin(), part.end());
+        ++used;
+    }
+    return true;
 }
 
 bool parse_step_address(const std::string& word, StepAddress& out, std::string& error) {
     out = StepAddress{};
     out.text = word;
+    if (word.rfind("unix:", 0) == 0) {
+        std::string name = word.substr(5);
+        out.kind = StepAddress::Kind::UnixPath;
+        out.abstract = !name.empty() && name[0] == '@';
+        if (out.abstract) name = name.substr(1);
+        bool ok = !name.empty() && name.size() <= 60 &&
+                  std::all_of(name.begin(), name.end(), [](char c) {
+                      return std::isalnum(static_cast<unsigned char>(c)) || c == '-' ||
+                             c == '_' || c == '.';
+                  });
+        if (!ok) {
+            error = "'" + word +
+                    "' is not a unix socket name (use unix:NAME for a file in this run's own "
+                    "folder, or unix:@NAME for the abstract namespace; letters, digits, - _ .)";
+            return false;
+        }
+        out.host = name;
+        return true;
+    }
+    // HOST:@actor: that actor's port, on another address of this machine ([::1]:@server).
+    auto at = word.find(":@");
+    if (at != std::string::npos && at > 0) {
+        std::string host = word.substr(0, at);
+        if (host.size() > 2 && host.front() == '[' && host.back() == ']')
+            host = host.substr(1, host.size() - 2);
+        if (!SocketAddress::from_host_port(host, 0, &error)) return false;
+        if (!parse_step_address(word.substr(at + 1), out, error)) return false;
+        out.text = word;
+        out.host = host;
+        return true;
+    }
     if (!word.empty() && word[0] == '@') {
         std::string rest = word.substr(1);
         auto dot = rest.find('.');
