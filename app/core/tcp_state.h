@@ -41,9 +41,11 @@ std::optional<TcpState> tcp_state_of_fd(int fd);
 
 // One TCP socket as the kernel lists it (sock_diag, inet_diag_req_v2).
 struct TcpSocketInfo {
-    int family = 0;     // AF_INET or AF_INET6
-    std::string local;  // "127.0.0.1:5000" / "[::1]:5000", like SocketAddress::to_string()
-    std::string peer;   // "0.0.0.0:0" / "[::]:0" for a listening socket
+    int family = 0;  // AF_INET or AF_INET6
+    // "127.0.0.1:5000" / "[::1]:5000", like SocketAddress::to_string(); an IPv6 socket talking
+    // IPv4 shows as "[::ffff:127.0.0.1]:5000".
+    std::string local;
+    std::string peer;  // "0.0.0.0:0" / "[::]:0" for a listening socket
     uint16_t local_port = 0;
     uint16_t peer_port = 0;
     TcpState state = TcpState::Unknown;
@@ -57,6 +59,7 @@ struct TcpSocketInfo {
 // socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_SOCK_DIAG): it is passed in because it
 // only sees the network namespace it was created in, and lessons may run in a private one.
 // Waits at most about a second for each reply. Returns false and sets *error on failure.
+// One thread at a time per netlink_fd: each call first drops replies still queued on it.
 bool list_tcp_sockets(int netlink_fd, const std::set<uint16_t>& ports,
                       std::vector<TcpSocketInfo>& out, std::string* error);
 

@@ -61,14 +61,40 @@ struct Step {
     std::vector<Expectation> expectations;  // empty means "ok"
 };
 
+// One multiple-choice question of a ```quiz block.
+struct QuizQuestion {
+    std::string id;                    // stable key for saved answers: "q1", "q2", ... in file order
+    int line = 0;                      // where the question starts in the file
+    std::string question;              // Markdown (inline)
+    std::vector<std::string> choices;  // Markdown (inline)
+    size_t correct = 0;                // index into choices
+    std::string explanation;           // why the right answer is right (Markdown)
+};
+
+// A quiz block: a prediction when steps follow it, the lesson's "Check yourself" at the end.
+struct Quiz {
+    size_t first_question = 0;  // into Lesson::questions
+    size_t question_count = 0;
+    size_t before_step = 0;     // the steps that have run before it is asked (its position)
+    bool is_prediction = false; // steps follow it: asked before they run
+};
+
+// The server a learner can keep open and talk to with their own client (front matter
+// "try-server: KIND [HOST]").
+struct TryServer {
+    std::string kind;  // "tcp-echo", "udp-echo", "http", "text-protocol"; "" = none
+    std::string host = "127.0.0.1";
+};
+
 // The lesson text in order: prose, then (where a steps block stood) a run of steps.
 struct LessonBlock {
-    enum class Kind { Prose, Steps };
+    enum class Kind { Prose, Steps, Quiz };
     Kind kind = Kind::Prose;
     std::string markdown;   // Prose
     int first_line = 0;     // Prose: line of the first line of markdown in the file
     size_t first_step = 0;  // Steps
     size_t step_count = 0;  // Steps
+    size_t quiz = 0;        // Quiz: index into Lesson::quizzes
 };
 
 struct Lesson {
@@ -79,6 +105,10 @@ struct Lesson {
     std::string file;
     std::vector<LessonBlock> blocks;
     std::vector<Step> steps;
+    std::vector<QuizQuestion> questions;
+    std::vector<Quiz> quizzes;
+    TryServer try_server;
+    bool capture = false;  // front matter "capture: yes": show the packets the steps cause
 };
 
 }  // namespace socketlab

@@ -3,6 +3,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "core/address.h"
 #include "lesson/step_parser.h"
 
 namespace socketlab {
@@ -41,6 +42,79 @@ bool valid_id(const std::string& id) {
 }
 
 }  // namespace
+
+void parse_quiz_block(const std::string& file, int first_line,
+                      const std::vector<std::string>& lines, std::vector<QuizQuestion>& out,
+                      std::vector<LessonError>& errors) {
+    QuizQuestion current;
+    bool open = false;
+    bool has_correct = false;
+    char last = 0;  // the kind of the previous line, so "? " and "> " can continue
+    auto finish = [&] {
+        if (!open) return;
+        if (current.choices.size() < 2)
+            errors.push_back({file, current.line,
+                              "a question needs at least two choices ('- wrong', '+ right')"});
+        else if (current.choices.size() > 6)
+            errors.push_back({file, current.line, "a question may have at most six choices"});
+        else if (!has_correct)
+            errors.push_back(
+                {file, current.line, "this question has no right answer (mark it with '+ ')"});
+        else if (trim(current.explanation).empty())
+            errors.push_back({file, current.line,
+                              "this question has no explanation ('> why the answer is right')"});
+        else
+            out.push_back(current);
+        current = QuizQuestion{};
+        open = false;
+        has_correct = false;
+    };
+    for (size_t k = 0; k < lines.size(); ++k) {
+        const int line_no = first_line + static_cast<int>(k);
+        std::string line = trim(lines[k]);
+        if (line.empty()) {
+            last = 0;
+            continue;
+        }
+        char kind = line[0];
+        std::string text = line.size() > 1 ? trim(line.substr(1)) : "";
+        bool marker = (kind == '?' || kind == '-' || kind == '+' || kind == '>') &&
+                      (line.size() == 1 || line[1] == ' ');
+        if (!marker) {
+            errors.push_back({file, line_no,
+                              "quiz lines start with '? ' (question), '- ' (wrong choice), '+ ' "
+                              "(right choice) or '> ' (explanation); got '" +
+                                  line + "'"});
+            continue;
+        }
+        if (kind == '?') {
+            if (open && last == '?') {
+                current.question += " " + text;
+                continue;
+            }
+            finish();
+            open = true;
+            current.line = line_no;
+            current.question = text;
+        } else if (!open) {
+            errors.push_back({file, line_no, "a choice or explanation before any '? ' question"});
+        } else if (kind == '-' || kind == '+') {
+            if (text.empty()) errors.push_back({file, line_no, "an empty choice"});
+            if (kind == '+') {
+                if (has_correct)
+                    errors.push_back({file, line_no,
+                                      "a second right answer: a question has exactly one '+ '"});
+                has_correct = true;
+                current.correct = current.choices.size();
+            }
+            current.choices.push_back(text);
+        } else {  // '>'
+            current.explanation += (current.explanation.empty() ? "" : "\n") + text;
+        }
+        last = kind;
+    }
+    finish();
+}
 
 std::optional<Lesson> parse_lesson(const std::string& file, const std::string& text,
                                    std::vector<LessonError>& errors) {
@@ -102,10 +176,34 @@ std::optional<Lesson> parse_lesson(const std::string& file, const std::string& t
             if (!have_order)
                 errors.push_back({file, order_line, "order '" + value + "' is not a whole number"});
             have_order = true;  // reported once
+        } else if (key == "try-server") {
+            std::istringstream words(value);
+            words >> lesson.try_server.kind;
+            std::string host;
+            if (words >> host) lesson.try_server.host = host;
+            static const char* kKinds[] = {"tcp-echo", "udp-echo", "http", "text-protocol"};
+            bool known = false;
+            for (const char* k : kKinds) known |= lesson.try_server.kind == k;
+            std::string extra;
+            if (!known || (words >> extra)) {
+                errors.push_back({file, static_cast<int>(i + 1),
+                                  "try-server '" + value +
+                                      "' should be KIND [HOST] with KIND one of tcp-echo, "
+                                      "udp-echo, http, text-protocol"});
+            } else if (!SocketAddress::from_host_port(lesson.try_server.host, 0)) {
+                errors.push_back({file, static_cast<int>(i + 1),
+                                  "try-server host '" + lesson.try_server.host +
+                                      "' is not a numeric address (127.0.0.1 or ::1)"});
+            }
+        } else if (key == "capture") {
+            lesson.capture = value == "yes" || value == "true";
+            if (value != "yes" && value != "no" && value != "true" && value != "false")
+                errors.push_back({file, static_cast<int>(i + 1),
+                                  "capture '" + value + "' should be yes or no"});
         } else {
-            errors.push_back(
-                {file, static_cast<int>(i + 1),
-                 "unknown front matter key '" + key + "' (use id, title, order, summary)"});
+            errors.push_back({file, static_cast<int>(i + 1),
+                              "unknown front matter key '" + key +
+                                  "' (use id, title, order, summary, try-server, capture)"});
         }
     }
     if (!closed) {
@@ -160,6 +258,28 @@ std::optional<Lesson> parse_lesson(const std::string& file, const std::string& t
             block.step_count = lesson.steps.size() - block.first_step;
             if (block.step_count > 0) lesson.blocks.push_back(block);
             i = close + 1;
+        } else if (info == "quiz") {
+            if (close >= lines.size()) {
+                errors.push_back(
+                    {file, fence_line, "this quiz block is never closed with " + marker});
+                break;
+            }
+            flush_prose();
+            std::vector<std::string> body(lines.begin() + static_cast<long>(i) + 1,
+                                          lines.begin() + static_cast<long>(close));
+            Quiz quiz;
+            quiz.first_question = lesson.questions.size();
+            quiz.before_step = lesson.steps.size();
+            parse_quiz_block(file, fence_line + 1, body, lesson.questions, errors);
+            quiz.question_count = lesson.questions.size() - quiz.first_question;
+            if (quiz.question_count == 0 && errors.size() == errors_before)
+                errors.push_back({file, fence_line, "this quiz block has no questions ('? ...')"});
+            LessonBlock block;
+            block.kind = LessonBlock::Kind::Quiz;
+            block.quiz = lesson.quizzes.size();
+            lesson.quizzes.push_back(quiz);
+            lesson.blocks.push_back(block);
+            i = close + 1;
         } else {
             // Any other fenced block is prose (a code example); keep it whole.
             if (prose.markdown.empty()) prose.first_line = fence_line;
@@ -172,6 +292,10 @@ std::optional<Lesson> parse_lesson(const std::string& file, const std::string& t
 
     if (lesson.steps.empty() && errors.size() == errors_before)
         errors.push_back({file, 1, "the lesson has no ```steps block: nothing to run"});
+    // A quiz with steps after it is a prediction; the last one, after every step, is not.
+    for (auto& quiz : lesson.quizzes) quiz.is_prediction = quiz.before_step < lesson.steps.size();
+    for (size_t q = 0; q < lesson.questions.size(); ++q)
+        lesson.questions[q].id = "q" + std::to_string(q + 1);
     if (errors.size() != errors_before) return std::nullopt;
     return lesson;
 }

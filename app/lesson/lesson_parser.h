@@ -1,4 +1,4 @@
-// Lesson files -> Lesson: front matter, prose blocks, steps blocks.
+// Lesson files -> Lesson: front matter, prose blocks, steps blocks, quiz blocks.
 #pragma once
 
 #include <optional>
@@ -13,6 +13,11 @@ namespace socketlab {
 // any error in the file makes it unusable, so a teacher sees every problem at once.
 std::optional<Lesson> parse_lesson(const std::string& file, const std::string& text,
                                    std::vector<LessonError>& errors);
+
+// Parses the lines of one ```quiz block (first_line = the file line of lines[0]).
+void parse_quiz_block(const std::string& file, int first_line,
+                      const std::vector<std::string>& lines, std::vector<QuizQuestion>& out,
+                      std::vector<LessonError>& errors);
 
 std::optional<Lesson> load_lesson_file(const std::string& path, std::vector<LessonError>& errors);
 
