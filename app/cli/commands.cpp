@@ -10,7 +10,7 @@
 #include <iostream>
 
 #include "cli/transcript.h"
-#include "core/echo_server.h"
+#include "core/lesson_server.h"
 #include "lesson/lesson_library.h"
 #include "lesson/session.h"
 
@@ -107,20 +107,24 @@ int serve_command(const ServeOptions& options) {
         uint64_t one = 1;
         (void)!write(events_fd, &one, sizeof one);
     });
-    EchoServer server(log);
-    EchoServerOptions server_options;
+    LessonServer server(log);
+    LessonServerOptions server_options;
     server_options.host = host;
     server_options.port = options.port;
-    server_options.udp = options.kind == "udp-echo";
+    if (!server_kind_options(options.kind, server_options)) {
+        std::cerr << "socketlab: unknown server kind '" << options.kind
+                  << "' (tcp-echo, udp-echo, http, text-protocol)\n";
+        return 2;
+    }
     if (!server.start(server_options, error)) {
         std::cerr << "socketlab: " << error << '\n';
         return 1;
     }
     // The first line is exactly "listening on HOST:PORT", for scripts that wait for it.
     std::cout << "listening on " << server.address().to_string() << std::endl;
-    std::cerr << "socketlab: " << (server_options.udp ? "UDP" : "TCP") << " echo server; try: nc "
-              << (server_options.udp ? "-u " : "") << server.address().host_string() << ' '
-              << server.address().port() << "   (Ctrl+C stops it)" << std::endl;
+    std::cerr << "socketlab: " << options.kind << " server; try: "
+              << client_command(options.kind, server.address()) << "   (Ctrl+C stops it)"
+              << std::endl;
 
     uint64_t dropped_reported = 0;
     auto print_pending = [&] {

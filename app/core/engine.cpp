@@ -117,6 +117,7 @@ std::string poll_events_text(short events) {
     };
     add(POLLIN, "POLLIN");
     add(POLLOUT, "POLLOUT");
+    add(POLLPRI, "POLLPRI");
     add(POLLERR, "POLLERR");
     add(POLLHUP, "POLLHUP");
     add(POLLRDHUP, "POLLRDHUP");
@@ -571,6 +572,7 @@ CallOutcome Engine::execute(Actor& actor, uint64_t ticket, const CallSpec& spec)
             Event note = make_note(now_us(), actor.name, spec.step,
                                    out.engine_error + "; no system call was made");
             note.call = ev.call;
+            note.ret = -1;  // shown as "not called"
             log_.append(std::move(note));
             return out;
         }
@@ -857,6 +859,7 @@ CallOutcome Engine::execute(Actor& actor, uint64_t ticket, const CallSpec& spec)
                     Event note = make_note(now_us(), actor.name, spec.step,
                                            out.engine_error + "; no system call was made");
                     note.call = ev.call;
+                    note.ret = -1;
                     log_.append(std::move(note));
                     return out;
                 }

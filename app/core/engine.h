@@ -150,6 +150,7 @@ class Engine {
     std::vector<SocketSnapshot> sockets_of(const std::string& actor) const;
 
     int64_t now_us() const;
+    std::chrono::steady_clock::time_point start_time() const { return start_; }
     EventLog& log() { return log_; }
 
   private:

@@ -121,8 +121,10 @@ bool Session::start_next_step() {
         if (!error.empty()) {
             status.state = StepState::Failed;
             status.message = describe_step(index) + ": " + error;
-            log_.append(make_note(engine_->now_us(), step.actor, static_cast<int>(index + 1),
-                                  error + "; no system call was made"));
+            Event note = make_note(engine_->now_us(), step.actor, static_cast<int>(index + 1),
+                                   error + "; no system call was made");
+            note.ret = -1;  // shown as "not called"
+            log_.append(std::move(note));
             return true;
         }
     }

@@ -3,6 +3,7 @@
 #include <imgui.h>
 
 #include "core/errno_text.h"
+#include "core/lesson_server.h"
 #include "ui/fonts.h"
 #include "ui/hex_view.h"
 #include "ui/theme.h"
@@ -15,8 +16,11 @@ std::string result_text(const Event& e) {
         case EventKind::Wait:
             return "\xE2\x80\xA6 blocked";  // …
         case EventKind::Note:
-            return "not called";
+            return e.ret < 0 ? "not called" : "note";
+        case EventKind::State:
+            return e.note;
         case EventKind::Step:
+        case EventKind::Packet:
             return "";
         case EventKind::Call:
             break;
@@ -27,7 +31,8 @@ std::string result_text(const Event& e) {
 
 ImVec4 result_color(const Event& e) {
     if (e.kind == EventKind::Wait) return theme::waiting();
-    if (e.kind == EventKind::Note || e.failed()) return theme::error();
+    if ((e.kind == EventKind::Note && e.ret < 0) || e.failed()) return theme::error();
+    if (e.kind == EventKind::Note || e.kind == EventKind::State) return theme::muted();
     return theme::ok();
 }
 
@@ -48,6 +53,15 @@ void ActorColumn::draw(ActorView& actor, const std::deque<Event>& events,
     ImGui::PushStyleColor(ImGuiCol_Text, theme::muted());
     ImGui::TextUnformatted("Bytes (\xE2\x86\x92 sent, \xE2\x86\x90 received)");
     ImGui::PopStyleColor();
+    if (actor.dropped_bytes > 0 || actor.dropped_calls > 0) {
+        // Bounded memory: a flood keeps its newest part, and says so.
+        ImGui::PushStyleColor(ImGuiCol_Text, theme::waiting());
+        ImGui::PushTextWrapPos(0.0f);
+        ImGui::Text("Showing the newest: %zu earlier calls and %llu bytes were let go", actor.dropped_calls,
+                    static_cast<unsigned long long>(actor.dropped_bytes));
+        ImGui::PopTextWrapPos();
+        ImGui::PopStyleColor();
+    }
     ImGui::BeginChild("bytes", ImVec2(0, 0), true);
     draw_byte_stream("stream", actor.chunks, true);
     ImGui::EndChild();
@@ -62,8 +76,12 @@ void ActorColumn::draw_sockets(const std::vector<SocketSnapshot>& sockets) {
     ImGui::PushFont(fonts().mono);
     ImGui::PushTextWrapPos(0.0f);
     for (const auto& s : sockets) {
-        std::string text = s.name + " (fd " + std::to_string(s.fd) + ", " +
-                           (s.type == SOCK_STREAM ? "TCP" : "UDP") +
+        const char* kind = s.family == AF_UNIX ? (s.type == SOCK_STREAM  ? "AF_UNIX stream"
+                                                  : s.type == SOCK_DGRAM ? "AF_UNIX datagram"
+                                                                         : "AF_UNIX seqpacket")
+                           : s.type == SOCK_STREAM ? "TCP"
+                                                   : "UDP";
+        std::string text = s.name + " (fd " + std::to_string(s.fd) + ", " + kind +
                            (s.nonblocking ? ", non-blocking" : "") + ")";
         if (s.listening)
             text += " listening on " + s.local;
@@ -95,6 +113,8 @@ void ActorColumn::draw_timeline(ActorView& actor, const std::deque<Event>& event
             ImGui::TableNextColumn();
             if (e.step > 0)
                 ImGui::Text("%d", e.step);
+            else if (e.socket_name == LessonServer::kKeptSocketName)
+                ImGui::TextDisabled("open");  // the kept-open server, not a lesson step
             else
                 ImGui::TextDisabled("you");
             ImGui::TableNextColumn();

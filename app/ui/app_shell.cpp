@@ -45,6 +45,7 @@ struct Shell {
     ShellOptions options;
     Settings settings;
     Progress progress;
+    bool confirm_reset_progress = false;
     LessonLibrary library;
     std::unique_ptr<LessonRun> run;
     LessonListPanel list_panel;
@@ -148,10 +149,7 @@ void draw_menu(Shell& shell, GLFWwindow* window) {
     if (!ImGui::BeginMenuBar()) return;
     if (ImGui::BeginMenu("Lessons")) {
         if (ImGui::MenuItem("Reload lesson files")) shell.reload_lessons();
-        if (ImGui::MenuItem("Reset progress")) {
-            shell.progress.finished_lessons.clear();
-            if (shell.saving) save_progress(shell.progress);
-        }
+        if (ImGui::MenuItem("Reset progress...")) shell.confirm_reset_progress = true;
         ImGui::Separator();
         if (ImGui::MenuItem("Quit")) glfwSetWindowShouldClose(window, GLFW_TRUE);
         ImGui::EndMenu();
@@ -174,6 +172,24 @@ void draw_menu(Shell& shell, GLFWwindow* window) {
                     ImGui::GetStyle().ItemSpacing.x * 2);
     ImGui::TextDisabled("text size %.2gx", shell.settings.text_scale);
     ImGui::EndMenuBar();
+    // Progress is the learner's work: ask before throwing it away.
+    if (shell.confirm_reset_progress) {
+        ImGui::OpenPopup("Reset progress?");
+        shell.confirm_reset_progress = false;
+    }
+    if (ImGui::BeginPopupModal("Reset progress?", nullptr, ImGuiWindowFlags_AlwaysAutoResize)) {
+        ImGui::TextUnformatted("Forget which lessons you finished and every quiz answer?");
+        if (ImGui::Button("Reset progress")) {
+            shell.progress.finished_lessons.clear();
+            shell.progress.quiz_answers.clear();
+            if (shell.saving) save_progress(shell.progress);
+            ImGui::CloseCurrentPopup();
+        }
+        ImGui::SameLine();
+        if (ImGui::Button("Cancel") || ImGui::IsKeyPressed(ImGui::GetKeyIndex(ImGuiKey_Escape)))
+            ImGui::CloseCurrentPopup();
+        ImGui::EndPopup();
+    }
 }
 
 void draw_keys_window(Shell& shell) {
@@ -238,7 +254,10 @@ void draw_frame(Shell& shell, GLFWwindow* window, double now) {
 
         ImGui::TableNextColumn();
         ImGui::BeginChild("lesson-text", ImVec2(0, height));
-        if (shell.run) shell.text_panel.draw(*shell.run);
+        if (shell.run &&
+            shell.text_panel.draw(*shell.run, shell.progress.quiz_answers[shell.run->lesson().id]) &&
+            shell.saving)
+            save_progress(shell.progress);
         ImGui::EndChild();
 
         ImGui::TableNextColumn();

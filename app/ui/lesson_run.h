@@ -2,6 +2,7 @@
 // drained from the engine's log once per frame. Panels draw only from this copy.
 #pragma once
 
+#include <atomic>
 #include <deque>
 #include <map>
 #include <memory>
@@ -9,6 +10,7 @@
 #include <vector>
 
 #include "core/event_log.h"
+#include "core/lesson_server.h"
 #include "lesson/markdown_doc.h"
 #include "lesson/session.h"
 #include "ui/hex_view.h"
@@ -17,10 +19,15 @@ namespace socketlab::ui {
 
 // What one actor's column shows, built up as events arrive.
 struct ActorView {
+    explicit ActorView(std::string actor_name) : name(std::move(actor_name)) {}
     std::string name;
-    std::vector<size_t> timeline;   // indices into LessonRun::events (calls, waits, notes)
-    std::vector<ByteChunk> chunks;  // data sent and received, pointing into events
-    size_t selected = SIZE_MAX;     // timeline row shown in the detail box; SIZE_MAX = latest
+    std::vector<size_t> timeline;      // indices into LessonRun::events (calls, waits, notes)
+    std::vector<ByteChunk> chunks;     // data sent and received, pointing into events
+    std::vector<size_t> chunk_events;  // the event each chunk points into
+    size_t selected = SIZE_MAX;        // timeline row shown in the detail box; SIZE_MAX = latest
+    // A long transcript (an outside client's flood) keeps the newest events: what was let go.
+    size_t dropped_calls = 0;
+    uint64_t dropped_bytes = 0;
 };
 
 class LessonRun {
@@ -40,7 +47,18 @@ class LessonRun {
     ActorView* find_actor(const std::string& name);
 
     bool step();   // starts the next step if it is ready
-    void reset();  // closes everything and starts over
+    void reset();  // closes everything and starts over (a kept-open server stays open)
+
+    // "Keep the server open" (lesson front matter try-server): a server of the lesson's kind for
+    // the learner's own client, whose clients appear as actors. False with error on failure.
+    bool open_kept_server(std::string& error);
+    void close_kept_server();
+    const LessonServer* kept_server() const { return kept_server_.get(); }
+
+    // The UI's copy is bounded: past these, the oldest events go (and their bytes).
+    static constexpr size_t kMaxEvents = 20000;
+    static constexpr size_t kMaxEventBytes = size_t{64} * 1024 * 1024;
+    uint64_t dropped_events() const { return dropped_events_; }
 
     bool playing = false;
     double next_play_time = 0.0;
@@ -48,12 +66,20 @@ class LessonRun {
 
   private:
     void add_to_actor(size_t index);
+    void trim_events();
+    void restart_clock();
 
     EventLog log_;
     Session session_;
     std::vector<MarkdownDoc> prose_;
     std::deque<Event> events_;  // a deque: ByteChunk points at bytes inside these events
     std::vector<ActorView> actors_;
+    size_t event_bytes_ = 0;
+    uint64_t dropped_events_ = 0;
+    // The kept-open server stamps its events on the lesson engine's clock, which restarts on
+    // Reset; it reads the start from here (it runs on its own thread).
+    std::atomic<int64_t> clock_start_ns_{0};
+    std::unique_ptr<LessonServer> kept_server_;
 };
 
 }  // namespace socketlab::ui

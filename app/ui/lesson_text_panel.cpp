@@ -9,7 +9,8 @@
 
 namespace socketlab::ui {
 
-void LessonTextPanel::draw(LessonRun& run) {
+bool LessonTextPanel::draw(LessonRun& run, std::map<std::string, int>& quiz_picks) {
+    bool picks_changed = false;
     const Lesson& lesson = run.lesson();
     const size_t next = run.session().next_step();
     if (shown_lesson_ != lesson.id) {
@@ -25,11 +26,14 @@ void LessonTextPanel::draw(LessonRun& run) {
         if (block.kind == LessonBlock::Kind::Prose) {
             if (prose_index < run.prose().size()) draw_markdown(run.prose()[prose_index]);
             ++prose_index;
+        } else if (block.kind == LessonBlock::Kind::Quiz) {
+            picks_changed |= quiz_view_.draw(lesson, lesson.quizzes[block.quiz], quiz_picks);
         } else {
             draw_steps_block(run, block);
         }
         ImGui::Spacing();
     }
+    return picks_changed;
 }
 
 void LessonTextPanel::draw_steps_block(LessonRun& run, const LessonBlock& block) {

@@ -8,6 +8,7 @@ namespace socketlab::ui {
 
 bool LivePanePanel::draw(LessonRun& run, Settings& settings, double now, bool has_next_lesson) {
     const bool next_lesson = controls_.draw(run, settings, now, has_next_lesson);
+    try_server_.draw(run);
     ImGui::Separator();
     auto& actors = run.actors();
     const int columns = static_cast<int>(std::min<size_t>(actors.size(), 63));

@@ -5,6 +5,7 @@
 
 #include "ui/actor_column.h"
 #include "ui/step_controls.h"
+#include "ui/try_server_bar.h"
 
 namespace socketlab::ui {
 
@@ -15,6 +16,7 @@ class LivePanePanel {
 
   private:
     StepControls controls_;
+    TryServerBar try_server_;
     ActorColumn column_;
 };
 

@@ -95,11 +95,20 @@ Progress load_progress() {
     if (finished != j.end() && finished->is_array())
         for (const auto& id : *finished)
             if (id.is_string()) p.finished_lessons.insert(id.get<std::string>());
+    auto answers = j.find("quiz_answers");
+    if (answers != j.end() && answers->is_object())
+        for (const auto& [lesson, picks] : answers->items()) {
+            if (!picks.is_object()) continue;
+            for (const auto& [question, choice] : picks.items())
+                if (choice.is_number_integer() && choice.get<int>() >= 0 && choice.get<int>() < 16)
+                    p.quiz_answers[lesson][question] = choice.get<int>();
+        }
     return p;
 }
 
 void save_progress(const Progress& p) {
-    write_json(progress_path(), {{"finished_lessons", p.finished_lessons}});
+    write_json(progress_path(),
+               {{"finished_lessons", p.finished_lessons}, {"quiz_answers", p.quiz_answers}});
 }
 
 }  // namespace socketlab::ui

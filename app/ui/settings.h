@@ -1,6 +1,7 @@
 // Per-user settings (config dir) and progress (data dir), saved as small JSON files.
 #pragma once
 
+#include <map>
 #include <set>
 #include <string>
 
@@ -17,7 +18,9 @@ struct Settings {
 };
 
 struct Progress {
-    std::set<std::string> finished_lessons;
+    std::set<std::string> finished_lessons;  // every step ran and every expectation held
+    // lesson id -> question id ("q1") -> the choice the learner picked
+    std::map<std::string, std::map<std::string, int>> quiz_answers;
 };
 
 // Paths: <config_dir>/settings.json, <config_dir>/imgui.ini, <data_dir>/progress.json.

@@ -1,0 +1,442 @@
+#include "core/lesson_server.h"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <ctime>
+#include <list>
+#include <vector>
+
+#include "core/errno_text.h"
+
+namespace socketlab {
+
+// One connected client of a TCP server.
+struct LessonServer::Client {
+    int fd = -1;
+    std::string actor;             // "outside-1"
+    SocketAddress peer;
+    std::vector<uint8_t> pending;  // to be sent (the echo, a reply)
+    std::string request;           // HTTP: the request head so far; text: the line so far
+    bool peer_closed = false;
+    bool close_after_send = false;  // the protocol has said its last word (HTTP, QUIT)
+    bool discarding = false;        // text: inside an over-long line, until its end
+};
+
+bool server_kind_options(const std::string& kind, LessonServerOptions& options) {
+    options.udp = kind == "udp-echo";
+    if (kind == "tcp-echo" || kind == "udp-echo")
+        options.protocol = ServerProtocol::Echo;
+    else if (kind == "http")
+        options.protocol = ServerProtocol::Http;
+    else if (kind == "text-protocol")
+        options.protocol = ServerProtocol::TextProtocol;
+    else
+        return false;
+    return true;
+}
+
+std::string client_command(const std::string& kind, const SocketAddress& address) {
+    const std::string host = address.host_string();
+    const std::string port = std::to_string(address.port());
+    if (kind == "http") return "curl -v http://" + address.to_string() + "/hello";
+    if (kind == "udp-echo") return "nc -u " + host + " " + port;
+    if (kind == "text-protocol") return "nc -C " + host + " " + port;
+    return "nc " + host + " " + port;
+}
+
+std::string python_client_snippet(const std::string& kind, const SocketAddress& address) {
+    const std::string host = "\"" + address.host_string() + "\"";
+    const std::string port = std::to_string(address.port());
+    if (kind == "udp-echo")
+        return "import socket\n"
+               "s = socket.socket(socket.AF_INET" +
+               std::string(address.family() == AF_INET6 ? "6" : "") +
+               ", socket.SOCK_DGRAM)\n"
+               "s.sendto(b\"hello\", (" +
+               host + ", " + port +
+               "))\n"
+               "print(s.recvfrom(65536))\n";
+    std::string send = "b\"hello\\n\"";
+    if (kind == "http") send = "b\"GET /hello HTTP/1.1\\r\\nHost: x\\r\\n\\r\\n\"";
+    if (kind == "text-protocol") send = "b\"HELO me\\r\\n\"";
+    return "import socket\n"
+           "s = socket.create_connection((" +
+           host + ", " + port +
+           "))\n"
+           "s.sendall(" +
+           send +
+           ")\n"
+           "print(s.recv(4096))\n"
+           "s.close()\n";
+}
+
+LessonServer::LessonServer(EventLog& log) : log_(log), start_(std::chrono::steady_clock::now()) {}
+
+LessonServer::~LessonServer() {
+    stop();
+}
+
+int64_t LessonServer::now_us() const {
+    if (options_.clock) return options_.clock();
+    return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() -
+                                                                 start_)
+        .count();
+}
+
+void LessonServer::log_call(const std::string& actor, const char* call, const std::string& args,
+                            int64_t ret, int err, int fd, const SocketAddress& peer,
+                            Direction dir, const uint8_t* data, size_t size,
+                            const std::string& note) {
+    Event ev;
+    ev.t_us = now_us();
+    ev.actor = actor;
+    ev.socket_name = kKeptSocketName;
+    ev.call = call;
+    ev.args = args;
+    ev.ret = ret;
+    ev.err = ret < 0 ? err : 0;
+    if (fd >= 0) ev.local = local_address_of(fd).to_string();
+    ev.peer = peer.empty() && fd >= 0 ? peer_address_of(fd).to_string() : peer.to_string();
+    ev.direction = dir;
+    if (data && size) ev.bytes.assign(data, data + std::min(size, EventLog::kMaxBytesPerEvent));
+    ev.bytes_total = size;
+    ev.note = note;
+    log_.append(std::move(ev));
+}
+
+bool LessonServer::start(const LessonServerOptions& options, std::string& error) {
+    options_ = options;
+    auto addr = SocketAddress::from_host_port(options.host, options.port, &error);
+    if (!addr) return false;
+    const int type = options.udp ? SOCK_DGRAM : SOCK_STREAM;
+    listen_fd_ = ::socket(addr->family(), type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (listen_fd_ < 0) {
+        error = "socket: " + errno_name(errno) + ": " + errno_explanation(errno);
+        return false;
+    }
+    // TCP: rebinding right after a restart must not fail on old TIME_WAIT connections. Not for
+    // UDP, where SO_REUSEADDR would let two servers share the port silently.
+    int one = 1;
+    if (!options.udp) ::setsockopt(listen_fd_, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    auto fail = [&](const char* call) {
+        int err = errno;
+        error = std::string(call) + " " + addr->to_string() + ": " + errno_name(err) + ": " +
+                errno_explanation(err);
+        ::close(listen_fd_);
+        listen_fd_ = -1;
+        return false;
+    };
+    if (::bind(listen_fd_, addr->get(), addr->length) != 0) return fail("bind");
+    if (!options.udp && ::listen(listen_fd_, 64) != 0) return fail("listen");
+    address_ = local_address_of(listen_fd_);
+    log_call("server", "bind", address_.to_string(), 0, 0, listen_fd_);
+    if (!options.udp) log_call("server", "listen", "64", 0, 0, listen_fd_);
+    wake_fd_ = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+    if (wake_fd_ < 0) return fail("eventfd");
+    thread_ = std::thread([this, udp = options.udp] { udp ? serve_udp() : serve_tcp(); });
+    return true;
+}
+
+void LessonServer::stop() {
+    if (wake_fd_ >= 0) {
+        uint64_t one = 1;
+        (void)!::write(wake_fd_, &one, sizeof one);
+    }
+    if (thread_.joinable()) thread_.join();
+    if (listen_fd_ >= 0) ::close(listen_fd_);
+    if (wake_fd_ >= 0) ::close(wake_fd_);
+    listen_fd_ = wake_fd_ = -1;
+}
+
+// [SECTION] Protocols
+namespace {
+
+void append(std::vector<uint8_t>& out, const std::string& text) {
+    out.insert(out.end(), text.begin(), text.end());
+}
+
+std::string http_response(const std::string& status, const std::string& body) {
+    return "HTTP/1.1 " + status +
+           "\r\nServer: SocketLab\r\nContent-Type: text/plain; charset=utf-8\r\n"
+           "Content-Length: " +
+           std::to_string(body.size()) + "\r\nConnection: close\r\n\r\n" + body;
+}
+
+// The answer to one complete request head.
+std::string answer_http(const std::string& head) {
+    const auto line_end = head.find("\r\n");
+    const std::string line = head.substr(0, line_end);
+    const auto first = line.find(' ');
+    const auto second = first == std::string::npos ? first : line.find(' ', first + 1);
+    if (first == std::string::npos || second == std::string::npos ||
+        line.compare(second + 1, 5, "HTTP/") != 0)
+        return http_response("400 Bad Request", "That is not an HTTP request line: " + line + "\n");
+    const std::string method = line.substr(0, first);
+    const std::string path = line.substr(first + 1, second - first - 1);
+    if (method != "GET" && method != "HEAD")
+        return http_response("405 Method Not Allowed", "This server only answers GET.\n");
+    if (path == "/")
+        return http_response("200 OK",
+                             "Hello from SocketLab's HTTP server.\nTry GET /hello as well.\n");
+    if (path == "/hello") return http_response("200 OK", "Hello, world!\n");
+    return http_response("404 Not Found", "Nothing here at " + path + "\n");
+}
+
+std::string answer_text_line(std::string line, bool& quit) {
+    const auto space = line.find(' ');
+    std::string command = line.substr(0, space);
+    std::string argument = space == std::string::npos ? "" : line.substr(space + 1);
+    std::transform(command.begin(), command.end(), command.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
+    if (command == "HELO")
+        return "250 Hello " + (argument.empty() ? std::string("stranger") : argument) + "\r\n";
+    if (command == "NOOP") return "250 OK\r\n";
+    if (command == "ECHO") return "250 " + argument + "\r\n";
+    if (command == "TIME") {
+        char text[64];
+        std::time_t now = std::time(nullptr);
+        std::tm utc{};
+        gmtime_r(&now, &utc);
+        std::strftime(text, sizeof text, "%Y-%m-%d %H:%M:%S UTC", &utc);
+        return std::string("250 ") + text + "\r\n";
+    }
+    if (command == "QUIT") {
+        quit = true;
+        return "221 Bye\r\n";
+    }
+    if (command.empty()) return "500 Empty line: say HELO, NOOP, TIME, ECHO text or QUIT\r\n";
+    return "500 Unknown command " + command + ": say HELO, NOOP, TIME, ECHO text or QUIT\r\n";
+}
+
+}  // namespace
+
+void LessonServer::on_connect(Client& client) {
+    if (options_.protocol == ServerProtocol::TextProtocol)
+        append(client.pending, "220 socketlab ready: HELO, NOOP, TIME, ECHO text, QUIT\r\n");
+}
+
+void LessonServer::on_bytes(Client& client, const uint8_t* data, size_t size) {
+    switch (options_.protocol) {
+        case ServerProtocol::Echo:
+            client.pending.insert(client.pending.end(), data, data + size);
+            return;
+        case ServerProtocol::Http: {
+            if (client.close_after_send) return;  // one request per connection
+            client.request.append(reinterpret_cast<const char*>(data), size);
+            auto end = client.request.find("\r\n\r\n");
+            if (end == std::string::npos) end = client.request.find("\n\n");
+            if (end != std::string::npos) {
+                append(client.pending, answer_http(client.request.substr(0, end)));
+                client.close_after_send = true;
+            } else if (client.request.size() > kMaxRequestBytes) {
+                append(client.pending, http_response("431 Request Header Fields Too Large",
+                                                     "The request head is over 16 KiB.\n"));
+                client.close_after_send = true;
+            }
+            if (client.close_after_send) client.request.clear();
+            return;
+        }
+        case ServerProtocol::TextProtocol:
+            for (size_t i = 0; i < size && !client.close_after_send; ++i) {
+                const char c = static_cast<char>(data[i]);
+                if (c == '\n') {
+                    std::string line = std::move(client.request);
+                    client.request.clear();
+                    if (client.discarding) {
+                        client.discarding = false;
+                        append(client.pending, "500 Line too long (over 16 KiB)\r\n");
+                        continue;
+                    }
+                    if (!line.empty() && line.back() == '\r') line.pop_back();
+                    bool quit = false;
+                    append(client.pending, answer_text_line(line, quit));
+                    client.close_after_send = quit;
+                } else if (!client.discarding) {
+                    client.request.push_back(c);
+                    if (client.request.size() > kMaxRequestBytes) {
+                        client.request.clear();
+                        client.discarding = true;
+                    }
+                }
+            }
+            return;
+    }
+}
+
+// [SECTION] Serving
+void LessonServer::serve_tcp() {
+    std::list<Client> clients;
+    std::vector<uint8_t> buffer(size_t{64} * 1024);
+    auto close_client = [&](std::list<Client>::iterator it, const std::string& why) {
+        int r = ::close(it->fd);
+        log_call(it->actor, "close", "", r, errno, -1, it->peer, Direction::None, nullptr, 0,
+                 why);
+        return clients.erase(it);
+    };
+    // Out of file descriptors (EMFILE) or memory, accept() fails while the connection stays
+    // queued, so the listener stays readable: pause accepting instead of spinning.
+    using Clock = std::chrono::steady_clock;
+    Clock::time_point accept_paused_until{};
+    auto close_all = [&] {
+        for (auto& c : clients) ::close(c.fd);
+        clients.clear();
+    };
+    for (;;) {
+        const auto now = Clock::now();
+        const bool accepting = now >= accept_paused_until;
+        std::vector<pollfd> fds;
+        fds.push_back({wake_fd_, POLLIN, 0});
+        fds.push_back({listen_fd_, static_cast<short>(accepting ? POLLIN : 0), 0});
+        for (auto& c : clients) {
+            short events = 0;
+            // Back-pressure: stop reading from a client that is not reading its replies.
+            if (!c.peer_closed && c.pending.size() < kMaxPendingPerClient) events |= POLLIN;
+            if (!c.pending.empty()) events |= POLLOUT;
+            fds.push_back({c.fd, events, 0});
+        }
+        const int timeout_ms =
+            accepting ? -1
+                      : static_cast<int>(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                             accept_paused_until - now)
+                                             .count()) +
+                            1;
+        if (::poll(fds.data(), fds.size(), timeout_ms) < 0) {
+            if (errno == EINTR) continue;
+            log_call("server", "poll", "", -1, errno, -1);
+            close_all();
+            return;
+        }
+        if (fds[0].revents) {  // stop()
+            close_all();
+            return;
+        }
+        if (fds[1].revents & POLLIN) {
+            for (;;) {
+                SocketAddress from;
+                socklen_t len = sizeof from.storage;
+                int fd = ::accept4(listen_fd_, from.get(), &len, SOCK_NONBLOCK | SOCK_CLOEXEC);
+                if (fd < 0) {
+                    const int err = errno;
+                    if (err == EAGAIN || err == EINTR || err == ECONNABORTED) break;
+                    log_call("server", "accept", "", -1, err, listen_fd_, {}, Direction::None,
+                             nullptr, 0, "not accepting new clients for 100 ms");
+                    accept_paused_until = Clock::now() + std::chrono::milliseconds(100);
+                    break;
+                }
+                from.length = len;
+                Client client;
+                client.fd = fd;
+                client.peer = from;
+                client.actor = options_.client_actor + "-" + std::to_string(++clients_seen_);
+                log_call("server", "accept", "", fd, 0, fd, from, Direction::None, nullptr, 0,
+                         "a client connected from " + from.to_string() + "; its calls are in " +
+                             client.actor);
+                log_call(client.actor, "accept", "", fd, 0, fd, from, Direction::None, nullptr,
+                         0, "connected from " + from.to_string() + " (seen from the server)");
+                on_connect(client);
+                clients.push_back(std::move(client));
+            }
+        }
+        size_t index = 2;
+        for (auto it = clients.begin(); it != clients.end(); ++index) {
+            Client& c = *it;
+            short revents = index < fds.size() ? fds[index].revents : 0;
+            bool drop = false;
+            std::string why;
+            if (revents & POLLIN) {
+                ssize_t n = ::recv(c.fd, buffer.data(), buffer.size(), 0);
+                if (n > 0) {
+                    log_call(c.actor, "recv", std::to_string(buffer.size()), n, 0, c.fd, c.peer,
+                             Direction::Received, buffer.data(), static_cast<size_t>(n));
+                    on_bytes(c, buffer.data(), static_cast<size_t>(n));
+                } else if (n == 0) {
+                    log_call(c.actor, "recv", std::to_string(buffer.size()), 0, 0, c.fd, c.peer,
+                             Direction::Received, nullptr, 0, "the client closed its side");
+                    c.peer_closed = true;
+                } else if (const int err = errno; err != EAGAIN && err != EINTR) {
+                    log_call(c.actor, "recv", std::to_string(buffer.size()), -1, err, -1, c.peer);
+                    drop = true;
+                    why = "the connection failed: " + errno_name(err);
+                }
+            } else if (revents & (POLLERR | POLLHUP)) {
+                // Nothing to read, but the connection is gone (e.g. a reset).
+                if (c.pending.empty()) {
+                    drop = true;
+                    why = "the client disconnected";
+                }
+            }
+            if (!drop && !c.pending.empty() && (revents & (POLLOUT | POLLIN | POLLERR | POLLHUP))) {
+                ssize_t n = ::send(c.fd, c.pending.data(), c.pending.size(), MSG_NOSIGNAL);
+                if (n > 0) {
+                    log_call(c.actor, "send", std::to_string(c.pending.size()) + " bytes", n, 0,
+                             c.fd, c.peer, Direction::Sent, c.pending.data(),
+                             static_cast<size_t>(n));
+                    c.pending.erase(c.pending.begin(), c.pending.begin() + n);
+                } else if (const int err = errno; n < 0 && err != EAGAIN && err != EINTR) {
+                    log_call(c.actor, "send", std::to_string(c.pending.size()) + " bytes", -1,
+                             err, -1, c.peer);
+                    drop = true;
+                    why = "the client went away before its reply was sent";
+                }
+            }
+            if (!drop && c.pending.empty() && (c.peer_closed || c.close_after_send)) {
+                drop = true;
+                why = c.close_after_send ? "the server has said its last word"
+                                         : "every reply sent and the client has closed";
+            }
+            it = drop ? close_client(it, why) : std::next(it);
+        }
+    }
+}
+
+void LessonServer::serve_udp() {
+    std::vector<uint8_t> buffer(65536);
+    // Each address that sends a datagram is its own actor, as a TCP client would be.
+    std::vector<std::pair<SocketAddress, std::string>> peers;
+    auto actor_for = [&](const SocketAddress& from) {
+        const std::string key = from.to_string();
+        for (const auto& [addr, actor] : peers)
+            if (addr.to_string() == key) return actor;
+        std::string actor = options_.client_actor + "-" + std::to_string(++clients_seen_);
+        // Bounded: only the newest addresses keep their own name.
+        if (peers.size() >= 256) peers.erase(peers.begin());
+        peers.emplace_back(from, actor);
+        return actor;
+    };
+    for (;;) {
+        pollfd fds[2] = {{wake_fd_, POLLIN, 0}, {listen_fd_, POLLIN, 0}};
+        if (::poll(fds, 2, -1) < 0) {
+            if (errno == EINTR) continue;
+            return;
+        }
+        if (fds[0].revents) return;
+        // Bounded batch, so a flood of datagrams cannot keep stop() waiting.
+        for (int batch = 0; batch < 64; ++batch) {
+            SocketAddress from;
+            socklen_t len = sizeof from.storage;
+            ssize_t n =
+                ::recvfrom(listen_fd_, buffer.data(), buffer.size(), MSG_TRUNC, from.get(), &len);
+            if (n < 0) {
+                if (errno != EAGAIN && errno != EINTR)
+                    log_call("server", "recvfrom", "65536", -1, errno, listen_fd_);
+                break;
+            }
+            from.length = len;
+            const std::string actor = actor_for(from);
+            size_t kept = std::min(static_cast<size_t>(n), buffer.size());
+            log_call(actor, "recvfrom", "65536", n, 0, listen_fd_, from, Direction::Received,
+                     buffer.data(), kept);
+            ssize_t s =
+                ::sendto(listen_fd_, buffer.data(), kept, MSG_NOSIGNAL, from.get(), from.length);
+            log_call(actor, "sendto", from.to_string(), s, errno, listen_fd_, from,
+                     Direction::Sent, buffer.data(), s > 0 ? static_cast<size_t>(s) : 0);
+        }
+    }
+}
+
+}  // namespace socketlab
