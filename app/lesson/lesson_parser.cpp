@@ -1,5 +1,6 @@
 #include "lesson/lesson_parser.h"
 
+#include <algorithm>
 #include <fstream>
 #include <sstream>
 
@@ -272,7 +273,10 @@ std::optional<Lesson> parse_lesson(const std::string& file, const std::string& t
             quiz.before_step = lesson.steps.size();
             parse_quiz_block(file, fence_line + 1, body, lesson.questions, errors);
             quiz.question_count = lesson.questions.size() - quiz.first_question;
-            if (quiz.question_count == 0 && errors.size() == errors_before)
+            const bool has_question_line =
+                std::any_of(body.begin(), body.end(),
+                            [](const std::string& l) { return trim(l).rfind('?', 0) == 0; });
+            if (!has_question_line)
                 errors.push_back({file, fence_line, "this quiz block has no questions ('? ...')"});
             LessonBlock block;
             block.kind = LessonBlock::Kind::Quiz;
