@@ -26,6 +26,10 @@ int main(int argc, char** argv) {
     auto* run = app.add_option("--run", run_id,
                                "Run a lesson's steps without a window and print the transcript");
     app.add_flag("--json", json, "With --run or --serve: one JSON object per event, one per line");
+    std::string pcap_path;
+    auto* pcap_opt = app.add_option("--pcap", pcap_path,
+                                    "With --run: write the lesson's captured packets to a pcap file "
+                                    "(Wireshark and tshark open it)");
 
     std::string serve_kind;
     socketlab::ServeOptions serve;
@@ -55,6 +59,7 @@ int main(int argc, char** argv) {
             ->check(CLI::Range(0.75, 4.0));
     size_opt->needs(shot);
     run->excludes(serve_opt)->excludes(shot);
+    pcap_opt->needs(run);
     serve_opt->excludes(shot);
     (void)lesson_opt;
     (void)scale_opt;
@@ -74,7 +79,8 @@ int main(int argc, char** argv) {
         shell.height = h;
     }
     if (list) return socketlab::list_lessons_command(lessons_dir);
-    if (!run_id.empty()) return socketlab::run_lesson_command(lessons_dir, run_id, json);
+    if (!run_id.empty())
+        return socketlab::run_lesson_command(lessons_dir, run_id, json, pcap_path);
     if (!serve_kind.empty()) {
         serve.kind = serve_kind;
         serve.json = json;

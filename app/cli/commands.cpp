@@ -33,7 +33,8 @@ int list_lessons_command(const std::string& lessons_dir) {
     return library.errors.empty() ? 0 : 2;
 }
 
-int run_lesson_command(const std::string& lessons_dir, const std::string& id, bool json) {
+int run_lesson_command(const std::string& lessons_dir, const std::string& id, bool json,
+                       const std::string& pcap_path) {
     LessonLibrary library = load_lesson_library(lessons_dir);
     const Lesson* lesson = library.find(id);
     if (!lesson) {
@@ -50,10 +51,31 @@ int run_lesson_command(const std::string& lessons_dir, const std::string& id, bo
     EventLog log;
     std::vector<std::string> messages;
     bool ok;
+    std::vector<CapturedPacket> packets;
+    std::string capture_problem;
     {
         Session session(*lesson, log);
         ok = session.run_to_end(kStepTimeout, messages);
+        packets = session.captured_packets();
+        capture_problem = session.capture_problem();
+        if (session.network())
+            std::cerr << "socketlab: " << session.network()->describe() << '\n';
     }  // the session's engine is shut down here, so every event is in the log
+    if (!capture_problem.empty()) std::cerr << "socketlab: " << capture_problem << '\n';
+    if (!pcap_path.empty()) {
+        std::string error;
+        if (!lesson->capture) {
+            std::cerr << "socketlab: lesson '" << id
+                      << "' does not capture packets (no 'capture: yes'); no pcap file written\n";
+            ok = false;
+        } else if (!write_pcap_file(pcap_path, packets, &error)) {
+            std::cerr << "socketlab: " << error << '\n';
+            ok = false;
+        } else {
+            std::cerr << "socketlab: wrote " << packets.size() << " packets to " << pcap_path
+                      << '\n';
+        }
+    }
     std::vector<Event> events;
     log.drain(events);
     // Workers stamp the time just before they append; order strictly by time for readers.

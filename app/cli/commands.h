@@ -6,7 +6,9 @@
 namespace socketlab {
 
 int list_lessons_command(const std::string& lessons_dir);
-int run_lesson_command(const std::string& lessons_dir, const std::string& id, bool json);
+// pcap_path: also write the lesson's captured packets there ("" = no file).
+int run_lesson_command(const std::string& lessons_dir, const std::string& id, bool json,
+                       const std::string& pcap_path = "");
 
 struct ServeOptions {
     std::string kind = "tcp-echo";  // or "udp-echo"

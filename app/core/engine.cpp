@@ -93,6 +93,10 @@ std::string type_name(int type) {
             return "SOCK_STREAM";
         case SOCK_DGRAM:
             return "SOCK_DGRAM";
+        case SOCK_RAW:
+            return "SOCK_RAW";
+        case SOCK_SEQPACKET:
+            return "SOCK_SEQPACKET";
     }
     return std::to_string(type);
 }
@@ -107,6 +111,20 @@ std::string flags_text(int flags) {
     add(MSG_WAITALL, "MSG_WAITALL");
     add(MSG_TRUNC, "MSG_TRUNC");
     add(MSG_OOB, "MSG_OOB");
+    return out;
+}
+
+std::string ai_flags_text(int flags) {
+    std::string out;
+    auto add = [&](int bit, const char* name) {
+        if (flags & bit) out += out.empty() ? name : std::string("|") + name;
+    };
+    add(AI_PASSIVE, "AI_PASSIVE");
+    add(AI_CANONNAME, "AI_CANONNAME");
+    add(AI_NUMERICHOST, "AI_NUMERICHOST");
+    add(AI_NUMERICSERV, "AI_NUMERICSERV");
+    add(AI_ADDRCONFIG, "AI_ADDRCONFIG");
+    add(AI_V4MAPPED, "AI_V4MAPPED");
     return out;
 }
 
@@ -258,13 +276,25 @@ void Engine::set_socket_factory(SocketFactory factory) {
     socket_factory_ = std::move(factory);
 }
 
-int Engine::make_socket(int family, int type, int protocol) const {
+void Engine::set_unprivileged_bind(UnprivilegedBind bind) {
+    std::lock_guard lock(mutex_);
+    unprivileged_bind_ = std::move(bind);
+}
+
+std::vector<std::string> Engine::actor_names() const {
+    std::lock_guard lock(mutex_);
+    std::vector<std::string> names;
+    for (const auto& a : actors_) names.push_back(a->name);
+    return names;
+}
+
+int Engine::make_socket(int family, int type, int protocol, const std::string& actor) const {
     SocketFactory factory;
     {
         std::lock_guard lock(mutex_);
         factory = socket_factory_;
     }
-    if (factory) return factory(family, type, protocol);
+    if (factory) return factory(family, type, protocol, actor);
     int fd = ::socket(family, type, protocol);
     return fd >= 0 ? fd : -errno;
 }
@@ -622,7 +652,7 @@ CallOutcome Engine::execute(Actor& actor, uint64_t ticket, const CallSpec& spec)
         case CallOp::Socket: {
             ev.args = family_name(spec.family) + ", " + type_name(spec.type) + ", " +
                       protocol_name(spec.protocol);
-            int made = make_socket(spec.family, spec.type, spec.protocol);
+            int made = make_socket(spec.family, spec.type, spec.protocol, actor.name);
             out.ret = made >= 0 ? made : -1;
             out.err = made >= 0 ? 0 : -made;
             if (out.ret >= 0) {
@@ -639,7 +669,20 @@ CallOutcome Engine::execute(Actor& actor, uint64_t ticket, const CallSpec& spec)
         }
         case CallOp::Bind: {
             ev.args = spec.address.to_string();
-            {
+            UnprivilegedBind helper_bind;
+            if (spec.unprivileged) {
+                std::lock_guard lock(mutex_);
+                helper_bind = unprivileged_bind_;
+            }
+            const int by_helper =
+                helper_bind ? helper_bind(fd, spec.address.get(), spec.address.length) : -ENOSYS;
+            if (by_helper != -ENOSYS) {
+                out.ret = by_helper == 0 ? 0 : -1;
+                out.err = by_helper == 0 ? 0 : -by_helper;
+                ev.note =
+                    "made by SocketLab's network helper, which holds no privilege to bind ports "
+                    "below 1024, as an ordinary user's program would not";
+            } else {
                 WithoutBindPrivilege guard(spec.unprivileged);
                 out.ret = ::bind(fd, spec.address.get(), spec.address.length);
                 out.err = out.ret < 0 ? errno : 0;
@@ -658,7 +701,8 @@ CallOutcome Engine::execute(Actor& actor, uint64_t ticket, const CallSpec& spec)
             if (out.ret == 0) sock->listening = true;
             break;
         case CallOp::Accept: {
-            if (would_block(POLLIN)) announce_wait();
+            // Only a listening socket waits in accept(); others fail at once (EINVAL, EOPNOTSUPP).
+            if (sock->listening && would_block(POLLIN)) announce_wait();
             watch();
             SocketAddress from;
             socklen_t len = sizeof from.storage;
@@ -917,10 +961,11 @@ CallOutcome Engine::execute(Actor& actor, uint64_t ticket, const CallSpec& spec)
             break;
         }
         case CallOp::GetAddrInfo: {
-            ev.args = "\"" + spec.host + "\", " +
+            ev.args = (spec.host.empty() ? "None" : "\"" + spec.host + "\"") + ", " +
                       (spec.service.empty() ? "None" : "\"" + spec.service + "\"") + ", " +
                       (spec.family == AF_UNSPEC ? "AF_UNSPEC" : family_name(spec.family)) + ", " +
                       (spec.type == 0 ? "0" : type_name(spec.type));
+            if (spec.ai_flags) ev.args += ", " + ai_flags_text(spec.ai_flags);
             addrinfo hints{};
             hints.ai_family = spec.family;
             hints.ai_socktype = spec.type;

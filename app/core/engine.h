@@ -124,9 +124,16 @@ class Engine {
 
     // Where sockets come from: by default socket(); the lesson network may make them inside a
     // private network namespace instead. Returns an fd or -errno. Set before the first submit.
-    using SocketFactory = std::function<int(int family, int type, int protocol)>;
+    using SocketFactory =
+        std::function<int(int family, int type, int protocol, const std::string& actor)>;
     void set_socket_factory(SocketFactory factory);
-    int make_socket(int family, int type, int protocol) const;
+    int make_socket(int family, int type, int protocol, const std::string& actor = "") const;
+    // How `bind ... unprivileged` is made when the sockets live in a network where dropping the
+    // thread's capability is not enough (see LessonNetwork::bind_unprivileged). Returns 0 or
+    // -errno; -ENOSYS means "drop the capability in this thread instead".
+    using UnprivilegedBind = std::function<int(int fd, const sockaddr* address, socklen_t length)>;
+    void set_unprivileged_bind(UnprivilegedBind bind);
+    std::vector<std::string> actor_names() const;
     // A directory for this run's AF_UNIX socket paths (created on first use, removed with the
     // engine), and a prefix for abstract names, so parallel runs never collide.
     std::string unix_path(const std::string& name);
@@ -184,6 +191,7 @@ class Engine {
     std::chrono::steady_clock::time_point start_;
     int id_ = 0;  // tells this engine's abstract AF_UNIX names from another's
     SocketFactory socket_factory_;
+    UnprivilegedBind unprivileged_bind_;
     std::string unix_dir_;  // guarded by mutex_
     mutable std::mutex mutex_;  // guards everything below
     mutable std::condition_variable ticket_changed_;

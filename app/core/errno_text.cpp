@@ -26,8 +26,9 @@ constexpr ErrnoInfo kErrnos[] = {
     {EADDRNOTAVAIL, "EADDRNOTAVAIL",
      "Address not available: this machine has no interface with that IP address."},
     {ECONNREFUSED, "ECONNREFUSED",
-     "Connection refused: nothing is listening on that address and port, so the peer's kernel "
-     "answered the connection request with a reset (RST)."},
+     "Connection refused: nothing is listening on that address and port. For TCP the peer's "
+     "kernel answered the connection request with a reset (RST); for a connected UDP socket it "
+     "answered an earlier datagram with an ICMP \"port unreachable\"."},
     {ECONNRESET, "ECONNRESET",
      "Connection reset by peer: the other side aborted the connection (it closed with unread "
      "data, or crashed), and its kernel sent a reset."},

@@ -1,5 +1,7 @@
 #include "lesson/session.h"
 
+#include <linux/netlink.h>
+#include <linux/sock_diag.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -9,6 +11,7 @@
 #include <fstream>
 #include <thread>
 
+#include "capture/packet_decode.h"
 #include "core/errno_text.h"
 
 namespace socketlab {
@@ -20,16 +23,25 @@ SocketAddress unused_port(const Engine& engine, const std::string& host, std::st
     auto addr = SocketAddress::from_host_port(host, 0, &error);
     if (!addr) return {};
     // From the engine's socket factory: in the lesson's own network, if it has one.
-    int fd = engine.make_socket(addr->family(), SOCK_STREAM, 0);
-    if (fd < 0 || ::bind(fd, addr->get(), addr->length) != 0) {
-        error = "could not find an unused port on " + host + ": " +
-                errno_name(fd < 0 ? -fd : errno);
-        if (fd >= 0) ::close(fd);
-        return {};
+    // Free for TCP and for UDP: the port may be used either way. A few tries, in case another
+    // program holds the UDP port the kernel picked for TCP.
+    for (int attempt = 0; attempt < 20; ++attempt) {
+        int fd = engine.make_socket(addr->family(), SOCK_STREAM, 0);
+        if (fd < 0 || ::bind(fd, addr->get(), addr->length) != 0) {
+            error = "could not find an unused port on " + host + ": " +
+                    errno_name(fd < 0 ? -fd : errno);
+            if (fd >= 0) ::close(fd);
+            return {};
+        }
+        SocketAddress chosen = local_address_of(fd);
+        int udp = engine.make_socket(addr->family(), SOCK_DGRAM, 0);
+        const bool udp_free = udp >= 0 && ::bind(udp, chosen.get(), chosen.length) == 0;
+        if (udp >= 0) ::close(udp);
+        ::close(fd);
+        if (udp_free) return chosen;
     }
-    SocketAddress chosen = local_address_of(fd);
-    ::close(fd);
-    return chosen;
+    error = "could not find a port on " + host + " that is free for both TCP and UDP";
+    return {};
 }
 
 // A socket bound to 0.0.0.0 or :: (a UDP client's automatic bind) is reached on loopback at
@@ -53,10 +65,91 @@ std::string show_bytes(const std::vector<uint8_t>& bytes) {
 Session::Session(const Lesson& lesson, EventLog& log)
     : lesson_(lesson), log_(log), engine_(std::make_unique<Engine>(log)) {
     statuses_.resize(lesson_.steps.size());
+    if (lesson_.capture) open_network();
+    attach_engine();
 }
 
 Session::~Session() {
+    if (state_watcher_) state_watcher_->stop();
     engine_->shutdown();
+    if (network_) network_->stop();
+}
+
+// [SECTION] Packets and TCP states
+void Session::open_network() {
+    network_ = LessonNetwork::open({});
+    if (network_->mode() == LessonNetwork::Mode::NoCapture) {
+        capture_problem_ = "No packets: " + network_->why_no_capture() + ". " +
+                           network_->how_to_fix();
+    } else {
+        std::string error;
+        if (!network_->start_capture([this](RawPacket p) { on_packet(std::move(p)); }, &error))
+            capture_problem_ = "No packets: " + error;
+    }
+}
+
+void Session::attach_engine() {
+    const auto realtime = std::chrono::duration_cast<std::chrono::microseconds>(
+                              std::chrono::system_clock::now().time_since_epoch())
+                              .count();
+    realtime_at_engine_start_us_ = realtime - engine_->now_us();
+    if (!network_) return;
+    LessonNetwork* net = network_.get();
+    engine_->set_socket_factory([net](int family, int type, int protocol, const std::string& actor) {
+        return net->make_socket(family, type, protocol, actor);
+    });
+    engine_->set_unprivileged_bind([net](int fd, const sockaddr* address, socklen_t length) {
+        return net->bind_unprivileged(fd, address, length);
+    });
+    const int diag = net->make_socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
+    if (diag >= 0) {
+        state_watcher_ = std::make_unique<SocketStateWatcher>(*engine_, log_, diag);
+        state_watcher_->set_ports(ports_);
+    }
+}
+
+void Session::watch_ports(const SocketAddress& also) {
+    if (!network_) return;
+    std::set<uint16_t> ports = ports_;
+    if (also.port() > 0) ports.insert(static_cast<uint16_t>(also.port()));
+    for (const auto& actor : engine_->actor_names())
+        for (const auto& s : engine_->sockets_of(actor))
+            if (auto local = SocketAddress::parse(s.local); local && local->port() > 0)
+                ports.insert(static_cast<uint16_t>(local->port()));
+    if (ports == ports_) return;
+    ports_ = ports;
+    network_->set_ports(ports_);
+    if (state_watcher_) state_watcher_->set_ports(ports_);
+}
+
+void Session::on_packet(RawPacket raw) {
+    // Runs on the capture's delivery thread.
+    const int64_t t_us = raw.realtime_us - realtime_at_engine_start_us_.load();
+    if (t_us < 0) return;  // the RSTs and FINs of a run that was just reset
+    DecodedPacket decoded = decode_ip_packet(raw.ip_bytes.data(), raw.ip_bytes.size());
+    Event ev;
+    ev.kind = EventKind::Packet;
+    ev.t_us = t_us;
+    ev.packet = summarize(decoded);
+    ev.bytes = raw.ip_bytes;
+    ev.bytes_total = std::max<uint64_t>(raw.original_length, raw.ip_bytes.size());
+    {
+        std::lock_guard lock(packets_mutex_);
+        packets_.push_back({raw.realtime_us, std::move(raw.ip_bytes), raw.original_length});
+        if (packets_.size() > kMaxKeptPackets) packets_.pop_front();
+    }
+    log_.append(std::move(ev));
+}
+
+std::vector<CapturedPacket> Session::captured_packets() const {
+    std::lock_guard lock(packets_mutex_);
+    return {packets_.begin(), packets_.end()};
+}
+
+void Session::flush_capture(std::chrono::milliseconds timeout) {
+    if (!network_) return;
+    if (state_watcher_) state_watcher_->poll_now();
+    if (network_->mode() != LessonNetwork::Mode::NoCapture) network_->flush(timeout);
 }
 
 std::string Session::describe_step(size_t index) const {
@@ -129,6 +222,8 @@ bool Session::start_next_step() {
         }
     }
     status.state = StepState::Running;
+    // The capture filter must know the port before the first packet goes to it.
+    watch_ports(spec.address);
     status.ticket = engine_->submit(step.actor, std::move(spec));
     return true;
 }
@@ -144,6 +239,12 @@ void Session::update() {
             auto outcome = engine_->outcome(status.ticket);
             if (outcome) check(i, *outcome);
         }
+    }
+    watch_ports({});
+    // Also read the TCP states now: a headless run's steps are quicker than the watcher's beat.
+    if (state_watcher_ && next_ != states_read_at_step_) {
+        states_read_at_step_ = next_;
+        state_watcher_->poll_now();
     }
 }
 
@@ -251,8 +352,14 @@ int Session::failures() const {
 }
 
 void Session::reset() {
+    state_watcher_.reset();
     engine_->shutdown();
     engine_ = std::make_unique<Engine>(log_);
+    {
+        std::lock_guard lock(packets_mutex_);
+        packets_.clear();
+    }
+    attach_engine();
     statuses_.assign(lesson_.steps.size(), StepStatus{});
     next_ = 0;
 }
@@ -293,6 +400,7 @@ bool Session::run_to_end(std::chrono::milliseconds step_timeout,
         }
     }
     update();
+    flush_capture(std::chrono::milliseconds(1000));
     for (const auto& s : statuses_)
         if (s.state == StepState::Failed) messages.push_back(s.message);
     if (has_next())

@@ -2,13 +2,20 @@
 // expects. The UI drives it a step at a time; --run and --screenshot run it to the end.
 #pragma once
 
+#include <atomic>
 #include <chrono>
+#include <deque>
+#include <mutex>
+#include <set>
 #include <memory>
 #include <string>
 #include <vector>
 
+#include "capture/lesson_network.h"
+#include "capture/pcap_file.h"
 #include "core/engine.h"
 #include "lesson/lesson.h"
+#include "lesson/socket_state_watcher.h"
 
 namespace socketlab {
 
@@ -55,14 +62,39 @@ class Session {
     // "tcp-echo.md:42: step 7 (server: recv 30)"
     std::string describe_step(size_t index) const;
 
+    // Packets (lessons with `capture: yes`). The lesson network is opened with the session and
+    // kept across resets; nullptr for lessons without capture.
+    const LessonNetwork* network() const { return network_.get(); }
+    // "" when capturing; else why not and what would fix it (shown where the packets would be).
+    std::string capture_problem() const { return capture_problem_; }
+    // The packets of this run so far, for a pcap file (bounded: the newest kMaxKeptPackets).
+    std::vector<CapturedPacket> captured_packets() const;
+    static constexpr size_t kMaxKeptPackets = 100000;
+    // Waits (bounded) until the packets and TCP states so far are in the log.
+    void flush_capture(std::chrono::milliseconds timeout);
+
   private:
     void check(size_t index, const CallOutcome& outcome);
+    void open_network();
+    void attach_engine();  // a new engine (start, reset) uses the lesson network
+    void watch_ports(const SocketAddress& also);  // capture filter and state watcher ports
+    void on_packet(RawPacket packet);
 
     Lesson lesson_;
     EventLog& log_;
     std::unique_ptr<Engine> engine_;
     std::vector<StepStatus> statuses_;
     size_t next_ = 0;
+
+    std::unique_ptr<LessonNetwork> network_;
+    std::string capture_problem_;
+    std::unique_ptr<SocketStateWatcher> state_watcher_;
+    std::set<uint16_t> ports_;
+    size_t states_read_at_step_ = SIZE_MAX;
+    // Engine time of a packet = its wall-clock time - this (set when an engine starts).
+    std::atomic<int64_t> realtime_at_engine_start_us_{0};
+    mutable std::mutex packets_mutex_;
+    std::deque<CapturedPacket> packets_;
 };
 
 }  // namespace socketlab
