@@ -26,6 +26,8 @@ ActorView* LessonRun::find_actor(const std::string& name) {
 
 void LessonRun::add_to_actor(size_t index) {
     const Event& e = events_[index];
+    if (e.kind == EventKind::Packet) packet_events_.push_back(index);
+    if (e.kind == EventKind::State) tcp_states_[e.actor + "." + e.socket_name] = e.note;
     if (e.actor.empty()) return;
     ActorView* actor = find_actor(e.actor);
     if (!actor) {
@@ -77,6 +79,10 @@ void LessonRun::trim_events() {
         actor.chunk_events.erase(actor.chunk_events.begin(), actor.chunk_events.begin() + chunks);
         for (auto& index : actor.chunk_events) index -= drop;
     }
+    size_t packets = 0;
+    while (packets < packet_events_.size() && packet_events_[packets] < drop) ++packets;
+    packet_events_.erase(packet_events_.begin(), packet_events_.begin() + packets);
+    for (auto& index : packet_events_) index -= drop;
     // ByteChunks point into the events that stay: a deque keeps them where they are.
     events_.erase(events_.begin(), events_.begin() + static_cast<long>(drop));
     event_bytes_ = bytes;
@@ -141,6 +147,8 @@ void LessonRun::reset() {
     std::vector<Event> stale;
     log_.drain(stale);
     events_.clear();
+    packet_events_.clear();
+    tcp_states_.clear();
     event_bytes_ = 0;
     dropped_events_ = 0;
     actors_.clear();

@@ -44,6 +44,10 @@ class LessonRun {
     void drain_events();
     const std::deque<Event>& events() const { return events_; }
     std::vector<ActorView>& actors() { return actors_; }
+    // Indices into events() of the captured packets, in order.
+    const std::vector<size_t>& packet_events() const { return packet_events_; }
+    // The kernel's TCP state of each socket, from the State events: "actor.socket" -> state.
+    const std::map<std::string, std::string>& tcp_states() const { return tcp_states_; }
     ActorView* find_actor(const std::string& name);
 
     bool step();   // starts the next step if it is ready
@@ -74,6 +78,8 @@ class LessonRun {
     std::vector<MarkdownDoc> prose_;
     std::deque<Event> events_;  // a deque: ByteChunk points at bytes inside these events
     std::vector<ActorView> actors_;
+    std::vector<size_t> packet_events_;
+    std::map<std::string, std::string> tcp_states_;
     size_t event_bytes_ = 0;
     uint64_t dropped_events_ = 0;
     // The kept-open server stamps its events on the lesson engine's clock, which restarts on
