@@ -720,6 +720,8 @@ CallOutcome Engine::execute(Actor& actor, uint64_t ticket, const CallSpec& spec)
                 actor.sockets.push_back(s);
                 ev.socket_name = out.socket_name = s.name;
                 ev.note = "new socket '" + s.name + "' for the connection from " + from.to_string();
+                const std::string text = from.to_string();
+                out.data.assign(text.begin(), text.end());  // for `contains` / `data`
                 sock = &actor.sockets.back();
             }
             break;
@@ -839,6 +841,8 @@ CallOutcome Engine::execute(Actor& actor, uint64_t ticket, const CallSpec& spec)
             if (out.ret == 0) {
                 a.length = len;
                 ev.note = "returned " + a.to_string();
+                const std::string text = a.to_string();
+                out.data.assign(text.begin(), text.end());  // for `contains` / `data`
             }
             break;
         }

@@ -35,6 +35,23 @@ struct Expectation {
     std::string text;  // as written, for messages
 };
 
+// A packet the step's calls make the kernel send (lessons with `capture: yes`), checked
+// against the real capture: "SYN,ACK from server ack=1.seq+1".
+struct PacketExpectation {
+    bool none = false;     // `packets: none`: the step sends nothing at all
+    std::string flags;     // TCP flags, sorted by name ("ACK,SYN"); "UDP" for a datagram
+    std::string from;      // the actor whose socket sent it ("" = either)
+    std::optional<int64_t> len;  // payload bytes
+    // seq=/ack= : a number, or a field of an earlier packet of this step plus a number.
+    struct Ref {
+        int packet = 0;        // 1-based index into the step's expected packets; 0 = literal
+        bool of_ack = false;   // N.ack rather than N.seq
+        int64_t add = 0;       // the literal, or what to add
+    };
+    std::optional<Ref> seq, ack;
+    std::string text;  // as written
+};
+
 // An address in a step: written out, another actor's bound address, or a port nobody uses.
 struct StepAddress {
     enum class Kind { Literal, ActorSocket, UnusedPort, UnixPath };
@@ -59,6 +76,8 @@ struct Step {
     std::string python;                     // may hold several lines
     std::string c;                          // may hold several lines
     std::vector<Expectation> expectations;  // empty means "ok"
+    std::vector<PacketExpectation> packets;  // in order; others may come between them
+    int packets_line = 0;
 };
 
 // One multiple-choice question of a ```quiz block.

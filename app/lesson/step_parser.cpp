@@ -8,6 +8,8 @@
 #include <algorithm>
 #include <cctype>
 #include <map>
+#include <set>
+#include <sstream>
 
 #include "core/errno_text.h"
 
@@ -399,6 +401,96 @@ std::string parse_expectations(const std::vector<std::string>& words, Step& step
     return "";
 }
 
+// "SYN,ACK from server len 0 seq=1.ack ack=1.seq+1"; several separated by ';'.
+std::string parse_packet_expectations(const std::string& value, Step& step) {
+    std::vector<std::string> clauses;
+    size_t start = 0;
+    while (start <= value.size()) {
+        size_t semi = value.find(';', start);
+        std::string clause = trim(value.substr(start, semi == std::string::npos ? semi : semi - start));
+        if (!clause.empty()) clauses.push_back(clause);
+        if (semi == std::string::npos) break;
+        start = semi + 1;
+    }
+    if (clauses.empty()) return "'packets:' is empty (write the flags, e.g. SYN; SYN,ACK; ACK)";
+    if (clauses.size() == 1 && clauses[0] == "none") {
+        PacketExpectation p;
+        p.none = true;
+        p.text = "none";
+        step.packets.push_back(p);
+        return "";
+    }
+    static const std::set<std::string> kFlagNames = {"FIN", "SYN", "RST", "PSH",
+                                                     "ACK", "URG", "ECE", "CWR"};
+    for (const auto& clause : clauses) {
+        std::istringstream words(clause);
+        std::string flags;
+        words >> flags;
+        PacketExpectation p;
+        p.text = clause;
+        if (flags == "UDP") {
+            p.flags = "UDP";
+        } else {
+            std::vector<std::string> names;
+            size_t from = 0;
+            while (from <= flags.size()) {
+                size_t comma = flags.find(',', from);
+                std::string name = flags.substr(from, comma == std::string::npos ? comma : comma - from);
+                if (!kFlagNames.count(name))
+                    return "unknown TCP flag '" + name + "' in '" + clause +
+                           "' (FIN, SYN, RST, PSH, ACK, URG, ECE, CWR; or UDP)";
+                names.push_back(name);
+                if (comma == std::string::npos) break;
+                from = comma + 1;
+            }
+            std::sort(names.begin(), names.end());
+            for (const auto& n : names) p.flags += (p.flags.empty() ? "" : ",") + n;
+        }
+        std::string word;
+        while (words >> word) {
+            if (word == "from") {
+                if (!(words >> p.from) || !is_actor_name(p.from))
+                    return "'from' needs an actor name in '" + clause + "'";
+            } else if (word == "len") {
+                long long n = 0;
+                if (!(words >> word) || !parse_int(word, 0, 1 << 20, n))
+                    return "'len' needs a number of bytes in '" + clause + "'";
+                p.len = n;
+            } else if (word.rfind("seq=", 0) == 0 || word.rfind("ack=", 0) == 0) {
+                PacketExpectation::Ref ref;
+                std::string r = word.substr(4);
+                long long n = 0;
+                if (parse_int(r, 0, 4294967295LL, n)) {
+                    ref.add = n;
+                } else {
+                    auto dot = r.find('.');
+                    long long index = 0;
+                    if (dot == std::string::npos ||
+                        !parse_int(r.substr(0, dot), 1, static_cast<long long>(step.packets.size()), index))
+                        return "'" + word + "' should be a number or N.seq / N.ack (+K) of an earlier packet of this step, in '" + clause + "'";
+                    ref.packet = static_cast<int>(index);
+                    std::string rest = r.substr(dot + 1);
+                    auto plus = rest.find('+');
+                    std::string field = rest.substr(0, plus);
+                    if (field != "seq" && field != "ack")
+                        return "'" + word + "': after N. comes seq or ack, in '" + clause + "'";
+                    ref.of_ack = field == "ack";
+                    if (plus != std::string::npos &&
+                        !parse_int(rest.substr(plus + 1), 0, 1 << 30, n))
+                        return "'" + word + "': +K needs a number, in '" + clause + "'";
+                    ref.add = plus == std::string::npos ? 0 : n;
+                }
+                (word[0] == 's' ? p.seq : p.ack) = ref;
+            } else {
+                return "cannot read '" + word + "' in packet '" + clause +
+                       "' (use FLAGS [from ACTOR] [len N] [seq=REF] [ack=REF])";
+            }
+        }
+        step.packets.push_back(p);
+    }
+    return "";
+}
+
 }  // namespace
 
 std::string trim(const std::string& text) {
@@ -731,9 +823,13 @@ void parse_steps_block(const std::string& file, int first_line,
             if (!tokenize_step_line(value, words, error) ||
                 !(error = parse_expectations(words, *current)).empty())
                 errors.push_back({file, line_no, error});
+        } else if (key == "packets") {
+            current->packets_line = line_no;
+            std::string error = parse_packet_expectations(value, *current);
+            if (!error.empty()) errors.push_back({file, line_no, error});
         } else {
-            errors.push_back(
-                {file, line_no, "unknown key '" + key + "' (use caption, python, c, expect)"});
+            errors.push_back({file, line_no,
+                              "unknown key '" + key + "' (use caption, python, c, expect, packets)"});
         }
     }
     finish();
