@@ -114,8 +114,10 @@ void Session::watch_ports(const SocketAddress& also) {
     if (also.port() > 0) ports.insert(static_cast<uint16_t>(also.port()));
     for (const auto& actor : engine_->actor_names())
         for (const auto& s : engine_->sockets_of(actor))
-            if (auto local = SocketAddress::parse(s.local); local && local->port() > 0)
+            if (auto local = SocketAddress::parse(s.local); local && local->port() > 0) {
                 ports.insert(static_cast<uint16_t>(local->port()));
+                address_owner_[s.local] = actor;
+            }
     if (ports == ports_) return;
     ports_ = ports;
     network_->set_ports(ports_);
@@ -137,6 +139,7 @@ void Session::on_packet(RawPacket raw) {
         std::lock_guard lock(packets_mutex_);
         packets_.push_back({raw.realtime_us, std::move(raw.ip_bytes), raw.original_length});
         if (packets_.size() > kMaxKeptPackets) packets_.pop_front();
+        if (seen_packets_.size() < kMaxKeptPackets) seen_packets_.push_back({t_us, ev.packet});
     }
     log_.append(std::move(ev));
 }
@@ -174,6 +177,7 @@ bool Session::start_next_step() {
     Event marker;
     marker.kind = EventKind::Step;
     marker.t_us = engine_->now_us();
+    status.started_us = marker.t_us;
     marker.step = static_cast<int>(index + 1);
     marker.actor = step.actor;
     marker.call = call_op_name(step.spec.op);
@@ -238,9 +242,11 @@ void Session::update() {
         } else if (phase == TicketPhase::Done) {
             auto outcome = engine_->outcome(status.ticket);
             if (outcome) check(i, *outcome);
+            status.done_us = engine_->now_us();
         }
     }
     watch_ports({});
+    check_packets(false);
     // Also read the TCP states now: a headless run's steps are quicker than the watcher's beat.
     if (state_watcher_ && next_ != states_read_at_step_) {
         states_read_at_step_ = next_;
@@ -338,6 +344,105 @@ void Session::check(size_t index, const CallOutcome& outcome) {
     for (size_t i = 0; i < problems.size(); ++i) status.message += (i ? "; " : "") + problems[i];
 }
 
+// A packet's flags as a `packets:` clause writes them: sorted names, or UDP.
+static std::string sorted_flags(const PacketSummary& p) {
+    if (p.proto == "udp") return "UDP";
+    std::vector<std::string> names;
+    size_t from = 0;
+    while (from < p.flags.size()) {
+        size_t comma = p.flags.find(',', from);
+        names.push_back(p.flags.substr(from, comma == std::string::npos ? comma : comma - from));
+        if (comma == std::string::npos) break;
+        from = comma + 1;
+    }
+    std::sort(names.begin(), names.end());
+    std::string out;
+    for (const auto& n : names) out += (out.empty() ? "" : ",") + n;
+    return out;
+}
+
+std::string Session::check_step_packets(size_t index, int64_t from_us, int64_t to_us) {
+    const Step& step = lesson_.steps[index];
+    std::vector<SeenPacket> window;
+    {
+        std::lock_guard lock(packets_mutex_);
+        for (const auto& p : seen_packets_)
+            if (p.t_us >= from_us && p.t_us < to_us) window.push_back(p);
+    }
+    auto describe = [&](const SeenPacket& p) {
+        auto owner = address_owner_.find(p.summary.src);
+        std::string text = (p.summary.flags.empty() ? "UDP" : p.summary.flags) + " from " +
+                           (owner != address_owner_.end() ? owner->second : p.summary.src);
+        if (p.summary.proto == "tcp")
+            text += " seq " + std::to_string(p.summary.seq) + " ack " + std::to_string(p.summary.ack);
+        return text + " len " + std::to_string(p.summary.len);
+    };
+    auto all = [&] {
+        std::string out;
+        for (const auto& p : window) out += (out.empty() ? "" : "; ") + describe(p);
+        return out.empty() ? std::string("no packets") : out;
+    };
+    if (step.packets.size() == 1 && step.packets[0].none) {
+        if (window.empty()) return "";
+        return "expected no packets, but the capture saw: " + all();
+    }
+    std::vector<const SeenPacket*> matched;
+    size_t next = 0;
+    for (const auto& want : step.packets) {
+        auto value_of = [&](const PacketExpectation::Ref& ref) -> int64_t {
+            if (ref.packet == 0) return ref.add;
+            const SeenPacket* p = matched[static_cast<size_t>(ref.packet - 1)];
+            return (static_cast<int64_t>(ref.of_ack ? p->summary.ack : p->summary.seq) + ref.add) %
+                   (int64_t{1} << 32);
+        };
+        bool found = false;
+        for (; next < window.size(); ++next) {
+            const SeenPacket& p = window[next];
+            if (sorted_flags(p.summary) != want.flags) continue;
+            if (!want.from.empty()) {
+                auto owner = address_owner_.find(p.summary.src);
+                if (owner == address_owner_.end() || owner->second != want.from) continue;
+            }
+            if (want.len && static_cast<int64_t>(p.summary.len) != *want.len) continue;
+            if (want.seq && static_cast<int64_t>(p.summary.seq) != value_of(*want.seq)) continue;
+            if (want.ack && static_cast<int64_t>(p.summary.ack) != value_of(*want.ack)) continue;
+            matched.push_back(&p);
+            ++next;
+            found = true;
+            break;
+        }
+        if (!found)
+            return "expected a packet '" + want.text + "'" +
+                   (matched.empty() ? "" : " after the ones matched before it") +
+                   ", but the capture saw: " + all();
+    }
+    return "";
+}
+
+void Session::check_packets(bool force) {
+    if (!network_) return;
+    const bool capturing = capture_problem_.empty();
+    // Packets reach the log a little after the calls that cause them: a step's packets are
+    // checked once the next step has been going for a moment (or at the end of a run).
+    constexpr int64_t kSettleUs = 300000;
+    const int64_t now = engine_->now_us();
+    for (size_t i = 0; i < next_; ++i) {
+        StepStatus& status = statuses_[i];
+        const Step& step = lesson_.steps[i];
+        if (status.packets_checked || step.packets.empty()) continue;
+        if (status.state != StepState::Passed && status.state != StepState::Failed) continue;
+        if (!force && (status.done_us < 0 || now - status.done_us < kSettleUs)) continue;
+        const int64_t end = i + 1 < next_ ? statuses_[i + 1].started_us : now + 1;
+        status.packets_checked = true;
+        if (!capturing) continue;  // said once, where the packets would be shown
+        std::string problem = check_step_packets(i, status.started_us, end);
+        if (problem.empty()) continue;
+        const std::string message = describe_step(i) + ": " + problem;
+        status.message = status.state == StepState::Failed ? status.message + "; " + problem : message;
+        status.state = StepState::Failed;
+    }
+}
+
 bool Session::finished() const {
     if (has_next()) return false;
     for (const auto& s : statuses_)
@@ -358,7 +463,9 @@ void Session::reset() {
     {
         std::lock_guard lock(packets_mutex_);
         packets_.clear();
+        seen_packets_.clear();
     }
+    address_owner_.clear();
     attach_engine();
     statuses_.assign(lesson_.steps.size(), StepStatus{});
     next_ = 0;
@@ -401,6 +508,7 @@ bool Session::run_to_end(std::chrono::milliseconds step_timeout,
     }
     update();
     flush_capture(std::chrono::milliseconds(1000));
+    check_packets(true);
     for (const auto& s : statuses_)
         if (s.state == StepState::Failed) messages.push_back(s.message);
     if (has_next())

@@ -5,6 +5,7 @@
 #include <atomic>
 #include <chrono>
 #include <deque>
+#include <map>
 #include <mutex>
 #include <set>
 #include <memory>
@@ -27,6 +28,9 @@ struct StepStatus {
     std::string message;                 // why it failed
     std::string note;                    // something true of this system the text did not say
     std::optional<CallOutcome> outcome;  // once it returned
+    int64_t started_us = -1;             // engine time the step started
+    int64_t done_us = -1;                // engine time the session saw it return
+    bool packets_checked = false;        // its `packets:` were compared with the capture
 };
 
 class Session {
@@ -79,6 +83,9 @@ class Session {
     void attach_engine();  // a new engine (start, reset) uses the lesson network
     void watch_ports(const SocketAddress& also);  // capture filter and state watcher ports
     void on_packet(RawPacket packet);
+    // Checks the `packets:` of steps whose packets are all in (force: at the end of a run).
+    void check_packets(bool force);
+    std::string check_step_packets(size_t index, int64_t from_us, int64_t to_us);
 
     Lesson lesson_;
     EventLog& log_;
@@ -95,6 +102,12 @@ class Session {
     std::atomic<int64_t> realtime_at_engine_start_us_{0};
     mutable std::mutex packets_mutex_;
     std::deque<CapturedPacket> packets_;
+    struct SeenPacket {
+        int64_t t_us;
+        PacketSummary summary;
+    };
+    std::vector<SeenPacket> seen_packets_;  // guarded by packets_mutex_; for `packets:` checks
+    std::map<std::string, std::string> address_owner_;  // "127.0.0.1:40968" -> "client"
 };
 
 }  // namespace socketlab
