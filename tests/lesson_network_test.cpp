@@ -232,10 +232,10 @@ bool process_exists(pid_t pid) {
 // [SECTION] namespace mode
 
 TEST(LessonNetwork, NamespaceCapturesHandshakeAndData) {
+    Collector got;  // before the network: its sink may run until the network is destroyed
     auto net = open_namespace();
     SKIP_UNLESS_NAMESPACE(net);
     EXPECT_NE(net->describe().find("private loopback"), std::string::npos) << net->describe();
-    Collector got;
     std::string error;
     ASSERT_TRUE(net->start_capture(got.sink(), &error)) << error;
 
@@ -369,18 +369,31 @@ TEST(LessonNetwork, SlowSinkDropsAreCountedNotBuffered) {
     NetworkOptions options;
     options.force_namespace = true;
     options.queue_packets = 200;  // small, so the test is quick; the default is 10000
-    auto net = LessonNetwork::open(options);
-    SKIP_UNLESS_NAMESPACE(net);
     // The sink blocks on its first packet until we let it go: everything behind it must wait
     // in the bounded queue or be dropped and counted.
     std::mutex m;
     std::condition_variable cv;
-    bool release = false;
+    bool release = false, entered = false;
     uint64_t delivered = 0;
+    auto let_go = [&] {
+        {
+            std::lock_guard lock(m);
+            release = true;
+        }
+        cv.notify_all();
+    };
+    auto net = LessonNetwork::open(options);
+    SKIP_UNLESS_NAMESPACE(net);
+    struct LetGo {  // also when an assertion returns early: the destructor waits for the sink
+        std::function<void()> f;
+        ~LetGo() { f(); }
+    } guard{let_go};
     std::string error;
     ASSERT_TRUE(net->start_capture(
         [&](RawPacket) {
             std::unique_lock lock(m);
+            entered = true;
+            cv.notify_all();
             cv.wait(lock, [&] { return release; });
             ++delivered;
         },
@@ -401,6 +414,10 @@ TEST(LessonNetwork, SlowSinkDropsAreCountedNotBuffered) {
     for (uint64_t i = 0; i < sent; i += batch) {
         for (uint64_t j = 0; j < batch; ++j)
             ASSERT_EQ(sendto(tx.fd, "x", 1, 0, reinterpret_cast<sockaddr*>(&a), sizeof a), 1);
+        if (i == 0) {  // the first packet is in the sink, out of the queue
+            std::unique_lock lock(m);
+            ASSERT_TRUE(cv.wait_for(lock, kWait, [&] { return entered; }));
+        }
         const auto deadline = std::chrono::steady_clock::now() + kWait;
         CaptureStats st;
         while ((st = net->stats()), st.queued + st.dropped_queue + st.dropped_kernel + 1 < i + batch &&
@@ -413,14 +430,13 @@ TEST(LessonNetwork, SlowSinkDropsAreCountedNotBuffered) {
     EXPECT_EQ(held.queued, 200u);
     EXPECT_EQ(held.dropped_kernel, 0u);
     EXPECT_EQ(held.dropped_queue, sent - 201);  // 1 in the sink, 200 queued
-    {
-        std::lock_guard lock(m);
-        release = true;
-    }
-    cv.notify_all();
+    let_go();
     ASSERT_TRUE(net->flush(kWait));
     CaptureStats st = net->stats();
-    EXPECT_EQ(st.captured, delivered);
+    {
+        std::lock_guard lock(m);
+        EXPECT_EQ(st.captured, delivered);
+    }
     EXPECT_EQ(st.captured, 201u);
     EXPECT_EQ(st.queued, 0u);
     EXPECT_EQ(st.captured + st.dropped_queue + st.dropped_kernel, sent);
@@ -447,9 +463,9 @@ TEST(LessonNetwork, HelperIsReapedWhenTheNetworkIsDestroyed) {
 }
 
 TEST(LessonNetwork, HelperKilledMidLessonIsReapedAndReported) {
+    Collector got;
     auto net = open_namespace();
     SKIP_UNLESS_NAMESPACE(net);
-    Collector got;
     std::string error;
     ASSERT_TRUE(net->start_capture(got.sink(), &error)) << error;
     const pid_t pid = net->helper_pid();
@@ -508,6 +524,7 @@ TEST(LessonNetwork, MissingHelperGivesNoCaptureButSocketsStillWork) {
     NetworkOptions options;
     options.force_namespace = true;
     options.helper_path = "/nonexistent/socketlab-net-helper";
+    Collector got;
     auto net = LessonNetwork::open(options);
     EXPECT_EQ(net->mode(), LessonNetwork::Mode::NoCapture);
     EXPECT_NE(net->why_no_capture().find("/nonexistent/socketlab-net-helper"), std::string::npos)
@@ -519,7 +536,6 @@ TEST(LessonNetwork, MissingHelperGivesNoCaptureButSocketsStillWork) {
     EXPECT_EQ(net->describe().rfind("no packet capture: ", 0), 0u) << net->describe();
     EXPECT_EQ(net->helper_pid(), -1);
 
-    Collector got;
     std::string error;
     EXPECT_FALSE(net->start_capture(got.sink(), &error));
     EXPECT_NE(error.find("/nonexistent/socketlab-net-helper"), std::string::npos) << error;
@@ -551,11 +567,11 @@ TEST(LessonNetwork, NoCaptureWhenNotWanted) {
 TEST(LessonNetwork, HostModeAsRootCapturesOnlyTheLessonsPorts) {
     if (geteuid() != 0 || !has_cap_net_raw())
         GTEST_SKIP() << "host-loopback capture needs root (or CAP_NET_RAW)";
+    Collector got;
     auto net = LessonNetwork::open({});
     ASSERT_EQ(net->mode(), LessonNetwork::Mode::HostLoopback) << net->why_no_capture();
     EXPECT_EQ(net->helper_pid(), -1);
     EXPECT_NE(net->describe().find("host loopback (lo) as root"), std::string::npos);
-    Collector got;
     std::string error;
     ASSERT_TRUE(net->start_capture(got.sink(), &error)) << error;
 
@@ -592,6 +608,7 @@ TEST(LessonNetwork, HostModeAsRootCapturesOnlyTheLessonsPorts) {
 
 TEST(LessonNetwork, DefaultModeCapturesForThisUser) {
     const char* expect = std::getenv("SOCKETLAB_TEST_EXPECT_MODE");
+    Collector got;
     auto net = LessonNetwork::open({});
     if (expect) {
         ASSERT_STREQ(mode_name(net->mode()), expect)
@@ -609,7 +626,6 @@ TEST(LessonNetwork, DefaultModeCapturesForThisUser) {
         if (!expect) GTEST_SKIP() << "no capture here: " << net->why_no_capture();
         return;
     }
-    Collector got;
     std::string error;
     ASSERT_TRUE(net->start_capture(got.sink(), &error)) << error;
     Conversation c;

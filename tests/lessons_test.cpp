@@ -11,9 +11,31 @@ namespace {
 TEST(ShippedLessons, AllParseWithoutErrors) {
     LessonLibrary library = load_lesson_library(SOCKETLAB_LESSONS_DIR);
     for (const auto& e : library.errors) ADD_FAILURE() << e.to_string();
-    EXPECT_GE(library.lessons.size(), 3u);
+    EXPECT_GE(library.lessons.size(), 15u);
     for (const char* id : {"sockets", "tcp-echo", "udp-datagrams"})
         EXPECT_NE(library.find(id), nullptr) << id;
+}
+
+// Every lesson ends with a Check yourself quiz of at least three questions, points to the
+// next lesson, and (if it has one) its kept-open server is a kind the app can run.
+TEST(ShippedLessons, EachHasACheckYourselfQuizAndANextLesson) {
+    LessonLibrary library = load_lesson_library(SOCKETLAB_LESSONS_DIR);
+    for (size_t i = 0; i < library.lessons.size(); ++i) {
+        const Lesson& lesson = library.lessons[i];
+        ASSERT_FALSE(lesson.quizzes.empty()) << lesson.id;
+        const Quiz& last = lesson.quizzes.back();
+        EXPECT_FALSE(last.is_prediction) << lesson.id << ": the last quiz must follow every step";
+        EXPECT_GE(last.question_count, 3u) << lesson.id;
+        if (i + 1 < library.lessons.size()) {
+            const std::string& next_title = library.lessons[i + 1].title;
+            bool mentions_next = false;
+            for (const auto& block : lesson.blocks)
+                mentions_next |= block.kind == LessonBlock::Kind::Prose &&
+                                 block.markdown.find(next_title) != std::string::npos;
+            EXPECT_TRUE(mentions_next) << lesson.id << " does not point to the next lesson, '"
+                                       << next_title << "'";
+        }
+    }
 }
 
 TEST(ShippedLessons, EveryExpectationHoldsAgainstTheKernel) {
