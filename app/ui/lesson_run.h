@@ -67,6 +67,9 @@ class LessonRun {
     bool playing = false;
     double next_play_time = 0.0;
     std::string own_text = "Hello from me";
+    // The unanswered prediction question asked before the next step ("" = none); set by the
+    // lesson text panel, which knows the learner's answers.
+    std::string pending_prediction;
 
   private:
     void add_to_actor(size_t index);

@@ -8,6 +8,15 @@
 #include "ui/theme.h"
 
 namespace socketlab::ui {
+namespace {
+
+// A question's text without its Markdown marks, for one line in the step controls.
+std::string first_line_text(const std::string& markdown) {
+    MarkdownDoc doc = parse_markdown(markdown);
+    return doc.blocks.empty() ? markdown : plain_text(doc.blocks[0].spans);
+}
+
+}  // namespace
 
 bool LessonTextPanel::draw(LessonRun& run, std::map<std::string, int>& quiz_picks) {
     bool picks_changed = false;
@@ -21,6 +30,13 @@ bool LessonTextPanel::draw(LessonRun& run, std::map<std::string, int>& quiz_pick
         scroll_to_next_ = next > 0;
     }
     shown_next_step_ = next;
+    run.pending_prediction.clear();
+    for (const auto& quiz : lesson.quizzes) {
+        if (!quiz.is_prediction || quiz.before_step != next) continue;
+        for (size_t q = quiz.first_question; q < quiz.first_question + quiz.question_count; ++q)
+            if (!quiz_picks.count(lesson.questions[q].id) && run.pending_prediction.empty())
+                run.pending_prediction = first_line_text(lesson.questions[q].question);
+    }
     size_t prose_index = 0;
     for (const auto& block : lesson.blocks) {
         if (block.kind == LessonBlock::Kind::Prose) {

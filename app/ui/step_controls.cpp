@@ -69,6 +69,16 @@ bool StepControls::draw(LessonRun& run, Settings& settings, double now, bool has
         }
     }
 
+    // A prediction asked before the next step: answer it first (Step still works).
+    if (!run.pending_prediction.empty()) {
+        ImGui::PushStyleColor(ImGuiCol_Text, theme::waiting());
+        ImGui::PushTextWrapPos(0.0f);
+        ImGui::Text("Predict first: %s  (answer in the lesson text, then press Step)",
+                    run.pending_prediction.c_str());
+        ImGui::PopTextWrapPos();
+        ImGui::PopStyleColor();
+    }
+
     // The step that ran last: its caption, its state, and the same call in Python and C.
     ImGui::Separator();
     if (next == 0) {
