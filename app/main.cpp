@@ -27,14 +27,17 @@ int main(int argc, char** argv) {
                                "Run a lesson's steps without a window and print the transcript");
     app.add_flag("--json", json, "With --run or --serve: one JSON object per event, one per line");
     std::string pcap_path;
-    auto* pcap_opt = app.add_option("--pcap", pcap_path,
-                                    "With --run: write the lesson's captured packets to a pcap file "
-                                    "(Wireshark and tshark open it)");
+    auto* pcap_opt =
+        app.add_option("--pcap", pcap_path,
+                       "With --run: write the lesson's captured packets to a pcap file "
+                       "(Wireshark and tshark open it)");
 
     std::string serve_kind;
     socketlab::ServeOptions serve;
     auto* serve_opt =
-        app.add_option("--serve", serve_kind, "Run a headless server for your own client: tcp-echo, udp-echo, http, text-protocol")
+        app.add_option(
+               "--serve", serve_kind,
+               "Run a headless server for your own client: tcp-echo, udp-echo, http, text-protocol")
             ->check(CLI::IsMember({"tcp-echo", "udp-echo", "http", "text-protocol"}));
     auto* host_opt = app.add_option("--host", serve.host,
                                     "With --serve: the address to bind (default 127.0.0.1)");
@@ -79,8 +82,7 @@ int main(int argc, char** argv) {
         shell.height = h;
     }
     if (list) return socketlab::list_lessons_command(lessons_dir);
-    if (!run_id.empty())
-        return socketlab::run_lesson_command(lessons_dir, run_id, json, pcap_path);
+    if (!run_id.empty()) return socketlab::run_lesson_command(lessons_dir, run_id, json, pcap_path);
     if (!serve_kind.empty()) {
         serve.kind = serve_kind;
         serve.json = json;

@@ -5,8 +5,8 @@
 // Run: build/bench/socketlab_bench  (as root: the host loopback; otherwise the private
 // namespace through socketlab-net-helper).
 #include <benchmark/benchmark.h>
-#include <netinet/in.h>
 #include <linux/tcp.h>  // the kernel's tcp_info: glibc's lacks tcpi_segs_out
+#include <netinet/in.h>
 #include <poll.h>
 #include <unistd.h>
 
@@ -79,7 +79,8 @@ void BM_CaptureBulkTransfer(benchmark::State& state) {
     const CaptureStats stats = net->stats();
     state.counters["segments_sent"] = static_cast<double>(sent_segments);
     state.counters["packets_captured"] = static_cast<double>(captured.load());
-    state.counters["captured_per_s"] = seconds > 0 ? static_cast<double>(captured.load()) / seconds : 0;
+    state.counters["captured_per_s"] =
+        seconds > 0 ? static_cast<double>(captured.load()) / seconds : 0;
     state.counters["sent_per_s"] = seconds > 0 ? static_cast<double>(sent_segments) / seconds : 0;
     state.counters["dropped_kernel"] = static_cast<double>(stats.dropped_kernel);
     state.counters["dropped_queue"] = static_cast<double>(stats.dropped_queue);

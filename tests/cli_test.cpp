@@ -3,11 +3,11 @@
 #include <fcntl.h>
 #include <gtest/gtest.h>
 
-#include <algorithm>
 #include <signal.h>
 #include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <algorithm>
 
 #include <condition_variable>
 #include <filesystem>
@@ -134,11 +134,21 @@ TEST(Cli, ListLessonsPrintsIdTabTitleInOrder) {
         ids.push_back(line.substr(0, tab));
     }
     // The course: every lesson of the curriculum, in this order (packet lessons in between).
-    const std::vector<std::string> course = {
-        "sockets",          "addresses-ports", "name-resolution", "tcp-echo",
-        "tcp-stream",       "udp-datagrams",   "tcp-vs-udp",      "connection-close",
-        "data-encoding",    "text-protocols",  "http-by-hand",    "many-clients",
-        "blocking-nonblocking", "unix-sockets", "ipv6"};
+    const std::vector<std::string> course = {"sockets",
+                                             "addresses-ports",
+                                             "name-resolution",
+                                             "tcp-echo",
+                                             "tcp-stream",
+                                             "udp-datagrams",
+                                             "tcp-vs-udp",
+                                             "connection-close",
+                                             "data-encoding",
+                                             "text-protocols",
+                                             "http-by-hand",
+                                             "many-clients",
+                                             "blocking-nonblocking",
+                                             "unix-sockets",
+                                             "ipv6"};
     std::vector<std::string> in_course;
     for (const auto& id : ids)
         if (std::find(course.begin(), course.end(), id) != course.end()) in_course.push_back(id);

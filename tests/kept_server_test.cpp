@@ -61,17 +61,15 @@ TEST_F(KeptServer, OutsideClientsAreActorsWithTheirBytes) {
     ASSERT_TRUE(send_all(rude, random_bytes(256 * 1024)));
     abort_connection(rude);
     ::close(garbage);
-    ASSERT_TRUE(drain_until(*run_, [](const Event& e) {
-        return e.actor == "outside-2" && e.call == "close";
-    }));
+    ASSERT_TRUE(drain_until(
+        *run_, [](const Event& e) { return e.actor == "outside-2" && e.call == "close"; }));
     // The server keeps running: a third client is served.
     int later = connect_to(address);
     ASSERT_GE(later, 0);
     EXPECT_EQ(echo_round_trip(later, {'o', 'k'}), (std::vector<uint8_t>{'o', 'k'}));
     ::close(later);
-    ASSERT_TRUE(drain_until(*run_, [](const Event& e) {
-        return e.actor == "outside-3" && e.call == "close";
-    }));
+    ASSERT_TRUE(drain_until(
+        *run_, [](const Event& e) { return e.actor == "outside-3" && e.call == "close"; }));
     ActorView* first = run_->find_actor("outside-1");
     ASSERT_NE(first, nullptr);
     std::vector<uint8_t> received;
@@ -111,9 +109,8 @@ TEST_F(KeptServer, AFloodKeepsTheNewestBytesAndSaysHowManyWent) {
     }
     reader.join();
     ::close(fd);
-    ASSERT_TRUE(drain_until(*run_, [](const Event& e) {
-        return e.actor == "outside-1" && e.call == "close";
-    }));
+    ASSERT_TRUE(drain_until(
+        *run_, [](const Event& e) { return e.actor == "outside-1" && e.call == "close"; }));
     // Sent and received, the flood is bigger than the UI keeps.
     size_t kept = 0;
     for (const auto& e : run_->events()) kept += e.bytes.size();

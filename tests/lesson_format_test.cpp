@@ -23,8 +23,7 @@ const char* kOneStep = "```steps\nserver: socket AF_INET SOCK_STREAM\n  caption:
 
 TEST(QuizBlocks, PredictionAndCheckYourself) {
     std::vector<LessonError> errors;
-    auto lesson = parse_lesson("q.md",
-                               lesson_text("", R"(```quiz
+    auto lesson = parse_lesson("q.md", lesson_text("", R"(```quiz
 ? Will it block?
 - no
 + yes
@@ -70,8 +69,7 @@ TEST(QuizBlocks, PredictionAndCheckYourself) {
 
 TEST(QuizBlocks, MistakesAreReportedWithTheirLines) {
     std::vector<LessonError> errors;
-    auto lesson = parse_lesson("q.md",
-                               lesson_text("", std::string(kOneStep) + R"(```quiz
+    auto lesson = parse_lesson("q.md", lesson_text("", std::string(kOneStep) + R"(```quiz
 ? No right answer
 - a
 - b
@@ -113,8 +111,8 @@ stray text
 
 TEST(FrontMatter, TryServerAndCapture) {
     std::vector<LessonError> errors;
-    auto lesson = parse_lesson("f.md", lesson_text("try-server: tcp-echo ::1\ncapture: yes\n", kOneStep),
-                               errors);
+    auto lesson = parse_lesson(
+        "f.md", lesson_text("try-server: tcp-echo ::1\ncapture: yes\n", kOneStep), errors);
     ASSERT_TRUE(lesson) << errors[0].to_string();
     EXPECT_EQ(lesson->try_server.kind, "tcp-echo");
     EXPECT_EQ(lesson->try_server.host, "::1");
@@ -122,7 +120,8 @@ TEST(FrontMatter, TryServerAndCapture) {
 
     errors.clear();
     EXPECT_FALSE(parse_lesson(
-        "f.md", lesson_text("try-server: smtp\ncapture: maybe\ntry-servr: http\n", kOneStep), errors));
+        "f.md", lesson_text("try-server: smtp\ncapture: maybe\ntry-servr: http\n", kOneStep),
+        errors));
     ASSERT_EQ(errors.size(), 3u);
     EXPECT_EQ(errors[0].to_string().rfind("f.md:5: try-server 'smtp' should be KIND [HOST]", 0), 0u)
         << errors[0].to_string();
@@ -130,7 +129,8 @@ TEST(FrontMatter, TryServerAndCapture) {
     EXPECT_NE(errors[2].message.find("unknown front matter key 'try-servr'"), std::string::npos);
 
     errors.clear();
-    EXPECT_FALSE(parse_lesson("f.md", lesson_text("try-server: http localhost\n", kOneStep), errors));
+    EXPECT_FALSE(
+        parse_lesson("f.md", lesson_text("try-server: http localhost\n", kOneStep), errors));
     ASSERT_EQ(errors.size(), 1u);
     EXPECT_NE(errors[0].message.find("not a numeric address"), std::string::npos);
 }
@@ -144,17 +144,28 @@ std::vector<Step> parse_steps(const std::vector<std::string>& lines,
 
 TEST(StepForms, NewCallsParse) {
     std::vector<LessonError> errors;
-    auto steps = parse_steps({"client: getaddrinfo localhost http AF_INET6 SOCK_STREAM AI_NUMERICSERV",
-                              "  caption: x", "server: poll POLLIN|POLLOUT 250 on sock,conn",
-                              "  caption: x", "server: setblocking false", "  caption: x",
-                              "server: getsockopt SO_ERROR", "  caption: x",
-                              "server: handoff conn to worker1", "  caption: x",
-                              "server: sendall u32:5 \"hello\"", "  caption: x",
-                              "server: socket AF_UNIX SOCK_SEQPACKET", "  caption: x",
-                              "server: bind unix:@echo", "  caption: x",
-                              "client: connect [::1]:@server.sock", "  caption: x",
-                              "server: unlink unix:echo.sock", "  caption: x"},
-                             errors);
+    auto steps =
+        parse_steps({"client: getaddrinfo localhost http AF_INET6 SOCK_STREAM AI_NUMERICSERV",
+                     "  caption: x",
+                     "server: poll POLLIN|POLLOUT 250 on sock,conn",
+                     "  caption: x",
+                     "server: setblocking false",
+                     "  caption: x",
+                     "server: getsockopt SO_ERROR",
+                     "  caption: x",
+                     "server: handoff conn to worker1",
+                     "  caption: x",
+                     "server: sendall u32:5 \"hello\"",
+                     "  caption: x",
+                     "server: socket AF_UNIX SOCK_SEQPACKET",
+                     "  caption: x",
+                     "server: bind unix:@echo",
+                     "  caption: x",
+                     "client: connect [::1]:@server.sock",
+                     "  caption: x",
+                     "server: unlink unix:echo.sock",
+                     "  caption: x"},
+                    errors);
     ASSERT_TRUE(errors.empty()) << errors[0].to_string();
     ASSERT_EQ(steps.size(), 10u);
     EXPECT_EQ(steps[0].spec.op, CallOp::GetAddrInfo);
@@ -181,12 +192,12 @@ TEST(StepForms, NewCallsParse) {
 
 TEST(StepForms, NewCallErrors) {
     std::vector<LessonError> errors;
-    parse_steps({"server: poll POLLWHAT 10", "  caption: x", "server: setblocking maybe",
-                 "  caption: x", "server: handoff conn worker1", "  caption: x",
-                 "server: bind unix:../etc/passwd", "  caption: x", "server: unlink 127.0.0.1:80",
-                 "  caption: x", "server: send u16:70000", "  caption: x",
-                 "server: recv 5", "  expect: contains", "  caption: x"},
-                errors);
+    parse_steps(
+        {"server: poll POLLWHAT 10", "  caption: x", "server: setblocking maybe", "  caption: x",
+         "server: handoff conn worker1", "  caption: x", "server: bind unix:../etc/passwd",
+         "  caption: x", "server: unlink 127.0.0.1:80", "  caption: x", "server: send u16:70000",
+         "  caption: x", "server: recv 5", "  expect: contains", "  caption: x"},
+        errors);
     std::vector<std::string> got;
     for (const auto& e : errors) got.push_back(e.to_string());
     ASSERT_EQ(got.size(), 7u) << ::testing::PrintToString(got);

@@ -137,8 +137,9 @@ TEST(LessonServer, EachClientIsItsOwnActor) {
     EXPECT_EQ(echo_round_trip(b, {'b'}), std::vector<uint8_t>{'b'});
     ::close(a);
     ::close(b);
-    ASSERT_TRUE(log.wait_for([](const Event& e) { return e.actor == "outside-2" && e.call == "close"; },
-                             std::chrono::seconds(5)));
+    ASSERT_TRUE(
+        log.wait_for([](const Event& e) { return e.actor == "outside-2" && e.call == "close"; },
+                     std::chrono::seconds(5)));
     std::vector<Event> events;
     log.drain(events);
     auto bytes_of = [&](const std::string& actor, Direction d) {
@@ -187,7 +188,8 @@ TEST(LessonServer, HttpRefusesAnEndlessRequestHead) {
     ASSERT_TRUE(server.start(options("http"), error)) << error;
     int fd = connect_to(server.address());
     ASSERT_GE(fd, 0);
-    std::string head = "GET / HTTP/1.1\r\nX-Long: " + std::string(LessonServer::kMaxRequestBytes, 'x');
+    std::string head =
+        "GET / HTTP/1.1\r\nX-Long: " + std::string(LessonServer::kMaxRequestBytes, 'x');
     ASSERT_TRUE(send_text(fd, head));
     EXPECT_EQ(read_to_end(fd).rfind("HTTP/1.1 431", 0), 0u);
     ::close(fd);

@@ -32,8 +32,8 @@ TEST(ShippedLessons, EachHasACheckYourselfQuizAndANextLesson) {
             for (const auto& block : lesson.blocks)
                 mentions_next |= block.kind == LessonBlock::Kind::Prose &&
                                  block.markdown.find(next_title) != std::string::npos;
-            EXPECT_TRUE(mentions_next) << lesson.id << " does not point to the next lesson, '"
-                                       << next_title << "'";
+            EXPECT_TRUE(mentions_next)
+                << lesson.id << " does not point to the next lesson, '" << next_title << "'";
         }
     }
 }

@@ -58,8 +58,7 @@ int run_lesson_command(const std::string& lessons_dir, const std::string& id, bo
         ok = session.run_to_end(kStepTimeout, messages);
         packets = session.captured_packets();
         capture_problem = session.capture_problem();
-        if (session.network())
-            std::cerr << "socketlab: " << session.network()->describe() << '\n';
+        if (session.network()) std::cerr << "socketlab: " << session.network()->describe() << '\n';
     }  // the session's engine is shut down here, so every event is in the log
     if (!capture_problem.empty()) std::cerr << "socketlab: " << capture_problem << '\n';
     if (!pcap_path.empty()) {
@@ -144,9 +143,9 @@ int serve_command(const ServeOptions& options) {
     }
     // The first line is exactly "listening on HOST:PORT", for scripts that wait for it.
     std::cout << "listening on " << server.address().to_string() << std::endl;
-    std::cerr << "socketlab: " << options.kind << " server; try: "
-              << client_command(options.kind, server.address()) << "   (Ctrl+C stops it)"
-              << std::endl;
+    std::cerr << "socketlab: " << options.kind
+              << " server; try: " << client_command(options.kind, server.address())
+              << "   (Ctrl+C stops it)" << std::endl;
 
     uint64_t dropped_reported = 0;
     auto print_pending = [&] {

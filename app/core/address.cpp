@@ -100,7 +100,8 @@ SocketAddress SocketAddress::from_unix_path(const std::string& path) {
     size_t n = std::min(path.size(), sizeof un->sun_path - 1);
     std::memcpy(un->sun_path, path.data(), n);
     const bool abstract = !path.empty() && path[0] == '\0';
-    address.length = static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + n + (abstract ? 0 : 1));
+    address.length =
+        static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + n + (abstract ? 0 : 1));
     return address;
 }
 

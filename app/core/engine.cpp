@@ -1,25 +1,25 @@
 #include "core/engine.h"
 
 #include <fcntl.h>
-#include <netdb.h>
 #include <linux/capability.h>
+#include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
 #include <pthread.h>
 #include <sys/stat.h>
-#include <sys/un.h>
 #include <sys/syscall.h>
 #include <sys/time.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
-#include <cstdlib>
-#include <filesystem>
 #include <cerrno>
 #include <csignal>
+#include <cstdlib>
 #include <deque>
+#include <filesystem>
 #include <thread>
 
 #include "core/errno_text.h"
@@ -638,8 +638,8 @@ CallOutcome Engine::execute(Actor& actor, uint64_t ticket, const CallSpec& spec)
     // Calls that may wait for the peer are watched, in case poll() could not foresee it.
     const bool may_wait = spec.op == CallOp::Accept || spec.op == CallOp::Connect ||
                           spec.op == CallOp::Send || spec.op == CallOp::SendTo ||
-                          spec.op == CallOp::SendAll ||
-                          spec.op == CallOp::Recv || spec.op == CallOp::RecvFrom;
+                          spec.op == CallOp::SendAll || spec.op == CallOp::Recv ||
+                          spec.op == CallOp::RecvFrom;
     bool watched = false;
     auto watch = [&] {
         if (!may_wait || watched) return;
@@ -944,8 +944,8 @@ CallOutcome Engine::execute(Actor& actor, uint64_t ticket, const CallSpec& spec)
             int count = 0;
             out.ret = 0;
             while (sent < spec.data.size()) {
-                ssize_t n = ::send(fd, spec.data.data() + sent, spec.data.size() - sent,
-                                   MSG_NOSIGNAL);
+                ssize_t n =
+                    ::send(fd, spec.data.data() + sent, spec.data.size() - sent, MSG_NOSIGNAL);
                 if (n < 0 && errno == EINTR && !actor.stop) continue;
                 if (n < 0) {
                     out.ret = -1;
@@ -975,9 +975,9 @@ CallOutcome Engine::execute(Actor& actor, uint64_t ticket, const CallSpec& spec)
             hints.ai_socktype = spec.type;
             hints.ai_flags = spec.ai_flags;
             addrinfo* list = nullptr;
-            int rc = ::getaddrinfo(spec.host.empty() ? nullptr : spec.host.c_str(),
-                                   spec.service.empty() ? nullptr : spec.service.c_str(), &hints,
-                                   &list);
+            int rc =
+                ::getaddrinfo(spec.host.empty() ? nullptr : spec.host.c_str(),
+                              spec.service.empty() ? nullptr : spec.service.c_str(), &hints, &list);
             if (rc != 0) {
                 out.ret = -1;
                 out.err = rc == EAI_SYSTEM ? errno : gai_error_as_err(rc);
@@ -988,8 +988,8 @@ CallOutcome Engine::execute(Actor& actor, uint64_t ticket, const CallSpec& spec)
             for (addrinfo* a = list; a; a = a->ai_next) {
                 ++count;
                 SocketAddress addr = SocketAddress::from_sockaddr(a->ai_addr, a->ai_addrlen);
-                lines += "(" + family_name(a->ai_family) + ", " + type_name(a->ai_socktype) +
-                         ", " + protocol_name(a->ai_protocol) + ", " + addr.to_string() + ")\n";
+                lines += "(" + family_name(a->ai_family) + ", " + type_name(a->ai_socktype) + ", " +
+                         protocol_name(a->ai_protocol) + ", " + addr.to_string() + ")\n";
             }
             freeaddrinfo(list);
             out.ret = count;

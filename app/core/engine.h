@@ -61,18 +61,18 @@ struct CallSpec {
     int family = AF_INET;
     int type = SOCK_STREAM;
     int protocol = 0;
-    SocketAddress address;      // bind, connect, sendto
-    int backlog = 0;            // listen
-    std::vector<uint8_t> data;  // send, sendto
-    size_t buffer_size = 0;     // recv, recvfrom
-    int flags = 0;              // MSG_* for send/recv families
-    int how = SHUT_WR;          // shutdown
-    int level = SOL_SOCKET;     // setsockopt
-    int option = 0;             // setsockopt
-    std::string option_name;    // "SO_REUSEADDR", for the event
-    int value = 0;              // setsockopt: int value (SO_LINGER: linger seconds, on)
-    bool unprivileged = false;  // bind: make the call without CAP_NET_BIND_SERVICE
-    bool blocking = true;       // setblocking
+    SocketAddress address;                  // bind, connect, sendto
+    int backlog = 0;                        // listen
+    std::vector<uint8_t> data;              // send, sendto
+    size_t buffer_size = 0;                 // recv, recvfrom
+    int flags = 0;                          // MSG_* for send/recv families
+    int how = SHUT_WR;                      // shutdown
+    int level = SOL_SOCKET;                 // setsockopt
+    int option = 0;                         // setsockopt
+    std::string option_name;                // "SO_REUSEADDR", for the event
+    int value = 0;                          // setsockopt: int value (SO_LINGER: linger seconds, on)
+    bool unprivileged = false;              // bind: make the call without CAP_NET_BIND_SERVICE
+    bool blocking = true;                   // setblocking
     std::vector<std::string> poll_sockets;  // poll: the sockets ("" = the current one)
     short poll_events = 0;                  // poll: POLLIN, POLLOUT
     int timeout_ms = 0;                     // poll: -1 waits for ever
@@ -80,7 +80,7 @@ struct CallSpec {
     std::string service;                    // getaddrinfo: port number or service name
     int ai_flags = 0;                       // getaddrinfo: AI_NUMERICHOST, AI_PASSIVE, ...
     std::string to_actor;                   // handoff
-    int step = 0;               // the lesson step this call belongs to, for the event
+    int step = 0;                           // the lesson step this call belongs to, for the event
 };
 
 // getaddrinfo() failures are not errnos; CallOutcome::err holds kGaiErrorBase - EAI_xxx for them
@@ -192,7 +192,7 @@ class Engine {
     int id_ = 0;  // tells this engine's abstract AF_UNIX names from another's
     SocketFactory socket_factory_;
     UnprivilegedBind unprivileged_bind_;
-    std::string unix_dir_;  // guarded by mutex_
+    std::string unix_dir_;      // guarded by mutex_
     mutable std::mutex mutex_;  // guards everything below
     mutable std::condition_variable ticket_changed_;
     std::vector<std::unique_ptr<Actor>> actors_;

@@ -10,10 +10,10 @@
 namespace socketlab {
 
 enum class EventKind {
-    Call,  // a socket call returned
-    Wait,  // an actor is now blocked inside a call (it will return later)
-    Note,  // something the engine wants the learner to know (not a system call)
-    Step,  // a lesson step starts (actor, call, args = the step as written, note = caption)
+    Call,    // a socket call returned
+    Wait,    // an actor is now blocked inside a call (it will return later)
+    Note,    // something the engine wants the learner to know (not a system call)
+    Step,    // a lesson step starts (actor, call, args = the step as written, note = caption)
     Packet,  // a packet captured on the lesson's loopback (see PacketSummary)
     State,   // a TCP socket's kernel state changed (note = "SYN_SENT", args = "CLOSED -> ...")
 };
@@ -27,7 +27,7 @@ struct PacketSummary {
     uint32_t seq = 0;   // absolute, as on the wire
     uint32_t ack = 0;
     uint32_t window = 0;
-    uint32_t len = 0;   // payload bytes
+    uint32_t len = 0;     // payload bytes
     std::string problem;  // "truncated: ..." when the packet could not be fully decoded
 };
 

@@ -18,7 +18,7 @@ namespace socketlab {
 // One connected client of a TCP server.
 struct LessonServer::Client {
     int fd = -1;
-    std::string actor;             // "outside-1"
+    std::string actor;  // "outside-1"
     SocketAddress peer;
     std::vector<uint8_t> pending;  // to be sent (the echo, a reply)
     std::string request;           // HTTP: the request head so far; text: the line so far
@@ -89,9 +89,8 @@ int64_t LessonServer::now_us() const {
 }
 
 void LessonServer::log_call(const std::string& actor, const char* call, const std::string& args,
-                            int64_t ret, int err, int fd, const SocketAddress& peer,
-                            Direction dir, const uint8_t* data, size_t size,
-                            const std::string& note) {
+                            int64_t ret, int err, int fd, const SocketAddress& peer, Direction dir,
+                            const uint8_t* data, size_t size, const std::string& note) {
     Event ev;
     ev.t_us = now_us();
     ev.actor = actor;
@@ -274,8 +273,7 @@ void LessonServer::serve_tcp() {
     std::vector<uint8_t> buffer(size_t{64} * 1024);
     auto close_client = [&](std::list<Client>::iterator it, const std::string& why) {
         int r = ::close(it->fd);
-        log_call(it->actor, "close", "", r, errno, -1, it->peer, Direction::None, nullptr, 0,
-                 why);
+        log_call(it->actor, "close", "", r, errno, -1, it->peer, Direction::None, nullptr, 0, why);
         return clients.erase(it);
     };
     // Out of file descriptors (EMFILE) or memory, accept() fails while the connection stays
@@ -336,8 +334,8 @@ void LessonServer::serve_tcp() {
                 log_call("server", "accept", "", fd, 0, fd, from, Direction::None, nullptr, 0,
                          "a client connected from " + from.to_string() + "; its calls are in " +
                              client.actor);
-                log_call(client.actor, "accept", "", fd, 0, fd, from, Direction::None, nullptr,
-                         0, "connected from " + from.to_string() + " (seen from the server)");
+                log_call(client.actor, "accept", "", fd, 0, fd, from, Direction::None, nullptr, 0,
+                         "connected from " + from.to_string() + " (seen from the server)");
                 on_connect(client);
                 clients.push_back(std::move(client));
             }
@@ -378,8 +376,8 @@ void LessonServer::serve_tcp() {
                              static_cast<size_t>(n));
                     c.pending.erase(c.pending.begin(), c.pending.begin() + n);
                 } else if (const int err = errno; n < 0 && err != EAGAIN && err != EINTR) {
-                    log_call(c.actor, "send", std::to_string(c.pending.size()) + " bytes", -1,
-                             err, -1, c.peer);
+                    log_call(c.actor, "send", std::to_string(c.pending.size()) + " bytes", -1, err,
+                             -1, c.peer);
                     drop = true;
                     why = "the client went away before its reply was sent";
                 }
@@ -433,8 +431,8 @@ void LessonServer::serve_udp() {
                      buffer.data(), kept);
             ssize_t s =
                 ::sendto(listen_fd_, buffer.data(), kept, MSG_NOSIGNAL, from.get(), from.length);
-            log_call(actor, "sendto", from.to_string(), s, errno, listen_fd_, from,
-                     Direction::Sent, buffer.data(), s > 0 ? static_cast<size_t>(s) : 0);
+            log_call(actor, "sendto", from.to_string(), s, errno, listen_fd_, from, Direction::Sent,
+                     buffer.data(), s > 0 ? static_cast<size_t>(s) : 0);
         }
     }
 }

@@ -21,12 +21,12 @@ struct LessonError {
 // What a step claims the kernel will do; checked when the call returns.
 struct Expectation {
     enum class Kind {
-        Ok,       // the call succeeded (ret >= 0)
-        Returns,  // ret == number
-        Fails,    // ret < 0 and errno == err
-        Data,     // the bytes received equal data
-        Contains, // the bytes received (or the result's text) contain data
-        Blocks,   // the call had to wait for the peer before returning
+        Ok,        // the call succeeded (ret >= 0)
+        Returns,   // ret == number
+        Fails,     // ret < 0 and errno == err
+        Data,      // the bytes received equal data
+        Contains,  // the bytes received (or the result's text) contain data
+        Blocks,    // the call had to wait for the peer before returning
     };
     Kind kind = Kind::Ok;
     int64_t number = 0;
@@ -38,15 +38,15 @@ struct Expectation {
 // A packet the step's calls make the kernel send (lessons with `capture: yes`), checked
 // against the real capture: "SYN,ACK from server ack=1.seq+1".
 struct PacketExpectation {
-    bool none = false;     // `packets: none`: the step sends nothing at all
-    std::string flags;     // TCP flags, sorted by name ("ACK,SYN"); "UDP" for a datagram
-    std::string from;      // the actor whose socket sent it ("" = either)
+    bool none = false;           // `packets: none`: the step sends nothing at all
+    std::string flags;           // TCP flags, sorted by name ("ACK,SYN"); "UDP" for a datagram
+    std::string from;            // the actor whose socket sent it ("" = either)
     std::optional<int64_t> len;  // payload bytes
     // seq=/ack= : a number, or a field of an earlier packet of this step plus a number.
     struct Ref {
-        int packet = 0;        // 1-based index into the step's expected packets; 0 = literal
-        bool of_ack = false;   // N.ack rather than N.seq
-        int64_t add = 0;       // the literal, or what to add
+        int packet = 0;       // 1-based index into the step's expected packets; 0 = literal
+        bool of_ack = false;  // N.ack rather than N.seq
+        int64_t add = 0;      // the literal, or what to add
     };
     std::optional<Ref> seq, ack;
     std::string text;  // as written
@@ -73,18 +73,18 @@ struct Step {
     CallSpec spec;       // everything but the address
     std::optional<StepAddress> address;
     std::string caption;
-    std::string python;                     // may hold several lines
-    std::string c;                          // may hold several lines
-    std::vector<Expectation> expectations;  // empty means "ok"
+    std::string python;                      // may hold several lines
+    std::string c;                           // may hold several lines
+    std::vector<Expectation> expectations;   // empty means "ok"
     std::vector<PacketExpectation> packets;  // in order; others may come between them
     int packets_line = 0;
 };
 
 // One multiple-choice question of a ```quiz block.
 struct QuizQuestion {
-    std::string id;                    // stable key for saved answers: "q1", "q2", ... in file order
-    int line = 0;                      // where the question starts in the file
-    std::string question;              // Markdown (inline)
+    std::string id;        // stable key for saved answers: "q1", "q2", ... in file order
+    int line = 0;          // where the question starts in the file
+    std::string question;  // Markdown (inline)
     std::vector<std::string> choices;  // Markdown (inline)
     size_t correct = 0;                // index into choices
     std::string explanation;           // why the right answer is right (Markdown)
@@ -94,8 +94,8 @@ struct QuizQuestion {
 struct Quiz {
     size_t first_question = 0;  // into Lesson::questions
     size_t question_count = 0;
-    size_t before_step = 0;     // the steps that have run before it is asked (its position)
-    bool is_prediction = false; // steps follow it: asked before they run
+    size_t before_step = 0;      // the steps that have run before it is asked (its position)
+    bool is_prediction = false;  // steps follow it: asked before they run
 };
 
 // The server a learner can keep open and talk to with their own client (front matter

@@ -103,8 +103,8 @@ void parse_quiz_block(const std::string& file, int first_line,
             if (text.empty()) errors.push_back({file, line_no, "an empty choice"});
             if (kind == '+') {
                 if (has_correct)
-                    errors.push_back({file, line_no,
-                                      "a second right answer: a question has exactly one '+ '"});
+                    errors.push_back(
+                        {file, line_no, "a second right answer: a question has exactly one '+ '"});
                 has_correct = true;
                 current.correct = current.choices.size();
             }
@@ -199,8 +199,8 @@ std::optional<Lesson> parse_lesson(const std::string& file, const std::string& t
         } else if (key == "capture") {
             lesson.capture = value == "yes" || value == "true";
             if (value != "yes" && value != "no" && value != "true" && value != "false")
-                errors.push_back({file, static_cast<int>(i + 1),
-                                  "capture '" + value + "' should be yes or no"});
+                errors.push_back(
+                    {file, static_cast<int>(i + 1), "capture '" + value + "' should be yes or no"});
         } else {
             errors.push_back({file, static_cast<int>(i + 1),
                               "unknown front matter key '" + key +

@@ -79,8 +79,8 @@ Session::~Session() {
 void Session::open_network() {
     network_ = LessonNetwork::open({});
     if (network_->mode() == LessonNetwork::Mode::NoCapture) {
-        capture_problem_ = "No packets: " + network_->why_no_capture() + ". " +
-                           network_->how_to_fix();
+        capture_problem_ =
+            "No packets: " + network_->why_no_capture() + ". " + network_->how_to_fix();
     } else {
         std::string error;
         if (!network_->start_capture([this](RawPacket p) { on_packet(std::move(p)); }, &error))
@@ -95,9 +95,10 @@ void Session::attach_engine() {
     realtime_at_engine_start_us_ = realtime - engine_->now_us();
     if (!network_) return;
     LessonNetwork* net = network_.get();
-    engine_->set_socket_factory([net](int family, int type, int protocol, const std::string& actor) {
-        return net->make_socket(family, type, protocol, actor);
-    });
+    engine_->set_socket_factory(
+        [net](int family, int type, int protocol, const std::string& actor) {
+            return net->make_socket(family, type, protocol, actor);
+        });
     engine_->set_unprivileged_bind([net](int fd, const sockaddr* address, socklen_t length) {
         return net->bind_unprivileged(fd, address, length);
     });
@@ -210,9 +211,10 @@ bool Session::start_next_step() {
                 spec.address = unused_port(*engine_, step.address->host, error);
                 break;
             case StepAddress::Kind::UnixPath:
-                spec.address = SocketAddress::from_unix_path(step.address->abstract
-                                                ? std::string(1, '\0') + engine_->abstract_name(step.address->host)
-                                                : engine_->unix_path(step.address->host));
+                spec.address = SocketAddress::from_unix_path(
+                    step.address->abstract
+                        ? std::string(1, '\0') + engine_->abstract_name(step.address->host)
+                        : engine_->unix_path(step.address->host));
                 break;
         }
         if (!error.empty()) {
@@ -374,7 +376,8 @@ std::string Session::check_step_packets(size_t index, int64_t from_us, int64_t t
         std::string text = (p.summary.flags.empty() ? "UDP" : p.summary.flags) + " from " +
                            (owner != address_owner_.end() ? owner->second : p.summary.src);
         if (p.summary.proto == "tcp")
-            text += " seq " + std::to_string(p.summary.seq) + " ack " + std::to_string(p.summary.ack);
+            text +=
+                " seq " + std::to_string(p.summary.seq) + " ack " + std::to_string(p.summary.ack);
         return text + " len " + std::to_string(p.summary.len);
     };
     auto all = [&] {
@@ -438,7 +441,8 @@ void Session::check_packets(bool force) {
         std::string problem = check_step_packets(i, status.started_us, end);
         if (problem.empty()) continue;
         const std::string message = describe_step(i) + ": " + problem;
-        status.message = status.state == StepState::Failed ? status.message + "; " + problem : message;
+        status.message =
+            status.state == StepState::Failed ? status.message + "; " + problem : message;
         status.state = StepState::Failed;
     }
 }

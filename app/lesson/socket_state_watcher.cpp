@@ -78,7 +78,8 @@ void SocketStateWatcher::poll_locked() {
             owner = owners.find(info.local + "|");
         if (listening) {
             auto l = listeners.find(info.local);
-            if (l != listeners.end()) known.actor = l->second.first, known.socket = l->second.second;
+            if (l != listeners.end())
+                known.actor = l->second.first, known.socket = l->second.second;
         } else if (owner != owners.end()) {
             known.actor = owner->second.first;
             known.socket = owner->second.second;

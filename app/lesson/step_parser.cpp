@@ -2,8 +2,8 @@
 
 #include <netdb.h>
 #include <netinet/in.h>
-#include <poll.h>
 #include <netinet/tcp.h>
+#include <poll.h>
 
 #include <algorithm>
 #include <cctype>
@@ -63,8 +63,10 @@ const std::map<std::string, short> kPollEvents = {
     {"POLLIN", POLLIN}, {"POLLOUT", POLLOUT}, {"POLLPRI", POLLPRI}, {"POLLRDHUP", POLLRDHUP}};
 
 bool parse_family(const std::string& word, int& family) {
-    static const std::map<std::string, int> families = {
-        {"AF_INET", AF_INET}, {"AF_INET6", AF_INET6}, {"AF_UNIX", AF_UNIX}, {"AF_UNSPEC", AF_UNSPEC}};
+    static const std::map<std::string, int> families = {{"AF_INET", AF_INET},
+                                                        {"AF_INET6", AF_INET6},
+                                                        {"AF_UNIX", AF_UNIX},
+                                                        {"AF_UNSPEC", AF_UNSPEC}};
     auto it = families.find(word);
     if (it == families.end()) return false;
     family = it->second;
@@ -203,8 +205,7 @@ std::string parse_call(const std::vector<std::string>& words, Step& step) {
             return "";
         case CallOp::Send:
         case CallOp::SendAll: {
-            if (args.empty())
-                return "'" + words[0] + "' takes DATA [FLAGS] (got nothing to send)";
+            if (args.empty()) return "'" + words[0] + "' takes DATA [FLAGS] (got nothing to send)";
             size_t used = 0;
             if (!parse_data_words(args, 0, spec.data, used, error)) return error;
             if (spec.op == CallOp::SendAll && used < args.size())
@@ -271,10 +272,12 @@ std::string parse_call(const std::vector<std::string>& words, Step& step) {
             size_t start = 0;
             while (start <= events.size()) {
                 size_t bar = events.find('|', start);
-                std::string name = events.substr(start, bar == std::string::npos ? bar : bar - start);
+                std::string name =
+                    events.substr(start, bar == std::string::npos ? bar : bar - start);
                 auto ev = kPollEvents.find(name);
                 if (ev == kPollEvents.end())
-                    return "unknown poll event '" + name + "' (POLLIN, POLLOUT, POLLPRI, POLLRDHUP)";
+                    return "unknown poll event '" + name +
+                           "' (POLLIN, POLLOUT, POLLPRI, POLLRDHUP)";
                 spec.poll_events |= ev->second;
                 if (bar == std::string::npos) break;
                 start = bar + 1;
@@ -289,7 +292,8 @@ std::string parse_call(const std::vector<std::string>& words, Step& step) {
                 size_t from = 0;
                 while (from <= list.size()) {
                     size_t comma = list.find(',', from);
-                    std::string name = list.substr(from, comma == std::string::npos ? comma : comma - from);
+                    std::string name =
+                        list.substr(from, comma == std::string::npos ? comma : comma - from);
                     if (name.empty()) return "empty socket name in 'on " + list + "'";
                     spec.poll_sockets.push_back(name);
                     if (comma == std::string::npos) break;
@@ -407,7 +411,8 @@ std::string parse_packet_expectations(const std::string& value, Step& step) {
     size_t start = 0;
     while (start <= value.size()) {
         size_t semi = value.find(';', start);
-        std::string clause = trim(value.substr(start, semi == std::string::npos ? semi : semi - start));
+        std::string clause =
+            trim(value.substr(start, semi == std::string::npos ? semi : semi - start));
         if (!clause.empty()) clauses.push_back(clause);
         if (semi == std::string::npos) break;
         start = semi + 1;
@@ -435,7 +440,8 @@ std::string parse_packet_expectations(const std::string& value, Step& step) {
             size_t from = 0;
             while (from <= flags.size()) {
                 size_t comma = flags.find(',', from);
-                std::string name = flags.substr(from, comma == std::string::npos ? comma : comma - from);
+                std::string name =
+                    flags.substr(from, comma == std::string::npos ? comma : comma - from);
                 if (!kFlagNames.count(name))
                     return "unknown TCP flag '" + name + "' in '" + clause +
                            "' (FIN, SYN, RST, PSH, ACK, URG, ECE, CWR; or UDP)";
@@ -466,8 +472,12 @@ std::string parse_packet_expectations(const std::string& value, Step& step) {
                     auto dot = r.find('.');
                     long long index = 0;
                     if (dot == std::string::npos ||
-                        !parse_int(r.substr(0, dot), 1, static_cast<long long>(step.packets.size()), index))
-                        return "'" + word + "' should be a number or N.seq / N.ack (+K) of an earlier packet of this step, in '" + clause + "'";
+                        !parse_int(r.substr(0, dot), 1, static_cast<long long>(step.packets.size()),
+                                   index))
+                        return "'" + word +
+                               "' should be a number or N.seq / N.ack (+K) of an earlier packet of "
+                               "this step, in '" +
+                               clause + "'";
                     ref.packet = static_cast<int>(index);
                     std::string rest = r.substr(dot + 1);
                     auto plus = rest.find('+');
@@ -621,9 +631,8 @@ bool parse_data(const std::string& word, std::vector<uint8_t>& out, std::string&
     // Whole numbers as fixed-size fields: u16:80 is network byte order (big-endian), as htons
     // gives; u16le:80 is little-endian, as an x86 CPU keeps it in memory.
     static const std::map<std::string, std::pair<int, bool>> kIntForms = {
-        {"u8", {1, false}},    {"u16", {2, false}},   {"u32", {4, false}},
-        {"u64", {8, false}},   {"u16le", {2, true}},  {"u32le", {4, true}},
-        {"u64le", {8, true}},
+        {"u8", {1, false}},   {"u16", {2, false}},  {"u32", {4, false}},  {"u64", {8, false}},
+        {"u16le", {2, true}}, {"u32le", {4, true}}, {"u64le", {8, true}},
     };
     auto colon = word.find(':');
     if (colon != std::string::npos) {
@@ -643,8 +652,8 @@ bool parse_data(const std::string& word, std::vector<uint8_t>& out, std::string&
             }
             if (ok && size < 8 && value >> (8 * size) != 0) ok = false;
             if (!ok) {
-                error = "'" + word + "' needs a whole number that fits in " +
-                        std::to_string(size) + " byte" + (size == 1 ? "" : "s");
+                error = "'" + word + "' needs a whole number that fits in " + std::to_string(size) +
+                        " byte" + (size == 1 ? "" : "s");
                 return false;
             }
             for (int i = 0; i < size; ++i) {
@@ -661,15 +670,15 @@ bool parse_data(const std::string& word, std::vector<uint8_t>& out, std::string&
 
 bool is_data_word(const std::string& word) {
     if (!word.empty() && word[0] == '"') return true;
-    static const char* kPrefixes[] = {"hex:", "bytes:", "u8:",    "u16:",   "u32:",
-                                      "u64:", "u16le:", "u32le:", "u64le:"};
+    static const char* kPrefixes[] = {
+        "hex:", "bytes:", "u8:", "u16:", "u32:", "u64:", "u16le:", "u32le:", "u64le:"};
     for (const char* prefix : kPrefixes)
         if (word.rfind(prefix, 0) == 0) return true;
     return false;
 }
 
-bool parse_data_words(const std::vector<std::string>& words, size_t from,
-                      std::vector<uint8_t>& out, size_t& used, std::string& error) {
+bool parse_data_words(const std::vector<std::string>& words, size_t from, std::vector<uint8_t>& out,
+                      size_t& used, std::string& error) {
     out.clear();
     used = 0;
     if (from >= words.size()) {
@@ -694,11 +703,11 @@ bool parse_step_address(const std::string& word, StepAddress& out, std::string& 
         out.kind = StepAddress::Kind::UnixPath;
         out.abstract = !name.empty() && name[0] == '@';
         if (out.abstract) name = name.substr(1);
-        bool ok = !name.empty() && name.size() <= 60 &&
-                  std::all_of(name.begin(), name.end(), [](char c) {
-                      return std::isalnum(static_cast<unsigned char>(c)) || c == '-' ||
-                             c == '_' || c == '.';
-                  });
+        bool ok =
+            !name.empty() && name.size() <= 60 && std::all_of(name.begin(), name.end(), [](char c) {
+                return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' ||
+                       c == '.';
+            });
         if (!ok) {
             error = "'" + word +
                     "' is not a unix socket name (use unix:NAME for a file in this run's own "
@@ -828,8 +837,9 @@ void parse_steps_block(const std::string& file, int first_line,
             std::string error = parse_packet_expectations(value, *current);
             if (!error.empty()) errors.push_back({file, line_no, error});
         } else {
-            errors.push_back({file, line_no,
-                              "unknown key '" + key + "' (use caption, python, c, expect, packets)"});
+            errors.push_back(
+                {file, line_no,
+                 "unknown key '" + key + "' (use caption, python, c, expect, packets)"});
         }
     }
     finish();

@@ -22,8 +22,8 @@ bool parse_data(const std::string& word, std::vector<uint8_t>& out, std::string&
 bool is_data_word(const std::string& word);
 // Several DATA words in a row are one piece of data, joined (u32:5 "hello"). used = how many
 // words were read from `from`.
-bool parse_data_words(const std::vector<std::string>& words, size_t from,
-                      std::vector<uint8_t>& out, size_t& used, std::string& error);
+bool parse_data_words(const std::vector<std::string>& words, size_t from, std::vector<uint8_t>& out,
+                      size_t& used, std::string& error);
 
 // ADDRESS: 127.0.0.1:5000, [::1]:0, @server, @server.conn, [::1]:@server, 127.0.0.1:unused,
 // unix:NAME, unix:@NAME.

@@ -255,7 +255,8 @@ void draw_frame(Shell& shell, GLFWwindow* window, double now) {
         ImGui::TableNextColumn();
         ImGui::BeginChild("lesson-text", ImVec2(0, height));
         if (shell.run &&
-            shell.text_panel.draw(*shell.run, shell.progress.quiz_answers[shell.run->lesson().id]) &&
+            shell.text_panel.draw(*shell.run,
+                                  shell.progress.quiz_answers[shell.run->lesson().id]) &&
             shell.saving)
             save_progress(shell.progress);
         ImGui::EndChild();

@@ -19,8 +19,8 @@ std::string LessonListPanel::draw(const LessonLibrary& library, const Progress& 
     static const std::map<std::string, int> kNoAnswers;
     for (const auto& lesson : library.lessons) {
         auto answers = progress.quiz_answers.find(lesson.id);
-        const QuizScore score =
-            quiz_score(lesson, answers == progress.quiz_answers.end() ? kNoAnswers : answers->second);
+        const QuizScore score = quiz_score(
+            lesson, answers == progress.quiz_answers.end() ? kNoAnswers : answers->second);
         const bool steps_done = progress.finished_lessons.count(lesson.id) > 0;
         // Finished: every step ran clean and the Check yourself quiz is answered.
         const bool finished = steps_done && (score.total == 0 || score.check_yourself_done);

@@ -55,8 +55,7 @@ bool QuizView::draw(const Lesson& lesson, const Quiz& quiz, std::map<std::string
     ImGui::Dummy(ImVec2(0, pad * 0.5f));
     ImGui::PushFont(fonts().bold);
     ImGui::PushStyleColor(ImGuiCol_Text, theme::waiting());
-    ImGui::TextUnformatted(quiz.is_prediction ? "Predict before you press Step"
-                                              : "Quiz");
+    ImGui::TextUnformatted(quiz.is_prediction ? "Predict before you press Step" : "Quiz");
     ImGui::PopStyleColor();
     ImGui::PopFont();
 
@@ -102,8 +101,7 @@ bool QuizView::draw(const Lesson& lesson, const Quiz& quiz, std::map<std::string
                 picks[q.id] = static_cast<int>(c);
                 changed = true;
             }
-            if (!answered && ImGui::IsItemHovered())
-                ImGui::SetMouseCursor(ImGuiMouseCursor_Hand);
+            if (!answered && ImGui::IsItemHovered()) ImGui::SetMouseCursor(ImGuiMouseCursor_Hand);
             ImGui::PopID();
         }
         if (answered) {

@@ -22,9 +22,10 @@ void TryServerBar::draw(LessonRun& run) {
         }
     }
     if (ImGui::IsItemHovered())
-        ImGui::SetTooltip("A %s server stays listening on %s so you can talk to it with your own "
-                          "client; its clients appear here as outside-1, outside-2, ...",
-                          wanted.kind.c_str(), wanted.host.c_str());
+        ImGui::SetTooltip(
+            "A %s server stays listening on %s so you can talk to it with your own "
+            "client; its clients appear here as outside-1, outside-2, ...",
+            wanted.kind.c_str(), wanted.host.c_str());
     server = run.kept_server();
     if (!error_.empty()) {
         ImGui::PushStyleColor(ImGuiCol_Text, theme::error());
