@@ -118,6 +118,11 @@ void Session::watch_ports(const SocketAddress& also) {
             if (auto local = SocketAddress::parse(s.local); local && local->port() > 0) {
                 ports.insert(static_cast<uint16_t>(local->port()));
                 address_owner_[s.local] = actor;
+                // A wildcard-bound socket (a UDP client's automatic bind) sends from loopback.
+                const std::string host = local->host_string();
+                if (host == "0.0.0.0" || host == "::")
+                    address_owner_[(host == "::" ? "[::1]:" : "127.0.0.1:") +
+                                   std::to_string(local->port())] = actor;
             }
     if (ports == ports_) return;
     ports_ = ports;
