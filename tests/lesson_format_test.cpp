@@ -1,6 +1,8 @@
 // The lesson-file features beyond steps: quiz blocks, try-server and capture front matter, and
 // the newer step forms (calls, addresses, DATA words, expectations), with their error messages.
 #include <gtest/gtest.h>
+
+#include "session_test_util.h"
 #include <netdb.h>
 #include <poll.h>
 
@@ -231,22 +233,6 @@ TEST(StepForms, NumberFieldsAndJoinedData) {
     EXPECT_EQ(out, (std::vector<uint8_t>{0, 2, 'h', 'i'}));
 }
 
-struct RunResult {
-    bool ok;
-    std::vector<std::string> messages;
-};
-
-RunResult run_steps(const std::string& steps) {
-    std::vector<LessonError> errors;
-    auto lesson = parse_lesson("t.md", lesson_text("", "```steps\n" + steps + "```\n"), errors);
-    EXPECT_TRUE(lesson) << (errors.empty() ? "" : errors[0].to_string());
-    if (!lesson) return {false, {}};
-    EventLog log;
-    Session session(*lesson, log);
-    RunResult r;
-    r.ok = session.run_to_end(std::chrono::milliseconds(5000), r.messages);
-    return r;
-}
 
 TEST(StepExpectations, ContainsAndResolverErrorsAgainstTheKernel) {
     auto good = run_steps(

@@ -102,7 +102,8 @@ Tcp parse_tcp(const RawPacket& packet) {
     t.flags = h[13];
     size_t data = offset + (h[12] >> 4) * 4u;
     size_t end = std::min(total, b.size());
-    if (data < end) t.payload.assign(b.begin() + static_cast<long>(data), b.begin() + static_cast<long>(end));
+    if (data < end)
+        t.payload.assign(b.begin() + static_cast<long>(data), b.begin() + static_cast<long>(end));
     t.ok = true;
     return t;
 }
@@ -220,8 +221,8 @@ std::unique_ptr<LessonNetwork> open_namespace() {
     return LessonNetwork::open(options);
 }
 
-#define SKIP_UNLESS_NAMESPACE(net)                                                            \
-    if ((net)->mode() != LessonNetwork::Mode::PrivateNamespace)                               \
+#define SKIP_UNLESS_NAMESPACE(net)                                                           \
+    if ((net)->mode() != LessonNetwork::Mode::PrivateNamespace)                              \
     GTEST_SKIP() << "no private network namespace here: " << (net)->why_no_capture() << "\n" \
                  << (net)->how_to_fix()
 
@@ -363,6 +364,14 @@ TEST(LessonNetwork, NamespaceBindUnprivilegedIsRefusedLikeAnOrdinaryUser) {
     sockaddr_in high = loopback(0);
     EXPECT_EQ(net->bind_unprivileged(s.fd, reinterpret_cast<sockaddr*>(&high), sizeof high), 0);
     EXPECT_NE(local_port(s.fd), 0);
+
+    // Why the helper must make that call: an ordinary user owns the user namespace, so the
+    // kernel lets *its* threads bind port 80 there, whatever their capability sets say.
+    if (geteuid() != 0) {
+        Fd plain(net->make_socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+        EXPECT_EQ(bind(plain.fd, reinterpret_cast<sockaddr*>(&a), sizeof a), 0)
+            << "binding port 80 in the namespace as its owner: " << std::strerror(errno);
+    }
 }
 
 TEST(LessonNetwork, SlowSinkDropsAreCountedNotBuffered) {
@@ -420,8 +429,9 @@ TEST(LessonNetwork, SlowSinkDropsAreCountedNotBuffered) {
         }
         const auto deadline = std::chrono::steady_clock::now() + kWait;
         CaptureStats st;
-        while ((st = net->stats()), st.queued + st.dropped_queue + st.dropped_kernel + 1 < i + batch &&
-                                        std::chrono::steady_clock::now() < deadline)
+        while ((st = net->stats()),
+               st.queued + st.dropped_queue + st.dropped_kernel + 1 < i + batch &&
+                   std::chrono::steady_clock::now() < deadline)
             std::this_thread::sleep_for(1ms);
         ASSERT_EQ(st.queued + st.dropped_queue + st.dropped_kernel + 1, i + batch)
             << "batch " << i / batch << ": queued " << st.queued;
@@ -462,6 +472,33 @@ TEST(LessonNetwork, HelperIsReapedWhenTheNetworkIsDestroyed) {
     EXPECT_EQ(listen(kept.fd, 1), 0);
 }
 
+TEST(LessonNetwork, HelperHoldsNoneOfTheAppsSockets) {
+    // Lessons make sockets without SOCK_CLOEXEC. A copy in the helper would keep them open
+    // after the app closed them: no FIN, a listener that still accepts.
+    Fd plain(::socket(AF_INET, SOCK_STREAM, 0));
+    ASSERT_GE(plain.fd, 0);
+    auto net = open_namespace();
+    SKIP_UNLESS_NAMESPACE(net);
+    Fd made(net->make_socket(AF_INET, SOCK_STREAM, 0));  // the helper closes its own copy,
+    ASSERT_GE(made.fd, 0);                               // just after sending it: so make
+    Fd next(net->make_socket(AF_INET, SOCK_DGRAM, 0));   // another (requests are in turn)
+    ASSERT_GE(next.fd, 0);
+    auto inode_of = [](const std::string& link) {
+        char target[256] = "";
+        ssize_t n = readlink(link.c_str(), target, sizeof target - 1);
+        return n > 0 ? std::string(target, static_cast<size_t>(n)) : std::string();
+    };
+    const std::string self = "/proc/self/fd/";
+    const std::string ours[] = {inode_of(self + std::to_string(plain.fd)),
+                                inode_of(self + std::to_string(made.fd))};
+    const std::string dir = "/proc/" + std::to_string(net->helper_pid()) + "/fd/";
+    for (int fd = 0; fd < 64; ++fd) {
+        std::string target = inode_of(dir + std::to_string(fd));
+        if (target.empty()) continue;
+        for (const auto& o : ours) EXPECT_NE(target, o) << "the helper holds fd " << fd;
+    }
+}
+
 TEST(LessonNetwork, HelperKilledMidLessonIsReapedAndReported) {
     Collector got;
     auto net = open_namespace();
@@ -491,7 +528,8 @@ TEST(LessonNetwork, HelperDiesWithTheApp) {
     ASSERT_GE(app, 0);
     if (app == 0) {
         auto net = open_namespace();
-        pid_t helper = net->mode() == LessonNetwork::Mode::PrivateNamespace ? net->helper_pid() : -1;
+        pid_t helper =
+            net->mode() == LessonNetwork::Mode::PrivateNamespace ? net->helper_pid() : -1;
         [[maybe_unused]] auto n = write(pipefd[1], &helper, sizeof helper);
         raise(SIGKILL);
         _exit(1);

@@ -42,15 +42,22 @@ std::string read_line(int fd) {
     return line;
 }
 
+// A server of this kind on 127.0.0.1, port 0, logging into log.
+std::unique_ptr<LessonServer> started(EventLog& log, const std::string& kind) {
+    auto server = std::make_unique<LessonServer>(log);
+    std::string error;
+    EXPECT_TRUE(server->start(options(kind), error)) << error;
+    return server;
+}
+
 bool send_text(int fd, const std::string& text) {
     return send_all(fd, std::vector<uint8_t>(text.begin(), text.end()));
 }
 
 TEST(LessonServer, LargeBinaryPayloadRoundTripsByteForByte) {
     EventLog log;
-    LessonServer server(log);
-    std::string error;
-    ASSERT_TRUE(server.start(options("tcp-echo"), error)) << error;
+    auto server_ptr = started(log, "tcp-echo");
+    LessonServer& server = *server_ptr;
     ASSERT_GT(server.address().port(), 0);
     int fd = connect_to(server.address());
     ASSERT_GE(fd, 0);
@@ -62,9 +69,8 @@ TEST(LessonServer, LargeBinaryPayloadRoundTripsByteForByte) {
 
 TEST(LessonServer, SurvivesAbruptDisconnectsAndGarbage) {
     EventLog log;
-    LessonServer server(log);
-    std::string error;
-    ASSERT_TRUE(server.start(options("tcp-echo"), error)) << error;
+    auto server_ptr = started(log, "tcp-echo");
+    LessonServer& server = *server_ptr;
     // A client that sends a lot and vanishes with a reset before reading its echo.
     int rude = connect_to(server.address());
     ASSERT_GE(rude, 0);
@@ -97,9 +103,8 @@ TEST(LessonServer, SurvivesAbruptDisconnectsAndGarbage) {
 
 TEST(LessonServer, UdpEchoesEachDatagramWhole) {
     EventLog log;
-    LessonServer server(log);
-    std::string error;
-    ASSERT_TRUE(server.start(options("udp-echo"), error)) << error;
+    auto server_ptr = started(log, "udp-echo");
+    LessonServer& server = *server_ptr;
     int fd = connect_to(server.address(), SOCK_DGRAM);
     ASSERT_GE(fd, 0);
     for (size_t size : {1u, 10u, 1400u, 60000u}) {
@@ -126,9 +131,8 @@ TEST(LessonServer, PortInUseIsAClearError) {
 
 TEST(LessonServer, EachClientIsItsOwnActor) {
     EventLog log;
-    LessonServer server(log);
-    std::string error;
-    ASSERT_TRUE(server.start(options("tcp-echo"), error)) << error;
+    auto server_ptr = started(log, "tcp-echo");
+    LessonServer& server = *server_ptr;
     int a = connect_to(server.address());
     int b = connect_to(server.address());
     ASSERT_GE(a, 0);
@@ -156,9 +160,8 @@ TEST(LessonServer, EachClientIsItsOwnActor) {
 
 TEST(LessonServer, HttpAnswersGetWithContentLength) {
     EventLog log;
-    LessonServer server(log);
-    std::string error;
-    ASSERT_TRUE(server.start(options("http"), error)) << error;
+    auto server_ptr = started(log, "http");
+    LessonServer& server = *server_ptr;
     int fd = connect_to(server.address());
     ASSERT_GE(fd, 0);
     // The request in two pieces: the server must wait for the blank line.
@@ -183,9 +186,8 @@ TEST(LessonServer, HttpAnswersGetWithContentLength) {
 
 TEST(LessonServer, HttpRefusesAnEndlessRequestHead) {
     EventLog log;
-    LessonServer server(log);
-    std::string error;
-    ASSERT_TRUE(server.start(options("http"), error)) << error;
+    auto server_ptr = started(log, "http");
+    LessonServer& server = *server_ptr;
     int fd = connect_to(server.address());
     ASSERT_GE(fd, 0);
     std::string head =
@@ -197,9 +199,8 @@ TEST(LessonServer, HttpRefusesAnEndlessRequestHead) {
 
 TEST(LessonServer, TextProtocolDialogue) {
     EventLog log;
-    LessonServer server(log);
-    std::string error;
-    ASSERT_TRUE(server.start(options("text-protocol"), error)) << error;
+    auto server_ptr = started(log, "text-protocol");
+    LessonServer& server = *server_ptr;
     int fd = connect_to(server.address());
     ASSERT_GE(fd, 0);
     EXPECT_EQ(read_line(fd).rfind("220 ", 0), 0u);

@@ -3,28 +3,13 @@
 
 #include <gtest/gtest.h>
 
+#include "session_test_util.h"
+
 #include "lesson/lesson_parser.h"
 
 namespace socketlab {
 namespace {
 
-struct RunResult {
-    bool ok;
-    std::vector<std::string> messages;
-};
-
-RunResult run_steps(const std::string& steps) {
-    std::vector<LessonError> errors;
-    auto lesson = parse_lesson(
-        "t.md", "---\nid: t\ntitle: T\norder: 1\n---\n```steps\n" + steps + "```\n", errors);
-    EXPECT_TRUE(lesson) << (errors.empty() ? "" : errors[0].to_string());
-    if (!lesson) return {false, {}};
-    EventLog log;
-    Session session(*lesson, log);
-    RunResult r;
-    r.ok = session.run_to_end(std::chrono::milliseconds(5000), r.messages);
-    return r;
-}
 
 const char* kServer =
     "server: socket AF_INET SOCK_STREAM\n  caption: s\n"

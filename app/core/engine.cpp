@@ -101,45 +101,44 @@ std::string type_name(int type) {
     return std::to_string(type);
 }
 
-std::string flags_text(int flags) {
+struct BitName {
+    int bit;
+    const char* name;
+};
+
+// The names of the bits set in value, joined with '|' as C code writes them.
+std::string bits_text(int value, std::initializer_list<BitName> names) {
     std::string out;
-    auto add = [&](int bit, const char* name) {
-        if (flags & bit) out += out.empty() ? name : std::string("|") + name;
-    };
-    add(MSG_PEEK, "MSG_PEEK");
-    add(MSG_DONTWAIT, "MSG_DONTWAIT");
-    add(MSG_WAITALL, "MSG_WAITALL");
-    add(MSG_TRUNC, "MSG_TRUNC");
-    add(MSG_OOB, "MSG_OOB");
+    for (const auto& [bit, name] : names)
+        if (value & bit) out += out.empty() ? name : std::string("|") + name;
     return out;
+}
+
+std::string flags_text(int flags) {
+    return bits_text(flags, {{MSG_PEEK, "MSG_PEEK"},
+                             {MSG_DONTWAIT, "MSG_DONTWAIT"},
+                             {MSG_WAITALL, "MSG_WAITALL"},
+                             {MSG_TRUNC, "MSG_TRUNC"},
+                             {MSG_OOB, "MSG_OOB"}});
 }
 
 std::string ai_flags_text(int flags) {
-    std::string out;
-    auto add = [&](int bit, const char* name) {
-        if (flags & bit) out += out.empty() ? name : std::string("|") + name;
-    };
-    add(AI_PASSIVE, "AI_PASSIVE");
-    add(AI_CANONNAME, "AI_CANONNAME");
-    add(AI_NUMERICHOST, "AI_NUMERICHOST");
-    add(AI_NUMERICSERV, "AI_NUMERICSERV");
-    add(AI_ADDRCONFIG, "AI_ADDRCONFIG");
-    add(AI_V4MAPPED, "AI_V4MAPPED");
-    return out;
+    return bits_text(flags, {{AI_PASSIVE, "AI_PASSIVE"},
+                             {AI_CANONNAME, "AI_CANONNAME"},
+                             {AI_NUMERICHOST, "AI_NUMERICHOST"},
+                             {AI_NUMERICSERV, "AI_NUMERICSERV"},
+                             {AI_ADDRCONFIG, "AI_ADDRCONFIG"},
+                             {AI_V4MAPPED, "AI_V4MAPPED"}});
 }
 
 std::string poll_events_text(short events) {
-    std::string out;
-    auto add = [&](short bit, const char* name) {
-        if (events & bit) out += out.empty() ? name : std::string("|") + name;
-    };
-    add(POLLIN, "POLLIN");
-    add(POLLOUT, "POLLOUT");
-    add(POLLPRI, "POLLPRI");
-    add(POLLERR, "POLLERR");
-    add(POLLHUP, "POLLHUP");
-    add(POLLRDHUP, "POLLRDHUP");
-    add(POLLNVAL, "POLLNVAL");
+    std::string out = bits_text(events, {{POLLIN, "POLLIN"},
+                                         {POLLOUT, "POLLOUT"},
+                                         {POLLPRI, "POLLPRI"},
+                                         {POLLERR, "POLLERR"},
+                                         {POLLHUP, "POLLHUP"},
+                                         {POLLRDHUP, "POLLRDHUP"},
+                                         {POLLNVAL, "POLLNVAL"}});
     return out.empty() ? "0" : out;
 }
 
