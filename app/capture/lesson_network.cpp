@@ -49,7 +49,9 @@ namespace {
 constexpr const char* kHelperName = "socketlab-net-helper";
 constexpr auto kRequestTimeout = 5000ms;
 
-std::string errno_text(int err) { return std::strerror(err); }
+std::string errno_text(int err) {
+    return std::strerror(err);
+}
 
 // Capabilities are per thread on Linux (the engine drops some in its workers), so this asks
 // about the calling thread, which is the one that opens the capture.
@@ -282,8 +284,8 @@ struct LessonNetwork::Impl {
     uint32_t next_id = 1;
     std::atomic<bool> helper_gone{false};
     std::atomic<uint64_t> kernel_drops{0};  // namespace: from the helper; host: after stop
-    bool spawn_failed = false;  // the helper program could not be run at all
-    std::thread supervisor;  // spawned the helper; reaps it (see start_helper)
+    bool spawn_failed = false;              // the helper program could not be run at all
+    std::thread supervisor;                 // spawned the helper; reaps it (see start_helper)
     std::mutex child_mutex;
     std::condition_variable child_cv;
     bool child_exited = false;
@@ -375,7 +377,8 @@ bool LessonNetwork::Impl::open_host_capture(std::string* error) {
         return false;
     }
     // Throw away what other programs sent on lo before that filter was in place.
-    while (pcap_dispatch(p, -1, [](u_char*, const pcap_pkthdr*, const u_char*) {}, nullptr) > 0) {
+    while (pcap_dispatch(
+               p, -1, [](u_char*, const pcap_pkthdr*, const u_char*) {}, nullptr) > 0) {
     }
     pcap = p;
     dlt = pcap_datalink(p);
@@ -474,10 +477,9 @@ bool LessonNetwork::Impl::start_helper(const std::string& path, std::chrono::mil
         // Its own process group: Ctrl+C in the terminal is for the app, which then ends the
         // helper in order (the helper would otherwise die first, under a running lesson).
         posix_spawnattr_setpgroup(&attr, 0);
-        posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF |
-                                            POSIX_SPAWN_SETPGROUP);
-        std::vector<char*> argv = {const_cast<char*>(path.c_str()),
-                                   const_cast<char*>("--parent"),
+        posix_spawnattr_setflags(
+            &attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETPGROUP);
+        std::vector<char*> argv = {const_cast<char*>(path.c_str()), const_cast<char*>("--parent"),
                                    const_cast<char*>(parent.c_str()), nullptr};
         pid_t child = -1;
         int rc = posix_spawn(&child, path.c_str(), &actions, &attr, argv.data(), environ);
@@ -554,9 +556,8 @@ void LessonNetwork::Impl::end_helper() {
     supervisor.join();
 }
 
-int LessonNetwork::Impl::request(nh::MsgType type, const int64_t (&values)[4],
-                                 const void* payload, size_t size, int pass_fd,
-                                 nh::Message* reply, uint32_t* id_out,
+int LessonNetwork::Impl::request(nh::MsgType type, const int64_t (&values)[4], const void* payload,
+                                 size_t size, int pass_fd, nh::Message* reply, uint32_t* id_out,
                                  std::chrono::milliseconds timeout) {
     std::lock_guard lock(control_mutex);
     if (helper_gone || control < 0) return -ENETDOWN;
@@ -609,7 +610,7 @@ void LessonNetwork::Impl::reader_loop() {
                 RawPacket packet;
                 packet.realtime_us = m.header.values[0];
                 packet.original_length = static_cast<uint32_t>(m.header.values[1]);
-                packet.ip_bytes = std::move(m.payload);
+                packet.ip_bytes = std::move(m.payload);  // exactly its size (receive_message)
                 queue.push(std::move(packet));
                 break;
             }
@@ -671,9 +672,10 @@ std::string fix_for(bool privileged, bool helper_runs, const std::string& helper
                         "` (or run it as root); it then captures on the host loopback, where "
                         "Wireshark and tcpdump see the same packets.");
     if (!helper_runs) {
-        fixes.push_back("Install socketlab-net-helper (it is built and installed with SocketLab) "
-                        "or set SOCKETLAB_NET_HELPER to its path (tried: " + helper +
-                        "); with it, SocketLab captures on a private network with no privileges.");
+        fixes.push_back(
+            "Install socketlab-net-helper (it is built and installed with SocketLab) "
+            "or set SOCKETLAB_NET_HELPER to its path (tried: " +
+            helper + "); with it, SocketLab captures on a private network with no privileges.");
         return join(fixes, " Or: ");
     }
     const long userns_clone = read_sysctl("/proc/sys/kernel/unprivileged_userns_clone");
@@ -681,8 +683,9 @@ std::string fix_for(bool privileged, bool helper_runs, const std::string& helper
     const long apparmor = read_sysctl("/proc/sys/kernel/apparmor_restrict_unprivileged_userns");
     bool named = false;
     if (userns_clone == 0) {
-        fixes.push_back("Allow unprivileged user namespaces (Debian's default): "
-                        "`sudo sysctl -w kernel.unprivileged_userns_clone=1`.");
+        fixes.push_back(
+            "Allow unprivileged user namespaces (Debian's default): "
+            "`sudo sysctl -w kernel.unprivileged_userns_clone=1`.");
         named = true;
     }
     if (max_userns == 0 || helper_err == ENOSPC) {
@@ -697,10 +700,11 @@ std::string fix_for(bool privileged, bool helper_runs, const std::string& helper
         named = true;
     }
     if (!named && (helper_err == EPERM || helper_err == EACCES || helper_err == ENOSYS))
-        fixes.push_back("If SocketLab runs in a container, its seccomp profile or missing "
-                        "capabilities forbid user namespaces: run the container with "
-                        "`--cap-add NET_RAW` (SocketLab then captures directly) or with a "
-                        "profile that allows unshare(CLONE_NEWUSER).");
+        fixes.push_back(
+            "If SocketLab runs in a container, its seccomp profile or missing "
+            "capabilities forbid user namespaces: run the container with "
+            "`--cap-add NET_RAW` (SocketLab then captures directly) or with a "
+            "profile that allows unshare(CLONE_NEWUSER).");
     return join(fixes, " Or: ");
 }
 
@@ -732,8 +736,11 @@ std::unique_ptr<LessonNetwork> LessonNetwork::open(const NetworkOptions& options
         reasons.push_back("capturing on the host loopback (lo) failed: " + error);
     } else if (!privileged) {
         reasons.push_back(
-            "SocketLab lacks CAP_NET_RAW, which capturing on the host loopback needs (it is not "
-            "root, and the program has no file capability)");
+            ::geteuid() == 0
+                ? "SocketLab runs as root but without CAP_NET_RAW (a container or a restricted "
+                  "service?), which capturing on the host loopback needs"
+                : "SocketLab lacks CAP_NET_RAW, which capturing on the host loopback needs (it is "
+                  "not root, and the program has no file capability)");
     }
 
     std::vector<std::string> looked;
@@ -751,13 +758,15 @@ std::unique_ptr<LessonNetwork> LessonNetwork::open(const NetworkOptions& options
     d.mode = Mode::NoCapture;
     d.why = join(reasons, "; and ");
     const bool helper_runs = !path.empty() && !d.spawn_failed;
-    d.fix = fix_for(privileged, helper_runs, path.empty() ? join(looked, ", ") : path, err,
-                    self_exe());
+    d.fix =
+        fix_for(privileged, helper_runs, path.empty() ? join(looked, ", ") : path, err, self_exe());
     return net;
 }
 
 // [SECTION] public API
-LessonNetwork::Mode LessonNetwork::mode() const { return impl_->mode; }
+LessonNetwork::Mode LessonNetwork::mode() const {
+    return impl_->mode;
+}
 std::string LessonNetwork::why_no_capture() const {
     return impl_->mode == Mode::NoCapture ? impl_->why : "";
 }
@@ -805,8 +814,8 @@ int LessonNetwork::bind_unprivileged(int fd, const sockaddr* address, socklen_t 
     if (fd < 0 || !address || length == 0 || length > sizeof(sockaddr_storage)) return -EINVAL;
     nh::Message reply;
     const int64_t none[4] = {0, 0, 0, 0};
-    int rc = impl_->request(nh::MsgType::BindUnprivileged, none, address, length, fd, &reply,
-                            nullptr);
+    int rc =
+        impl_->request(nh::MsgType::BindUnprivileged, none, address, length, fd, &reply, nullptr);
     if (rc < 0) return rc == -ETIMEDOUT ? -ENETDOWN : rc;
     if (reply.fd >= 0) ::close(reply.fd);
     return static_cast<int>(reply.header.values[0]);
@@ -898,16 +907,20 @@ CaptureStats LessonNetwork::stats() const {
         std::lock_guard lock(d.pcap_mutex);
         pcap_stat st{};
         s.dropped_kernel = d.pcap && pcap_stats(d.pcap, &st) == 0 ? st.ps_drop + st.ps_ifdrop
-                                                                 : d.kernel_drops.load();
+                                                                  : d.kernel_drops.load();
     } else {
         s.dropped_kernel = d.kernel_drops.load();
     }
     return s;
 }
 
-void LessonNetwork::stop() { impl_->stop(); }
+void LessonNetwork::stop() {
+    impl_->stop();
+}
 
-pid_t LessonNetwork::helper_pid() const { return impl_->pid; }
+pid_t LessonNetwork::helper_pid() const {
+    return impl_->pid;
+}
 
 const char* mode_name(LessonNetwork::Mode mode) {
     switch (mode) {

@@ -51,8 +51,8 @@ namespace socketlab {
 
 // One captured packet.
 struct RawPacket {
-    int64_t realtime_us = 0;       // when the kernel saw it (CLOCK_REALTIME, microseconds)
-    uint32_t original_length = 0;  // the IP packet's full length (ip_bytes may be cut)
+    int64_t realtime_us = 0;        // when the kernel saw it (CLOCK_REALTIME, microseconds)
+    uint32_t original_length = 0;   // the IP packet's full length (ip_bytes may be cut)
     std::vector<uint8_t> ip_bytes;  // starting at the IP header (IPv4 or IPv6)
 };
 
@@ -75,7 +75,7 @@ struct NetworkOptions {
     std::chrono::milliseconds helper_timeout{5000};
     // The bounds of the queue between the capture and the sink (tests make them small).
     size_t queue_packets = 10000;
-    size_t queue_bytes = 32u * 1024 * 1024;
+    size_t queue_bytes = size_t{32} * 1024 * 1024;
 };
 
 class LessonNetwork {
@@ -84,7 +84,7 @@ class LessonNetwork {
 
     // The default bounds of the queue between the capture and the sink (NetworkOptions).
     static constexpr size_t kQueuePackets = 10000;
-    static constexpr size_t kQueueBytes = 32u * 1024 * 1024;
+    static constexpr size_t kQueueBytes = size_t{32} * 1024 * 1024;
 
     // Decides the mode and sets it up; never throws, never blocks for long (the helper start
     // has a timeout: options.helper_timeout).

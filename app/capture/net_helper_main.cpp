@@ -8,7 +8,8 @@
 //   2. maps the caller's uid and gid to 0 there ("deny" to setgroups first, as the kernel
 //      requires of an unprivileged writer of gid_map);
 //   3. brings the namespace's own loopback up (the kernel gives it 127.0.0.1 and ::1);
-//   4. opens libpcap on that lo: everything on it is the lesson's, so no filter is needed;
+//   4. opens libpcap on that lo: everything on it is the lesson's, so there is no port filter
+//      (only "inbound", see open_capture);
 //   5. reports Ready, then serves requests on fd 3 until the app closes it:
 //      - MakeSocket: socket() here, so the socket belongs to this network namespace for its
 //        whole life, whichever process then uses it; the fd goes back with SCM_RIGHTS and our
@@ -57,7 +58,9 @@ namespace {
 int g_control = kControlFd;
 int g_packets = kPacketFd;
 
-std::string errno_text(int err) { return std::strerror(err); }
+std::string errno_text(int err) {
+    return std::strerror(err);
+}
 
 // Closes every inherited fd but 0-2 and our two channels. The app's sockets are mostly not
 // close-on-exec (lessons make them with plain socket()); a copy here would keep them open.
@@ -134,7 +137,7 @@ struct Capture {
     pcap_t* pcap = nullptr;
     int dlt = -1;
     int fd = -1;
-    bool running = false;  // StartCapture received, StopCapture not yet
+    bool running = false;                     // StartCapture received, StopCapture not yet
     std::deque<std::vector<uint8_t>> outbox;  // whole messages waiting for the packet channel
     pcap_stat last_sent{};
     bool stats_sent = false;
@@ -142,7 +145,9 @@ struct Capture {
 };
 Capture g_capture;
 
-[[noreturn]] void quit() { ::_exit(0); }  // _exit: no atexit work in a namespace helper
+[[noreturn]] void quit() {
+    ::_exit(0);
+}  // _exit: no atexit work in a namespace helper
 
 std::vector<uint8_t> encode(const MessageHeader& header, const uint8_t* data = nullptr,
                             size_t size = 0) {
@@ -241,7 +246,8 @@ void handle(Message& req) {
             return;
         }
         case MsgType::BindUnprivileged: {
-            if (req.fd < 0 || req.payload.empty() || req.payload.size() > sizeof(sockaddr_storage)) {
+            if (req.fd < 0 || req.payload.empty() ||
+                req.payload.size() > sizeof(sockaddr_storage)) {
                 reply(id, -EINVAL, "BindUnprivileged needs a socket and an address");
                 return;
             }
@@ -343,7 +349,8 @@ int main(int argc, char** argv) {
     std::signal(SIGPIPE, SIG_IGN);
     pid_t parent = 0;
     for (int i = 1; i + 1 < argc; ++i)
-        if (std::strcmp(argv[i], "--parent") == 0) parent = static_cast<pid_t>(std::atoi(argv[i + 1]));
+        if (std::strcmp(argv[i], "--parent") == 0)
+            parent = static_cast<pid_t>(std::atoi(argv[i + 1]));
     if (fcntl(g_control, F_GETFD) < 0 || fcntl(g_packets, F_GETFD) < 0) {
         std::fprintf(stderr,
                      "socketlab-net-helper: started by SocketLab only (it expects its channels "
@@ -393,11 +400,13 @@ int main(int argc, char** argv) {
             }
         }
         if (fds[1].revents & (POLLHUP | POLLERR)) quit();
-        if (read_pcap && (fds[2].revents & POLLIN)) {
+        // (A request above may have stopped the capture: check again.)
+        if (read_pcap && (fds[2].revents & POLLIN) && g_capture.running && g_capture.pcap) {
             // A bounded batch, so requests stay responsive under a flood.
             pcap_dispatch(g_capture.pcap, 256, on_packet, nullptr);
         }
-        if (g_capture.running && seconds_since(g_capture.last_stats_time) >= 1.0) queue_stats(false);
+        if (g_capture.running && seconds_since(g_capture.last_stats_time) >= 1.0)
+            queue_stats(false);
         send_outbox();
     }
 }

@@ -44,13 +44,15 @@ int send_message(int socket_fd, const MessageHeader& header, const void* payload
 }
 
 int receive_message(int socket_fd, Message* out, int flags) {
-    out->payload.resize(kMaxMessageBytes);
+    // One buffer per thread with room for the largest message; the payload is then copied out
+    // at its real size (a packet of 60 bytes must not keep 128 KiB alive in a queue).
+    thread_local std::vector<uint8_t> buffer(kMaxMessageBytes);
     out->fd = -1;
     iovec parts[2];
     parts[0].iov_base = &out->header;
     parts[0].iov_len = sizeof out->header;
-    parts[1].iov_base = out->payload.data();
-    parts[1].iov_len = out->payload.size();
+    parts[1].iov_base = buffer.data();
+    parts[1].iov_len = buffer.size();
 
     msghdr msg{};
     msg.msg_iov = parts;
@@ -84,7 +86,8 @@ int receive_message(int socket_fd, Message* out, int flags) {
         out->fd = -1;
         return -EBADMSG;
     }
-    out->payload.resize(static_cast<size_t>(n) - sizeof out->header);
+    out->payload.assign(buffer.begin(), buffer.begin() + (static_cast<long>(n) -
+                                                          static_cast<long>(sizeof out->header)));
     return 1;
 }
 

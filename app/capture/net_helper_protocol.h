@@ -30,7 +30,7 @@ inline constexpr int kPacketFd = 4;
 // A packet larger than this is cut (its original length is still reported). An AF_UNIX
 // datagram must fit in the sender's buffer (net.core.wmem_default, 208 KiB on Debian), and a
 // loopback packet is at most 64 KiB plus headers unless someone raised lo's GSO size.
-inline constexpr size_t kMaxPacketBytes = 128 * 1024;
+inline constexpr size_t kMaxPacketBytes = size_t{128} * 1024;
 // The largest message either side sends (a packet plus its header).
 inline constexpr size_t kMaxMessageBytes = kMaxPacketBytes + 256;
 
