@@ -4,8 +4,10 @@
 
 #include "core/errno_text.h"
 #include "core/lesson_server.h"
+#include "core/tcp_state.h"
 #include "ui/fonts.h"
 #include "ui/hex_view.h"
+#include "ui/packet_style.h"
 #include "ui/theme.h"
 
 namespace socketlab::ui {
@@ -39,12 +41,13 @@ ImVec4 result_color(const Event& e) {
 }  // namespace
 
 void ActorColumn::draw(ActorView& actor, const std::deque<Event>& events,
-                       const std::vector<SocketSnapshot>& sockets, float height) {
+                       const std::vector<SocketSnapshot>& sockets,
+                       const std::map<std::string, std::string>& tcp_states, float height) {
     ImGui::PushID(actor.name.c_str());
     ImGui::PushFont(fonts().heading3);
     ImGui::TextUnformatted(actor.name.c_str());
     ImGui::PopFont();
-    draw_sockets(sockets);
+    draw_sockets(actor, events, sockets, tcp_states);
     float used = ImGui::GetCursorPosY();
     float rest = std::max(height - used, ImGui::GetFrameHeight() * 6.0f);
     float line = ImGui::GetTextLineHeightWithSpacing();
@@ -57,8 +60,8 @@ void ActorColumn::draw(ActorView& actor, const std::deque<Event>& events,
         // Bounded memory: a flood keeps its newest part, and says so.
         ImGui::PushStyleColor(ImGuiCol_Text, theme::waiting());
         ImGui::PushTextWrapPos(0.0f);
-        ImGui::Text("Showing the newest: %zu earlier calls and %llu bytes were let go", actor.dropped_calls,
-                    static_cast<unsigned long long>(actor.dropped_bytes));
+        ImGui::Text("Showing the newest: %zu earlier calls and %llu bytes were let go",
+                    actor.dropped_calls, static_cast<unsigned long long>(actor.dropped_bytes));
         ImGui::PopTextWrapPos();
         ImGui::PopStyleColor();
     }
@@ -68,17 +71,96 @@ void ActorColumn::draw(ActorView& actor, const std::deque<Event>& events,
     ImGui::PopID();
 }
 
-void ActorColumn::draw_sockets(const std::vector<SocketSnapshot>& sockets) {
-    if (sockets.empty()) {
+const std::vector<ActorColumn::KernelSocket>& ActorColumn::kernel_sockets(
+    const ActorView& actor, const std::deque<Event>& events) {
+    KernelSockets& known = kernel_[actor.name];
+    const size_t last = actor.timeline.empty() ? SIZE_MAX : actor.timeline.back();
+    if (known.timeline_size == actor.timeline.size() && known.last_event == last)
+        return known.sockets;
+    // One entry per connection (local and peer address), holding its newest report: a
+    // connection that moved from the accept queue to "conn" is one socket, not two.
+    known = KernelSockets{actor.timeline.size(), last, {}};
+    std::map<std::string, size_t> by_address;
+    for (size_t index : actor.timeline) {
+        const Event& e = events[index];
+        if (e.kind != EventKind::State) continue;
+        auto [it, added] = by_address.emplace(e.local + "|" + e.peer, known.sockets.size());
+        if (added) known.sockets.emplace_back();
+        known.sockets[it->second] = {e.socket_name, e.note, e.local, e.peer};
+    }
+    return known.sockets;
+}
+
+namespace {
+
+// "ESTABLISHED" -> the kernel's sentence about it (core/tcp_state.h), for a tooltip.
+std::string state_meaning(const std::string& name) {
+    for (int value = 1; value <= 12; ++value) {
+        const TcpState state = tcp_state_from_kernel(value);
+        if (name == tcp_state_name(state)) return tcp_state_meaning(state);
+    }
+    return "";
+}
+
+void state_line(const std::string& state) {
+    ImGui::Indent();
+    ImGui::TextDisabled("TCP state:");
+    ImGui::SameLine();
+    ImGui::PushFont(fonts().mono_bold);
+    ImGui::TextColored(tcp_state_color(state), "%s", state.c_str());
+    ImGui::PopFont();
+    if (ImGui::IsItemHovered()) {
+        const std::string meaning = state_meaning(state);
+        ImGui::BeginTooltip();
+        ImGui::PushTextWrapPos(ImGui::GetFontSize() * 28.0f);
+        ImGui::Text("%s, as the kernel reports it (sock_diag): read, not simulated.",
+                    state.c_str());
+        if (!meaning.empty()) ImGui::TextUnformatted(meaning.c_str());
+        ImGui::PopTextWrapPos();
+        ImGui::EndTooltip();
+    }
+    ImGui::Unindent();
+}
+
+}  // namespace
+
+void ActorColumn::draw_sockets(const ActorView& actor, const std::deque<Event>& events,
+                               const std::vector<SocketSnapshot>& sockets,
+                               const std::map<std::string, std::string>& tcp_states) {
+    const std::vector<KernelSocket>& kernel = kernel_sockets(actor, events);
+    // Kernel sockets that are one of the open sockets below; the others have no fd.
+    std::vector<bool> shown(kernel.size(), false);
+    auto kernel_state_of = [&](const SocketSnapshot& s) -> std::string {
+        bool named = false;
+        for (size_t i = 0; i < kernel.size(); ++i) {
+            const KernelSocket& k = kernel[i];
+            if (k.name != s.name) continue;
+            named = true;
+            // The peer is not known yet while connect() is under way (SYN_SENT).
+            if (k.local == s.local && (k.peer == s.peer || s.peer.empty() || s.listening)) {
+                shown[i] = true;
+                return k.state;
+            }
+        }
+        // Its reports were let go with old events (a long run): the newest state by name.
+        if (!named) {
+            auto it = tcp_states.find(actor.name + "." + s.name);
+            if (it != tcp_states.end()) return it->second;
+        }
+        return "";
+    };
+    bool kernel_only = false;
+    for (const KernelSocket& k : kernel) kernel_only |= k.state != "CLOSED";
+    if (sockets.empty() && !kernel_only) {
         ImGui::TextDisabled("no open sockets");
         return;
     }
     ImGui::PushFont(fonts().mono);
     ImGui::PushTextWrapPos(0.0f);
     for (const auto& s : sockets) {
-        const char* kind = s.family == AF_UNIX ? (s.type == SOCK_STREAM  ? "AF_UNIX stream"
-                                                  : s.type == SOCK_DGRAM ? "AF_UNIX datagram"
-                                                                         : "AF_UNIX seqpacket")
+        const char* kind = s.family == AF_UNIX     ? (s.type == SOCK_STREAM  ? "AF_UNIX stream"
+                                                      : s.type == SOCK_DGRAM ? "AF_UNIX datagram"
+                                                                             : "AF_UNIX seqpacket")
                            : s.type == SOCK_STREAM ? "TCP"
                                                    : "UDP";
         std::string text = s.name + " (fd " + std::to_string(s.fd) + ", " + kind +
@@ -90,6 +172,24 @@ void ActorColumn::draw_sockets(const std::vector<SocketSnapshot>& sockets) {
         else if (s.bound)
             text += " " + s.local;
         ImGui::TextUnformatted(text.c_str());
+        if (s.type == SOCK_STREAM && s.family != AF_UNIX) {
+            const std::string state = kernel_state_of(s);
+            if (!state.empty()) state_line(state);
+        }
+    }
+    // Sockets only the kernel still has: closed by the program but not gone yet (TIME_WAIT,
+    // FIN_WAIT_2), or connections the kernel completed that accept() has not taken yet.
+    for (size_t i = 0; i < kernel.size(); ++i) {
+        const KernelSocket& k = kernel[i];
+        if (shown[i] || k.state == "CLOSED") continue;
+        std::string text = k.name == "queued"
+                               ? "queued (in the accept queue: no fd until accept() returns it)"
+                               : k.name + " (closed, no fd: the kernel still keeps it)";
+        text += " " + k.local + (k.peer.empty() ? "" : " \xE2\x86\x94 " + k.peer);
+        ImGui::PushStyleColor(ImGuiCol_Text, theme::muted());
+        ImGui::TextUnformatted(text.c_str());
+        ImGui::PopStyleColor();
+        state_line(k.state);
     }
     ImGui::PopTextWrapPos();
     ImGui::PopFont();
@@ -111,7 +211,9 @@ void ActorColumn::draw_timeline(ActorView& actor, const std::deque<Event>& event
             const Event& e = events[actor.timeline[static_cast<size_t>(row)]];
             ImGui::TableNextRow();
             ImGui::TableNextColumn();
-            if (e.step > 0)
+            if (e.kind == EventKind::State)
+                ImGui::TextDisabled("TCP");  // the kernel's report, not a call anyone made
+            else if (e.step > 0)
                 ImGui::Text("%d", e.step);
             else if (e.socket_name == LessonServer::kKeptSocketName)
                 ImGui::TextDisabled("open");  // the kept-open server, not a lesson step
@@ -125,7 +227,10 @@ void ActorColumn::draw_timeline(ActorView& actor, const std::deque<Event>& event
                     "##row", selected,
                     ImGuiSelectableFlags_SpanAllColumns | ImGuiSelectableFlags_AllowItemOverlap))
                 actor.selected = selected ? SIZE_MAX : static_cast<size_t>(row);
-            if (ImGui::IsItemHovered()) {
+            if (ImGui::IsItemHovered() && e.kind == EventKind::State) {
+                ImGui::SetTooltip("%s: %s (the kernel's TCP state; click for what it means)",
+                                  e.socket_name.c_str(), e.args.c_str());
+            } else if (ImGui::IsItemHovered()) {
                 ImGui::BeginTooltip();
                 ImGui::Text("%s(%s) = %s", e.call.c_str(), e.args.c_str(), result_text(e).c_str());
                 if (e.failed())
@@ -143,12 +248,23 @@ void ActorColumn::draw_timeline(ActorView& actor, const std::deque<Event>& event
             };
             std::string result = " = " + result_text(e);
             std::string call = e.call + "(" + e.args + ")";
-            if (!fits(call, result)) call = e.call + (e.args.empty() ? "()" : "(\xE2\x80\xA6)");
-            if (!fits(call, result)) call = e.call;
+            ImVec4 color = result_color(e);
+            if (e.kind == EventKind::State) {
+                // "conn: ESTABLISHED → CLOSE_WAIT", the new state in its colour.
+                const size_t arrow = e.args.find(" -> ");
+                call =
+                    e.socket_name + ": " +
+                    (arrow == std::string::npos ? "" : e.args.substr(0, arrow) + " \xE2\x86\x92 ");
+                result = arrow == std::string::npos ? e.args : e.note;
+                color = tcp_state_color(e.note);
+            }
+            if (!fits(call, result) && e.kind != EventKind::State)
+                call = e.call + (e.args.empty() ? "()" : "(\xE2\x80\xA6)");
+            if (!fits(call, result) && e.kind != EventKind::State) call = e.call;
             if (!fits(call, result) && e.failed()) result = " " + errno_name(e.err);
             ImGui::TextUnformatted(call.c_str());
             ImGui::SameLine(0.0f, 0.0f);
-            ImGui::PushStyleColor(ImGuiCol_Text, result_color(e));
+            ImGui::PushStyleColor(ImGuiCol_Text, color);
             ImGui::TextUnformatted(result.c_str());
             ImGui::PopStyleColor();
             ImGui::PopFont();
@@ -172,6 +288,25 @@ void ActorColumn::draw_details(const ActorView& actor, const std::deque<Event>& 
         actor.selected < actor.timeline.size() ? actor.selected : actor.timeline.size() - 1;
     const Event& e = events[actor.timeline[row]];
     ImGui::PushTextWrapPos(0.0f);
+    if (e.kind == EventKind::State) {
+        // A state change the kernel reported: what the new state means, and how we know.
+        ImGui::PushFont(fonts().mono_bold);
+        ImGui::Text("TCP state of %s: ", e.socket_name.c_str());
+        ImGui::SameLine(0.0f, 0.0f);
+        ImGui::TextColored(tcp_state_color(e.note), "%s", e.note.c_str());
+        ImGui::PopFont();
+        const std::string meaning = state_meaning(e.note);
+        if (!meaning.empty()) ImGui::TextUnformatted(meaning.c_str());
+        if (!e.local.empty())
+            ImGui::Text("local %s   peer %s", e.local.c_str(),
+                        e.peer.empty() ? "-" : e.peer.c_str());
+        ImGui::TextDisabled(
+            "%s; read from the kernel (sock_diag), which is asked every few ms: seen at %.3f ms",
+            e.args.c_str(), static_cast<double>(e.t_us) / 1000.0);
+        ImGui::PopTextWrapPos();
+        ImGui::EndChild();
+        return;
+    }
     ImGui::PushFont(fonts().mono_bold);
     if (e.kind == EventKind::Call)
         ImGui::Text("%s(%s) = %lld", e.call.c_str(), e.args.c_str(), static_cast<long long>(e.ret));

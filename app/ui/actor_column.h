@@ -1,8 +1,13 @@
-// One actor's column in the live pane: its sockets, its calls as a timeline, the selected
+// One actor's column in the live pane: its sockets (with each TCP socket's state as the
+// kernel reports it, including sockets that have no file descriptor: a connection waiting in
+// the accept queue, one in TIME_WAIT after close), its calls as a timeline, the selected
 // call's details (result, errno and what it means), and the bytes it sent and received.
 #pragma once
 
 #include <deque>
+#include <map>
+#include <string>
+#include <vector>
 
 #include "core/engine.h"
 #include "ui/lesson_run.h"
@@ -11,13 +16,32 @@ namespace socketlab::ui {
 
 class ActorColumn {
   public:
+    // tcp_states: LessonRun::tcp_states() ("actor.socket" -> kernel state name).
     void draw(ActorView& actor, const std::deque<Event>& events,
-              const std::vector<SocketSnapshot>& sockets, float height);
+              const std::vector<SocketSnapshot>& sockets,
+              const std::map<std::string, std::string>& tcp_states, float height);
 
   private:
-    void draw_sockets(const std::vector<SocketSnapshot>& sockets);
+    // A TCP socket as the kernel last reported it (the actor's newest State event for it).
+    struct KernelSocket {
+        std::string name;  // the actor's name for it when reported ("conn", "queued", ...)
+        std::string state;
+        std::string local, peer;
+    };
+    struct KernelSockets {
+        size_t timeline_size = 0;  // the timeline these were read from (recomputed on change)
+        size_t last_event = SIZE_MAX;
+        std::vector<KernelSocket> sockets;
+    };
+    const std::vector<KernelSocket>& kernel_sockets(const ActorView& actor,
+                                                    const std::deque<Event>& events);
+    void draw_sockets(const ActorView& actor, const std::deque<Event>& events,
+                      const std::vector<SocketSnapshot>& sockets,
+                      const std::map<std::string, std::string>& tcp_states);
     void draw_timeline(ActorView& actor, const std::deque<Event>& events, float height);
     void draw_details(const ActorView& actor, const std::deque<Event>& events, float height);
+
+    std::map<std::string, KernelSockets> kernel_;  // per actor
 };
 
 }  // namespace socketlab::ui

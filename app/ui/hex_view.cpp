@@ -106,6 +106,9 @@ const char* glyph_or_fallback(const ImFont* font, ImWchar codepoint, const char*
 struct ByteColoring {
     ImU32 (*byte_color)(size_t offset, void* user) = nullptr;
     void* user = nullptr;
+    size_t highlight_begin = 0;  // background behind [begin, end)
+    size_t highlight_end = 0;
+    ImU32 highlight = 0;
 };
 
 struct HoveredByte {
@@ -156,6 +159,20 @@ void draw_bytes_row(const BytesRow& row, const HexRowLayout& layout, int offset_
 
         const ImVec2 hex_pos(x_at(layout.hex_char(column)), origin.y);
         const ImVec2 ascii_pos(x_at(layout.ascii_char(column)), origin.y);
+        const size_t offset = row.first_offset + index;
+        if (offset >= coloring.highlight_begin && offset < coloring.highlight_end) {
+            // Half a space either side of the pair: neighbours touch, so a field reads as one
+            // band, and translucent colours never overlap.
+            draw->AddRectFilled(
+                ImVec2(hex_pos.x - 0.5f * metrics.glyph_width, hex_pos.y),
+                ImVec2(hex_pos.x + 2.5f * metrics.glyph_width, hex_pos.y + metrics.line_height),
+                coloring.highlight);
+            if (layout.ascii_start >= 0)
+                draw->AddRectFilled(
+                    ascii_pos,
+                    ImVec2(ascii_pos.x + metrics.glyph_width, ascii_pos.y + metrics.line_height),
+                    coloring.highlight);
+        }
         if (column == hovered_column) {
             draw->AddRectFilled(
                 hex_pos,
@@ -332,7 +349,9 @@ void draw_hex_view(const char* id, const uint8_t* data, size_t size,
             const HexRowLayout layout =
                 make_row_layout(options.columns, offset_digits, options.show_ascii);
             const size_t bytes_per_row = static_cast<size_t>(layout.columns);
-            const ByteColoring coloring{options.byte_color, options.user};
+            const ByteColoring coloring{
+                options.byte_color, options.user, options.highlight_begin, options.highlight_end,
+                options.highlight_color != 0 ? options.highlight_color : colors.highlight};
             const bool window_hovered = ImGui::IsWindowHovered();
 
             ImGuiListClipper clipper;
@@ -348,7 +367,8 @@ void draw_hex_view(const char* id, const uint8_t* data, size_t size,
             }
         }
     }
-    if (hovered.found) show_byte_tooltip(hovered, nullptr);
+    if (options.hovered_offset) *options.hovered_offset = hovered.found ? hovered.offset : SIZE_MAX;
+    if (hovered.found && options.byte_tooltip) show_byte_tooltip(hovered, nullptr);
     ImGui::PopID();
 }
 

@@ -29,6 +29,15 @@ struct HexViewOptions {
     // Optional per-byte colour: return 0 for the default text colour.
     ImU32 (*byte_color)(size_t offset, void* user) = nullptr;
     void* user = nullptr;
+    // Optional background behind bytes [highlight_begin, highlight_end), in the hex and ASCII
+    // columns: e.g. the header field hovered in a packet's field list.
+    size_t highlight_begin = 0;
+    size_t highlight_end = 0;
+    ImU32 highlight_color = 0;  // 0: the text selection colour
+    // When set, receives the offset of the byte under the mouse this frame, or SIZE_MAX, so the
+    // caller can highlight what that byte belongs to.
+    size_t* hovered_offset = nullptr;
+    bool byte_tooltip = true;  // false when the caller shows its own tooltip for the byte
 };
 
 // Draws rows for data[0..size) using ImGuiListClipper so only visible rows cost anything.

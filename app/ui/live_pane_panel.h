@@ -1,9 +1,13 @@
-// Right panel: the step controls, then one column per actor (server, client, ...).
+// Right panel: the step controls, then one column per actor (server, client, ...). For lessons
+// with `capture: yes` the columns share the space with the packets, as two tabs: "Calls and
+// bytes" (the columns) and "Packets" (ladder, list, detail), which opens first.
 #pragma once
 
+#include <string>
 #include <vector>
 
 #include "ui/actor_column.h"
+#include "ui/packets_panel.h"
 #include "ui/step_controls.h"
 #include "ui/try_server_bar.h"
 
@@ -15,9 +19,13 @@ class LivePanePanel {
     bool draw(LessonRun& run, Settings& settings, double now, bool has_next_lesson);
 
   private:
+    void draw_columns(LessonRun& run);
+
     StepControls controls_;
     TryServerBar try_server_;
     ActorColumn column_;
+    PacketsPanel packets_;
+    std::string tabs_lesson_;  // the lesson whose tabs were set up (the Packets tab opens first)
 };
 
 }  // namespace socketlab::ui
