@@ -87,7 +87,7 @@ void packet_tooltip(const FlowModel& flow, const FlowPacket& packet, const Event
     ImGui::PushFont(fonts().mono_bold);
     ImGui::TextColored(packet_color(p), "%s", packet_kind(p).c_str());
     ImGui::PopFont();
-    ImGui::SameLine();
+    ImGui::SameLine(0.0f, ImGui::GetFontSize() * 0.5f);
     ImGui::Text("%s \xE2\x86\x92 %s", lifelines[packet.from_lifeline].label().c_str(),
                 lifelines[packet.to_lifeline].label().c_str());
     ImGui::PushFont(fonts().mono);
