@@ -235,6 +235,7 @@ bool Session::start_next_step() {
     status.state = StepState::Running;
     // The capture filter must know the port before the first packet goes to it.
     watch_ports(spec.address);
+    if (state_watcher_) state_watcher_->poke();
     status.ticket = engine_->submit(step.actor, std::move(spec));
     return true;
 }

@@ -7,8 +7,12 @@
 namespace socketlab {
 
 namespace {
-constexpr auto kPollEvery = std::chrono::milliseconds(15);
-}
+// Quick while a step's effects settle (a delayed ACK takes ~40 ms), slow when nothing happens,
+// so an idle lesson costs next to nothing.
+constexpr auto kPollBusy = std::chrono::milliseconds(15);
+constexpr auto kPollIdle = std::chrono::milliseconds(250);
+constexpr auto kBusyFor = std::chrono::seconds(2);
+}  // namespace
 
 SocketStateWatcher::SocketStateWatcher(Engine& engine, EventLog& log, int netlink_fd)
     : engine_(engine), log_(log), netlink_fd_(netlink_fd) {
@@ -34,6 +38,14 @@ void SocketStateWatcher::set_ports(const std::set<uint16_t>& ports) {
     ports_ = ports;
 }
 
+void SocketStateWatcher::poke() {
+    {
+        std::lock_guard lock(mutex_);
+        busy_until_ = std::chrono::steady_clock::now() + kBusyFor;
+    }
+    wake_.notify_all();
+}
+
 void SocketStateWatcher::poll_now() {
     std::lock_guard lock(mutex_);
     poll_locked();
@@ -43,7 +55,8 @@ void SocketStateWatcher::run() {
     std::unique_lock lock(mutex_);
     while (!stop_) {
         poll_locked();
-        wake_.wait_for(lock, kPollEvery, [&] { return stop_; });
+        const bool busy = std::chrono::steady_clock::now() < busy_until_;
+        wake_.wait_for(lock, busy ? kPollBusy : kPollIdle, [&] { return stop_; });
     }
 }
 

@@ -1,9 +1,11 @@
-// Reads the kernel's TCP state of a lesson's sockets (sock_diag), every few milliseconds on its
-// own thread, and logs each change as a State event on the actor that owns the socket. Sockets
-// without a file descriptor are followed too: a connection still in the listener's accept
-// queue (shown on the listening socket's actor as "queued") and one in TIME_WAIT after close.
+// Reads the kernel's TCP state of a lesson's sockets (sock_diag) on its own thread, every 15 ms
+// for two seconds after each step and every 250 ms otherwise, and logs each change as a State
+// event on the actor that owns the socket. Sockets without a file descriptor are followed too:
+// a connection still in the listener's accept queue (shown on the listening socket's actor as
+// "queued") and one in TIME_WAIT after close.
 #pragma once
 
+#include <chrono>
 #include <condition_variable>
 #include <map>
 #include <mutex>
@@ -24,6 +26,8 @@ class SocketStateWatcher {
     SocketStateWatcher& operator=(const SocketStateWatcher&) = delete;
 
     void set_ports(const std::set<uint16_t>& ports);
+    // A step has started: watch closely for a while.
+    void poke();
     // Reads the states once now, on the calling thread (a headless run's last look).
     void poll_now();
     void stop();
@@ -47,6 +51,7 @@ class SocketStateWatcher {
     std::condition_variable wake_;
     bool stop_ = false;
     std::set<uint16_t> ports_;
+    std::chrono::steady_clock::time_point busy_until_{};
     std::map<std::string, Known> known_;  // "local|peer" -> last state and owner
     std::thread thread_;
 };
