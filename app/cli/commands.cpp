@@ -58,7 +58,8 @@ int run_lesson_command(const std::string& lessons_dir, const std::string& id, bo
         ok = session.run_to_end(kStepTimeout, messages);
         packets = session.captured_packets();
         capture_problem = session.capture_problem();
-        if (session.network()) std::cerr << "socketlab: " << session.network()->describe() << '\n';
+        if (session.network() && capture_problem.empty())
+            std::cerr << "socketlab: " << session.network()->describe() << '\n';
     }  // the session's engine is shut down here, so every event is in the log
     if (!capture_problem.empty()) std::cerr << "socketlab: " << capture_problem << '\n';
     if (!pcap_path.empty()) {
