@@ -9,7 +9,6 @@ namespace socketlab::ui {
 
 bool LivePanePanel::draw(LessonRun& run, Settings& settings, double now, bool has_next_lesson) {
     const bool next_lesson = controls_.draw(run, settings, now, has_next_lesson);
-    try_server_.draw(run);
     ImGui::Separator();
     if (!run.session().network()) {
         draw_columns(run);
@@ -35,6 +34,10 @@ bool LivePanePanel::draw(LessonRun& run, Settings& settings, double now, bool ha
 }
 
 void LivePanePanel::draw_columns(LessonRun& run) {
+    // What talks to the actors below: your own text, and your own client (kept-open server).
+    controls_.draw_own_text(run);
+    try_server_.draw(run);
+    ImGui::Separator();
     auto& actors = run.actors();
     const int columns = static_cast<int>(std::min<size_t>(actors.size(), 63));
     // The columns keep a readable size: at 2x text the pane scrolls rather than squeezing them.

@@ -134,8 +134,12 @@ bool StepControls::draw(LessonRun& run, Settings& settings, double now, bool has
         }
     }
 
+    return next_lesson;
+}
+
+void StepControls::draw_own_text(LessonRun& run) {
     // Your own bytes, sent by the client on its current socket.
-    ImGui::Separator();
+    Session& session = run.session();
     ImGui::AlignTextToFramePadding();
     ImGui::TextUnformatted("Your text:");
     ImGui::SameLine();
@@ -151,7 +155,6 @@ bool StepControls::draw(LessonRun& run, Settings& settings, double now, bool has
     ImGui::EndDisabled();
     if (!client_has_socket && ImGui::IsItemHovered(ImGuiHoveredFlags_AllowWhenDisabled))
         ImGui::SetTooltip("The client needs a socket first: run the lesson's steps");
-    return next_lesson;
 }
 
 }  // namespace socketlab::ui

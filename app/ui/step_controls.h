@@ -12,6 +12,8 @@ class StepControls {
     // now: glfwGetTime() seconds, for Play's timer. Returns true when the learner asks for the
     // next lesson (offered once this one has finished).
     bool draw(LessonRun& run, Settings& settings, double now, bool has_next_lesson);
+    // "Your text": the learner's own bytes, sent by the client (shown with the actor columns).
+    void draw_own_text(LessonRun& run);
 };
 
 }  // namespace socketlab::ui
