@@ -174,6 +174,13 @@ TEST(LessonServer, HttpAnswersGetWithContentLength) {
     EXPECT_EQ(response.substr(response.find("\r\n\r\n") + 4), "Hello, world!\n");
 
     fd = connect_to(server.address());
+    ASSERT_TRUE(send_text(fd, "HEAD /hello HTTP/1.1\r\n\r\n"));
+    response = read_to_end(fd);
+    ::close(fd);
+    EXPECT_NE(response.find("Content-Length: 14\r\n"), std::string::npos) << response;
+    EXPECT_EQ(response.substr(response.size() - 4), "\r\n\r\n") << "HEAD has no body";
+
+    fd = connect_to(server.address());
     ASSERT_TRUE(send_text(fd, "GET /nothing HTTP/1.1\r\n\r\n"));
     EXPECT_EQ(read_to_end(fd).rfind("HTTP/1.1 404 Not Found", 0), 0u);
     ::close(fd);

@@ -179,11 +179,15 @@ std::string answer_http(const std::string& head) {
     const std::string path = line.substr(first + 1, second - first - 1);
     if (method != "GET" && method != "HEAD")
         return http_response("405 Method Not Allowed", "This server only answers GET.\n");
-    if (path == "/")
-        return http_response("200 OK",
-                             "Hello from SocketLab's HTTP server.\nTry GET /hello as well.\n");
-    if (path == "/hello") return http_response("200 OK", "Hello, world!\n");
-    return http_response("404 Not Found", "Nothing here at " + path + "\n");
+    std::string response =
+        path == "/"
+            ? http_response("200 OK",
+                            "Hello from SocketLab's HTTP server.\nTry GET /hello as well.\n")
+        : path == "/hello" ? http_response("200 OK", "Hello, world!\n")
+                           : http_response("404 Not Found", "Nothing here at " + path + "\n");
+    // HEAD: the same head (Content-Length included), no body.
+    if (method == "HEAD") response.resize(response.find("\r\n\r\n") + 4);
+    return response;
 }
 
 std::string answer_text_line(std::string line, bool& quit) {
