@@ -22,7 +22,8 @@ constexpr ErrnoInfo kErrnos[] = {
     {EPERM, "EPERM", "Operation not permitted for this process."},
     {EADDRINUSE, "EADDRINUSE",
      "Address already in use: another socket is bound to this address and port (or an old "
-     "connection on it is still in TIME_WAIT; SO_REUSEADDR allows rebinding then)."},
+     "connection on it is still in TIME_WAIT; SO_REUSEADDR allows rebinding then). For an "
+     "AF_UNIX path: a file of that name exists already (unlink it first)."},
     {EADDRNOTAVAIL, "EADDRNOTAVAIL",
      "Address not available: this machine has no interface with that IP address."},
     {ECONNREFUSED, "ECONNREFUSED",
