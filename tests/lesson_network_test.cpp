@@ -12,6 +12,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <mutex>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -33,6 +34,7 @@
 #include <unistd.h>
 
 #include "capture/lesson_network.h"
+#include "core/tcp_state.h"
 
 namespace socketlab {
 namespace {
@@ -319,37 +321,15 @@ TEST(LessonNetwork, NamespaceSockDiagSeesOnlyTheLessonsSockets) {
 
     Fd diag(net->make_socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_SOCK_DIAG));
     ASSERT_GE(diag.fd, 0) << std::strerror(-diag.fd);
-    struct {
-        nlmsghdr nlh;
-        inet_diag_req_v2 req;
-    } msg{};
-    msg.nlh.nlmsg_len = sizeof msg;
-    msg.nlh.nlmsg_type = SOCK_DIAG_BY_FAMILY;
-    msg.nlh.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
-    msg.req.sdiag_family = AF_INET;
-    msg.req.sdiag_protocol = IPPROTO_TCP;
-    msg.req.idiag_states = 1u << TCP_LISTEN;
-    ASSERT_EQ(send(diag.fd, &msg, sizeof msg, 0), static_cast<ssize_t>(sizeof msg));
-
+    // Every port: whatever listens anywhere in this network.
+    std::set<uint16_t> every_port;
+    for (int p = 1; p <= 65535; ++p) every_port.insert(static_cast<uint16_t>(p));
+    std::vector<TcpSocketInfo> sockets;
+    std::string error;
+    ASSERT_TRUE(list_tcp_sockets(diag.fd, every_port, sockets, &error)) << error;
     std::vector<uint16_t> listening;
-    bool done = false;
-    while (!done) {
-        pollfd pfd{diag.fd, POLLIN, 0};
-        ASSERT_EQ(poll(&pfd, 1, 5000), 1) << "no answer from sock_diag";
-        alignas(nlmsghdr) char buf[16384];
-        ssize_t n = recv(diag.fd, buf, sizeof buf, 0);
-        ASSERT_GT(n, 0);
-        for (auto* h = reinterpret_cast<nlmsghdr*>(buf); NLMSG_OK(h, static_cast<unsigned>(n));
-             h = NLMSG_NEXT(h, n)) {
-            if (h->nlmsg_type == NLMSG_DONE) {
-                done = true;
-                break;
-            }
-            ASSERT_NE(h->nlmsg_type, NLMSG_ERROR);
-            auto* d = static_cast<inet_diag_msg*>(NLMSG_DATA(h));
-            listening.push_back(ntohs(d->id.idiag_sport));
-        }
-    }
+    for (const auto& s : sockets)
+        if (s.state == TcpState::Listen && s.family == AF_INET) listening.push_back(s.local_port);
     // The namespace's own network: our listener, and nobody else's.
     EXPECT_EQ(listening, std::vector<uint16_t>{port});
 }
