@@ -183,6 +183,17 @@ class Decoder {
         return out_.ip_version == 6 ? "[" + host + "]:" + num(port) : host + ":" + num(port);
     }
 
+    // The source and destination addresses, each `size` bytes, source first at `offset`.
+    void read_hosts(int family, size_t offset, size_t size) {
+        if (!has(offset, 2 * size)) return;
+        char buf[INET6_ADDRSTRLEN] = {0};
+        inet_ntop(family, data_ + offset, buf, sizeof buf);
+        src_host_ = buf;
+        inet_ntop(family, data_ + offset + size, buf, sizeof buf);
+        dst_host_ = buf;
+        set_endpoints(false);
+    }
+
     void set_endpoints(bool ports_known) {
         out_.src = address(src_host_, ports_known, out_.src_port);
         out_.dst = address(dst_host_, ports_known, out_.dst_port);
@@ -272,14 +283,7 @@ class Decoder {
             "Protects this header (not the data) against corruption; each router recomputes it "
             "because it changes the TTL.",
             10, 2);
-        if (has(12, 8)) {
-            char buf[INET_ADDRSTRLEN] = {0};
-            inet_ntop(AF_INET, data_ + 12, buf, sizeof buf);
-            src_host_ = buf;
-            inet_ntop(AF_INET, data_ + 16, buf, sizeof buf);
-            dst_host_ = buf;
-            set_endpoints(false);
-        }
+        read_hosts(AF_INET, 12, 4);
         const bool loopback = has(12, 1) && data_[12] == 127;
         add("IPv4", "Source address", src_host_,
             std::string("The sender's IP address.") +
@@ -353,14 +357,7 @@ class Decoder {
         add("IPv6", "Hop limit", num(out_.ttl),
             "IPv6's TTL: every router subtracts 1 and drops the packet at 0. Linux starts at 64.",
             7, 1);
-        if (has(8, 32)) {
-            char buf[INET6_ADDRSTRLEN] = {0};
-            inet_ntop(AF_INET6, data_ + 8, buf, sizeof buf);
-            src_host_ = buf;
-            inet_ntop(AF_INET6, data_ + 24, buf, sizeof buf);
-            dst_host_ = buf;
-            set_endpoints(false);
-        }
+        read_hosts(AF_INET6, 8, 16);
         add("IPv6", "Source address", src_host_,
             std::string("The sender's IP address.") +
                 (src_host_ == "::1" ? " ::1 is loopback: this packet never left the machine." : ""),

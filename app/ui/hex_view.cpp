@@ -160,30 +160,23 @@ void draw_bytes_row(const BytesRow& row, const HexRowLayout& layout, int offset_
         const ImVec2 hex_pos(x_at(layout.hex_char(column)), origin.y);
         const ImVec2 ascii_pos(x_at(layout.ascii_char(column)), origin.y);
         const size_t offset = row.first_offset + index;
-        if (offset >= coloring.highlight_begin && offset < coloring.highlight_end) {
-            // Half a space either side of the pair: neighbours touch, so a field reads as one
-            // band, and translucent colours never overlap.
-            draw->AddRectFilled(
-                ImVec2(hex_pos.x - 0.5f * metrics.glyph_width, hex_pos.y),
-                ImVec2(hex_pos.x + 2.5f * metrics.glyph_width, hex_pos.y + metrics.line_height),
-                coloring.highlight);
+        // Fills behind the byte's hex pair (widened by `pad` glyphs each side) and its ASCII.
+        auto fill_byte = [&](float pad, ImU32 fill) {
+            draw->AddRectFilled(ImVec2(hex_pos.x - pad * metrics.glyph_width, hex_pos.y),
+                                ImVec2(hex_pos.x + (2.0f + pad) * metrics.glyph_width,
+                                       hex_pos.y + metrics.line_height),
+                                fill);
             if (layout.ascii_start >= 0)
                 draw->AddRectFilled(
                     ascii_pos,
                     ImVec2(ascii_pos.x + metrics.glyph_width, ascii_pos.y + metrics.line_height),
-                    coloring.highlight);
-        }
-        if (column == hovered_column) {
-            draw->AddRectFilled(
-                hex_pos,
-                ImVec2(hex_pos.x + 2.0f * metrics.glyph_width, hex_pos.y + metrics.line_height),
-                colors.highlight);
-            if (layout.ascii_start >= 0)
-                draw->AddRectFilled(
-                    ascii_pos,
-                    ImVec2(ascii_pos.x + metrics.glyph_width, ascii_pos.y + metrics.line_height),
-                    colors.highlight);
-        }
+                    fill);
+        };
+        // Half a space either side of a highlighted pair: neighbours touch, so a field reads as
+        // one band, and translucent colours never overlap.
+        if (offset >= coloring.highlight_begin && offset < coloring.highlight_end)
+            fill_byte(0.5f, coloring.highlight);
+        if (column == hovered_column) fill_byte(0.0f, colors.highlight);
 
         const char hex_pair[2] = {kHexDigits[value >> 4], kHexDigits[value & 0xf]};
         draw->AddText(hex_pos, color, hex_pair, hex_pair + 2);
