@@ -1,16 +1,15 @@
+// [SECTION] index
+//   Interrupting blocked calls   the wake signal that turns a blocked call into EINTR
+//   Actors                       one worker thread per actor, its queue and its sockets
+//   Tickets                      submit, phases, waiting for a call to settle
+//   Shutdown                     waking and joining every worker
+//   Watching calls that may wait the watchdog that reports a call blocked
+//   Sockets                      publishing each actor's sockets to the SocketDirectory
+//   Making the calls             one generic path; each call's own code is in core/calls/
 #include "core/engine.h"
 
 #include <fcntl.h>
-#include <linux/capability.h>
-#include <netdb.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
-#include <poll.h>
 #include <pthread.h>
-#include <sys/stat.h>
-#include <sys/syscall.h>
-#include <sys/time.h>
-#include <sys/un.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -22,7 +21,7 @@
 #include <filesystem>
 #include <thread>
 
-#include "core/errno_text.h"
+#include "core/calls/call_table.h"
 
 namespace socketlab {
 
@@ -34,7 +33,6 @@ namespace {
 constexpr int kWakeSignal = SIGUSR2;
 // How long a call may take before it is shown as blocked when poll() could not tell beforehand.
 constexpr auto kBlockedAfter = std::chrono::milliseconds(250);
-constexpr size_t kMaxRecvBuffer = size_t{16} * 1024 * 1024;
 
 void ignore_wake(int) {}
 
@@ -49,195 +47,28 @@ void install_wake_handler() {
     });
 }
 
-// Capabilities are per thread on Linux: a worker can give up CAP_NET_BIND_SERVICE for one
-// call and take it back, so "a port below 1024 without privileges" is the kernel's real answer
-// even when SocketLab runs as root.
-class WithoutBindPrivilege {
-  public:
-    explicit WithoutBindPrivilege(bool active) {
-        if (!active) return;
-        header_.version = _LINUX_CAPABILITY_VERSION_3;
-        header_.pid = 0;
-        if (syscall(SYS_capget, &header_, saved_) != 0) return;
-        if (!(saved_[0].effective & (1u << CAP_NET_BIND_SERVICE))) return;
-        __user_cap_data_struct reduced[2] = {saved_[0], saved_[1]};
-        reduced[0].effective &= ~(1u << CAP_NET_BIND_SERVICE);
-        dropped_ = syscall(SYS_capset, &header_, reduced) == 0;
-    }
-    ~WithoutBindPrivilege() {
-        if (dropped_) syscall(SYS_capset, &header_, saved_);
-    }
-    bool dropped() const { return dropped_; }
-
-  private:
-    __user_cap_header_struct header_{};
-    __user_cap_data_struct saved_[2]{};
-    bool dropped_{false};
-};
-
-std::string family_name(int family) {
-    switch (family) {
-        case AF_INET:
-            return "AF_INET";
-        case AF_INET6:
-            return "AF_INET6";
-        case AF_UNIX:
-            return "AF_UNIX";
-    }
-    return std::to_string(family);
-}
-
-std::string type_name(int type) {
-    switch (type) {
-        case SOCK_STREAM:
-            return "SOCK_STREAM";
-        case SOCK_DGRAM:
-            return "SOCK_DGRAM";
-        case SOCK_RAW:
-            return "SOCK_RAW";
-        case SOCK_SEQPACKET:
-            return "SOCK_SEQPACKET";
-    }
-    return std::to_string(type);
-}
-
-struct BitName {
-    int bit;
-    const char* name;
-};
-
-// The names of the bits set in value, joined with '|' as C code writes them.
-std::string bits_text(int value, std::initializer_list<BitName> names) {
-    std::string out;
-    for (const auto& [bit, name] : names)
-        if (value & bit) out += out.empty() ? name : std::string("|") + name;
-    return out;
-}
-
-std::string flags_text(int flags) {
-    return bits_text(flags, {{MSG_PEEK, "MSG_PEEK"},
-                             {MSG_DONTWAIT, "MSG_DONTWAIT"},
-                             {MSG_WAITALL, "MSG_WAITALL"},
-                             {MSG_TRUNC, "MSG_TRUNC"},
-                             {MSG_OOB, "MSG_OOB"}});
-}
-
-std::string ai_flags_text(int flags) {
-    return bits_text(flags, {{AI_PASSIVE, "AI_PASSIVE"},
-                             {AI_CANONNAME, "AI_CANONNAME"},
-                             {AI_NUMERICHOST, "AI_NUMERICHOST"},
-                             {AI_NUMERICSERV, "AI_NUMERICSERV"},
-                             {AI_ADDRCONFIG, "AI_ADDRCONFIG"},
-                             {AI_V4MAPPED, "AI_V4MAPPED"}});
-}
-
-std::string poll_events_text(short events) {
-    std::string out = bits_text(events, {{POLLIN, "POLLIN"},
-                                         {POLLOUT, "POLLOUT"},
-                                         {POLLPRI, "POLLPRI"},
-                                         {POLLERR, "POLLERR"},
-                                         {POLLHUP, "POLLHUP"},
-                                         {POLLRDHUP, "POLLRDHUP"},
-                                         {POLLNVAL, "POLLNVAL"}});
-    return out.empty() ? "0" : out;
-}
-
-std::string protocol_name(int protocol) {
-    switch (protocol) {
-        case IPPROTO_TCP:
-            return "IPPROTO_TCP";
-        case IPPROTO_UDP:
-            return "IPPROTO_UDP";
-        case 0:
-            return "0";
-    }
-    return std::to_string(protocol);
-}
-
 std::atomic<int> engine_counter{0};
-
-std::string quoted_preview(const std::vector<uint8_t>& data) {
-    std::string text = to_printable(data, 40);
-    return "b\"" + text + (data.size() > 40 ? "...\"" : "\"");
-}
 
 }  // namespace
 
-const char* call_op_name(CallOp op) {
-    switch (op) {
-        case CallOp::Socket:
-            return "socket";
-        case CallOp::Bind:
-            return "bind";
-        case CallOp::Listen:
-            return "listen";
-        case CallOp::Accept:
-            return "accept";
-        case CallOp::Connect:
-            return "connect";
-        case CallOp::Send:
-            return "send";
-        case CallOp::Recv:
-            return "recv";
-        case CallOp::SendTo:
-            return "sendto";
-        case CallOp::RecvFrom:
-            return "recvfrom";
-        case CallOp::Shutdown:
-            return "shutdown";
-        case CallOp::Close:
-            return "close";
-        case CallOp::SetSockOpt:
-            return "setsockopt";
-        case CallOp::GetSockName:
-            return "getsockname";
-        case CallOp::GetPeerName:
-            return "getpeername";
-        case CallOp::GetSockOpt:
-            return "getsockopt";
-        case CallOp::SetBlocking:
-            return "setblocking";
-        case CallOp::Poll:
-            return "poll";
-        case CallOp::SendAll:
-            return "sendall";
-        case CallOp::GetAddrInfo:
-            return "getaddrinfo";
-        case CallOp::Unlink:
-            return "unlink";
-        case CallOp::Handoff:
-            return "handoff";
-    }
-    return "?";
-}
-
 // [SECTION] Actors
 struct Engine::Actor {
-    struct OwnedSocket {
-        std::string name;
-        int fd = -1;
-        int family = AF_INET;
-        int type = SOCK_STREAM;
-        bool listening = false;
-        uint64_t created = 0;  // creation order, to find the most recent
-    };
-
     std::string name;
     std::thread thread;
     pthread_t native{};
-    std::mutex mutex;  // guards queue, stop, finished
+    std::mutex mutex;  // guards queue, finished
     std::condition_variable wake;
     std::deque<std::pair<uint64_t, CallSpec>> queue;
-    bool stop = false;
+    std::atomic<bool> stop{false};  // read by a call looping on EINTR without the lock
     bool finished = false;
     std::atomic<bool> started{false};
-    // Touched only by the actor's own thread (published as snapshots under Engine::mutex_).
-    std::vector<OwnedSocket> sockets;
+    // Touched only by the actor's own thread (published to the SocketDirectory after each call).
+    std::vector<ActorSocket> sockets;
     uint64_t created_count = 0;
 
-    OwnedSocket* find(const std::string& socket_name) {
+    ActorSocket* find(const std::string& socket_name) {
         if (socket_name.empty()) {
-            OwnedSocket* best = nullptr;
+            ActorSocket* best = nullptr;
             for (auto& s : sockets)
                 if (!best || s.created > best->created) best = &s;
             return best;
@@ -250,16 +81,31 @@ struct Engine::Actor {
     std::string unique_name(const std::string& base) const {
         auto taken = [&](const std::string& n) {
             return std::any_of(sockets.begin(), sockets.end(),
-                               [&](const OwnedSocket& s) { return s.name == n; });
+                               [&](const ActorSocket& s) { return s.name == n; });
         };
         if (!taken(base)) return base;
         for (int i = 2;; ++i)
             if (!taken(base + std::to_string(i))) return base + std::to_string(i);
     }
+
+    ActorSocket& add(const std::string& base, int fd, int family, int type) {
+        ActorSocket s;
+        s.name = unique_name(base);
+        s.fd = fd;
+        s.family = family;
+        s.type = type;
+        s.created = ++created_count;
+        sockets.push_back(std::move(s));
+        return sockets.back();
+    }
 };
 
-Engine::Engine(EventLog& log)
-    : log_(log), start_(std::chrono::steady_clock::now()), id_(++engine_counter) {
+Engine::Engine(EventLog& log, SocketDirectory* directory)
+    : log_(log),
+      start_(std::chrono::steady_clock::now()),
+      id_(++engine_counter),
+      own_directory_(directory ? nullptr : std::make_unique<SocketDirectory>()),
+      directory_(directory ? directory : own_directory_.get()) {
     install_wake_handler();
     watchdog_ = std::thread([this] { run_watchdog(); });
 }
@@ -330,7 +176,6 @@ Engine::Actor& Engine::actor_for(const std::string& name) {
     actors_.push_back(std::make_unique<Actor>());
     Actor& actor = *actors_.back();
     actor.name = name;
-    snapshots_[name];
     actor.thread = std::thread([this, &actor] { run_actor(actor); });
     return actor;
 }
@@ -368,6 +213,14 @@ void Engine::set_phase(uint64_t ticket, TicketPhase phase, const CallOutcome* ou
         if (outcome) {
             it->second.outcome = *outcome;
             it->second.outcome.waited |= it->second.waited;
+        }
+        // Bounded: the oldest settled tickets go (nobody asked for them in time).
+        for (auto old = tickets_.begin(); tickets_.size() > kMaxSettledTickets &&
+                                          old != tickets_.end() && old->first < ticket;) {
+            if (old->second.phase == TicketPhase::Done)
+                old = tickets_.erase(old);
+            else
+                ++old;
         }
     }
     ticket_changed_.notify_all();
@@ -506,6 +359,7 @@ void Engine::run_watchdog() {
     }
 }
 
+// [SECTION] Sockets
 void Engine::publish_sockets(const Actor& actor) {
     std::vector<SocketSnapshot> snaps;
     for (const auto& s : actor.sockets) {
@@ -516,530 +370,170 @@ void Engine::publish_sockets(const Actor& actor) {
         snap.type = s.type;
         snap.listening = s.listening;
         snap.nonblocking = (fcntl(s.fd, F_GETFL) & O_NONBLOCK) != 0;
-        SocketAddress local = local_address_of(s.fd);
-        snap.bound = local.has_name();
-        snap.local = local.to_string();
-        snap.peer = peer_address_of(s.fd).to_string();
+        snap.local = local_address_of(s.fd);
+        snap.bound = snap.local.has_name();
+        snap.peer = peer_address_of(s.fd);
         snaps.push_back(std::move(snap));
     }
-    std::lock_guard lock(mutex_);
-    snapshots_[actor.name] = std::move(snaps);
-}
-
-SocketAddress Engine::bound_address(const std::string& actor_name,
-                                    const std::string& socket) const {
-    std::lock_guard lock(mutex_);
-    auto it = snapshots_.find(actor_name);
-    if (it == snapshots_.end()) return {};
-    const SocketSnapshot* pick = nullptr;
-    for (const auto& s : it->second) {
-        if (!socket.empty()) {
-            if (s.name == socket) pick = &s;
-            continue;
-        }
-        if (!s.bound) continue;  // an unbound socket reads as 0.0.0.0:0
-        if (s.listening) {
-            pick = &s;
-            break;
-        }
-        pick = &s;  // most recent bound one wins (snapshots are in creation order)
-    }
-    if (!pick || !pick->bound) return {};
-    auto parsed = SocketAddress::parse(pick->local);
-    return parsed ? *parsed : SocketAddress{};
-}
-
-std::vector<SocketSnapshot> Engine::sockets_of(const std::string& actor) const {
-    std::lock_guard lock(mutex_);
-    auto it = snapshots_.find(actor);
-    return it == snapshots_.end() ? std::vector<SocketSnapshot>{} : it->second;
+    directory_->publish(SocketSource::Engine, actor.name, std::move(snaps));
 }
 
 // [SECTION] Making the calls
+// What a call's code may use (core/calls/call_table.h), for one actor's call.
+class Engine::ActorCalls final : public CallContext {
+  public:
+    ActorCalls(Engine& engine, Actor& actor, uint64_t ticket, const Event& wait_template)
+        : engine_(engine), actor_(actor), ticket_(ticket), wait_(wait_template) {}
+    ~ActorCalls() override { unwatch(); }
+    // After this, no Wait event can follow the call's own event.
+    void unwatch() {
+        if (watched_) engine_.unwatch_call(ticket_);
+        watched_ = false;
+    }
+    ActorCalls(const ActorCalls&) = delete;
+    ActorCalls& operator=(const ActorCalls&) = delete;
+
+    const std::string& actor() const override { return actor_.name; }
+    ActorSocket* find_socket(const std::string& name) override { return actor_.find(name); }
+    ActorSocket& add_socket(const std::string& base, int fd, int family, int type) override {
+        return actor_.add(base, fd, family, type);
+    }
+    void forget_socket(const std::string& name) override {
+        std::erase_if(actor_.sockets, [&](const ActorSocket& s) { return s.name == name; });
+    }
+    int make_socket(int family, int type, int protocol) override {
+        return engine_.make_socket(family, type, protocol, actor_.name);
+    }
+    int unprivileged_bind(int fd, const SocketAddress& address) override {
+        UnprivilegedBind bind;
+        {
+            std::lock_guard lock(engine_.mutex_);
+            bind = engine_.unprivileged_bind_;
+        }
+        return bind ? bind(fd, address.get(), address.length) : -ENOSYS;
+    }
+    void hand_over(const std::string& to_actor, const std::string& name, int fd) override {
+        std::lock_guard lock(engine_.mutex_);
+        engine_.handed_over_[to_actor].emplace_back(name, fd);
+    }
+    void announce_wait() override {
+        std::lock_guard lock(engine_.mutex_);
+        engine_.mark_blocked_locked(ticket_, wait_event());
+    }
+    void watch() override {
+        if (watched_) return;
+        engine_.watch_call(ticket_, wait_event());
+        watched_ = true;
+    }
+    bool stopping() const override { return actor_.stop; }
+
+    // The Wait event: the call on its socket (copied: close forgets the socket), with the
+    // local address it has when it starts waiting.
+    void set_socket(const ActorSocket& socket) {
+        socket_name_ = socket.name;
+        socket_fd_ = socket.fd;
+    }
+    Event wait_event() const {
+        Event wait = wait_;
+        wait.kind = EventKind::Wait;
+        wait.t_us = engine_.now_us();
+        wait.socket_name = socket_name_;
+        if (CallRecord* call = wait.call(); call && socket_fd_ >= 0)
+            call->local = local_address_of(socket_fd_);
+        return wait;
+    }
+
+  private:
+    Engine& engine_;
+    Actor& actor_;
+    uint64_t ticket_;
+    Event wait_;
+    std::string socket_name_;
+    int socket_fd_ = -1;
+    bool watched_ = false;
+};
+
+// Sockets another actor handed to this one (a thread per client) arrive before its call.
+void Engine::take_handed_over(Actor& actor) {
+    std::lock_guard lock(mutex_);
+    auto handed = handed_over_.find(actor.name);
+    if (handed == handed_over_.end()) return;
+    for (auto& [name, fd] : handed->second) {
+        int family = AF_INET, type = SOCK_STREAM, listening = 0;
+        socklen_t len = sizeof family;
+        getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &family, &len);
+        len = sizeof type;
+        getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len);
+        len = sizeof listening;
+        getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &listening, &len);
+        actor.add(name, fd, family, type).listening = listening != 0;
+    }
+    handed_over_.erase(handed);
+}
+
 CallOutcome Engine::execute(Actor& actor, uint64_t ticket, const CallSpec& spec) {
-    CallOutcome out;
+    take_handed_over(actor);
+    const CallEntry& entry = call_entry(spec.op);
+
     Event ev;
     ev.actor = actor.name;
-    ev.call = call_op_name(spec.op);
     ev.step = spec.step;
+    CallRecord record;
+    record.spec = spec;
+    if (record.spec.data.size() > CallRecord::kArgPreviewBytes)  // the event keeps a preview
+        record.spec.data.resize(CallRecord::kArgPreviewBytes);
+    ev.payload = record;
 
-    // Sockets another actor handed to this one (a thread per client) arrive before its call.
-    {
-        std::lock_guard lock(mutex_);
-        auto handed = handed_over_.find(actor.name);
-        if (handed != handed_over_.end()) {
-            for (auto& [name, fd] : handed->second) {
-                Actor::OwnedSocket s;
-                s.name = actor.unique_name(name);
-                s.fd = fd;
-                int value = 0;
-                socklen_t len = sizeof value;
-                if (getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &value, &len) == 0) s.family = value;
-                len = sizeof value;
-                if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &value, &len) == 0) s.type = value;
-                len = sizeof value;
-                if (getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &value, &len) == 0)
-                    s.listening = value != 0;
-                s.created = ++actor.created_count;
-                actor.sockets.push_back(s);
-            }
-            handed_over_.erase(handed);
+    ActorCalls context(*this, actor, ticket, ev);
+    CallRun run{context, spec};
+    auto refuse_with_note = [&] {
+        Event note = make_note(now_us(), actor.name, spec.step,
+                               run.out.engine_error + "; no system call was made");
+        CallRecord& not_made = std::get<CallRecord>(ev.payload);
+        not_made.ret = -1;
+        not_made.not_called = true;  // shown as "not called"
+        note.payload = not_made;
+        log_.append(std::move(note));
+        return run.out;
+    };
+    if (entry.needs_socket) {
+        run.socket = actor.find(spec.socket);
+        if (!run.socket) {
+            run.refuse(spec.socket.empty()
+                           ? actor.name + " has no open socket yet (its first step must be socket)"
+                           : actor.name + " has no socket named '" + spec.socket + "'");
+            return refuse_with_note();
         }
+        context.set_socket(*run.socket);
     }
-
-    Actor::OwnedSocket* sock = nullptr;
-    const bool needs_socket =
-        spec.op != CallOp::Socket && spec.op != CallOp::GetAddrInfo && spec.op != CallOp::Unlink;
-    if (needs_socket) {
-        sock = actor.find(spec.socket);
-        if (!sock) {
-            out.ret = -1;
-            out.engine_error =
-                spec.socket.empty()
-                    ? actor.name + " has no open socket yet (its first step must be socket)"
-                    : actor.name + " has no socket named '" + spec.socket + "'";
-            Event note = make_note(now_us(), actor.name, spec.step,
-                                   out.engine_error + "; no system call was made");
-            note.call = ev.call;
-            note.ret = -1;  // shown as "not called"
-            log_.append(std::move(note));
-            return out;
-        }
-        ev.socket_name = sock->name;
-        out.socket_name = sock->name;
-    }
-    const int fd = sock ? sock->fd : -1;
-
-    // A call that would wait for the peer is reported as Blocked first, so a step runner can
-    // go on to the step that unblocks it (the client's connect unblocks the server's accept).
-    auto would_block = [&](short events) {
-        if (spec.flags & MSG_DONTWAIT) return false;
-        if (fcntl(fd, F_GETFL) & O_NONBLOCK) return false;
-        pollfd p{fd, events, 0};
-        return ::poll(&p, 1, 0) == 0;
-    };
-    auto wait_event = [&] {
-        Event wait;
-        wait.kind = EventKind::Wait;
-        wait.t_us = now_us();
-        wait.actor = actor.name;
-        wait.socket_name = ev.socket_name;
-        wait.call = ev.call;
-        wait.args = ev.args;
-        wait.step = spec.step;
-        wait.local = local_address_of(fd).to_string();
-        return wait;
-    };
-    auto announce_wait = [&] {
-        std::lock_guard lock(mutex_);
-        mark_blocked_locked(ticket, wait_event());
-    };
-    // Calls that may wait for the peer are watched, in case poll() could not foresee it.
-    const bool may_wait = spec.op == CallOp::Accept || spec.op == CallOp::Connect ||
-                          spec.op == CallOp::Send || spec.op == CallOp::SendTo ||
-                          spec.op == CallOp::SendAll || spec.op == CallOp::Recv ||
-                          spec.op == CallOp::RecvFrom;
-    bool watched = false;
-    auto watch = [&] {
-        if (!may_wait || watched) return;
-        watch_call(ticket, wait_event());
-        watched = true;
-    };
+    const std::string used_socket = run.socket ? run.socket->name : "";
 
     errno = 0;
-    switch (spec.op) {
-        case CallOp::Socket: {
-            ev.args = family_name(spec.family) + ", " + type_name(spec.type) + ", " +
-                      protocol_name(spec.protocol);
-            int made = make_socket(spec.family, spec.type, spec.protocol, actor.name);
-            out.ret = made >= 0 ? made : -1;
-            out.err = made >= 0 ? 0 : -made;
-            if (out.ret >= 0) {
-                Actor::OwnedSocket s;
-                s.name = actor.unique_name(spec.new_name.empty() ? "sock" : spec.new_name);
-                s.fd = static_cast<int>(out.ret);
-                s.family = spec.family;
-                s.type = spec.type;
-                s.created = ++actor.created_count;
-                actor.sockets.push_back(s);
-                ev.socket_name = out.socket_name = s.name;
-            }
-            break;
-        }
-        case CallOp::Bind: {
-            ev.args = spec.address.to_string();
-            UnprivilegedBind helper_bind;
-            if (spec.unprivileged) {
-                std::lock_guard lock(mutex_);
-                helper_bind = unprivileged_bind_;
-            }
-            const int by_helper =
-                helper_bind ? helper_bind(fd, spec.address.get(), spec.address.length) : -ENOSYS;
-            if (by_helper != -ENOSYS) {
-                out.ret = by_helper == 0 ? 0 : -1;
-                out.err = by_helper == 0 ? 0 : -by_helper;
-                ev.note =
-                    "made by SocketLab's network helper, which holds no privilege to bind ports "
-                    "below 1024, as an ordinary user's program would not";
-            } else {
-                WithoutBindPrivilege guard(spec.unprivileged);
-                out.ret = ::bind(fd, spec.address.get(), spec.address.length);
-                out.err = out.ret < 0 ? errno : 0;
-                if (guard.dropped())
-                    ev.note =
-                        "you run SocketLab with privileges, so this worker thread gave up "
-                        "CAP_NET_BIND_SERVICE for this one call, as an ordinary user's "
-                        "program would not have it";
-            }
-            break;
-        }
-        case CallOp::Listen:
-            ev.args = std::to_string(spec.backlog);
-            out.ret = ::listen(fd, spec.backlog);
-            out.err = out.ret < 0 ? errno : 0;
-            if (out.ret == 0) sock->listening = true;
-            break;
-        case CallOp::Accept: {
-            // Only a listening socket waits in accept(); others fail at once (EINVAL, EOPNOTSUPP).
-            if (sock->listening && would_block(POLLIN)) announce_wait();
-            watch();
-            SocketAddress from;
-            socklen_t len = sizeof from.storage;
-            int conn = ::accept(fd, from.get(), &len);
-            out.ret = conn;
-            out.err = conn < 0 ? errno : 0;
-            if (conn >= 0) {
-                from.length = len;
-                Actor::OwnedSocket s;
-                s.name = actor.unique_name(spec.new_name.empty() ? "conn" : spec.new_name);
-                s.fd = conn;
-                s.family = sock->family;
-                s.type = sock->type;
-                s.created = ++actor.created_count;
-                actor.sockets.push_back(s);
-                ev.socket_name = out.socket_name = s.name;
-                ev.note = "new socket '" + s.name + "' for the connection from " + from.to_string();
-                const std::string text = from.to_string();
-                out.data.assign(text.begin(), text.end());  // for `contains` / `data`
-                sock = &actor.sockets.back();
-            }
-            break;
-        }
-        case CallOp::Connect:
-            ev.args = spec.address.to_string();
-            watch();
-            out.ret = ::connect(fd, spec.address.get(), spec.address.length);
-            out.err = out.ret < 0 ? errno : 0;
-            break;
-        case CallOp::Send: {
-            ev.args = quoted_preview(spec.data);
-            if (spec.flags) ev.args += ", " + flags_text(spec.flags);
-            if (would_block(POLLOUT)) announce_wait();
-            watch();
-            ssize_t n = ::send(fd, spec.data.data(), spec.data.size(), spec.flags | MSG_NOSIGNAL);
-            out.ret = n;
-            out.err = n < 0 ? errno : 0;
-            ev.direction = Direction::Sent;
-            if (n > 0) ev.bytes.assign(spec.data.begin(), spec.data.begin() + n);
-            if (n >= 0 && static_cast<size_t>(n) < spec.data.size())
-                ev.note = "partial send: only " + std::to_string(n) + " of " +
-                          std::to_string(spec.data.size()) + " bytes were taken";
-            break;
-        }
-        case CallOp::SendTo: {
-            ev.args = quoted_preview(spec.data) + ", " + spec.address.to_string();
-            if (spec.flags) ev.args += ", " + flags_text(spec.flags);
-            watch();
-            ssize_t n = ::sendto(fd, spec.data.data(), spec.data.size(), spec.flags | MSG_NOSIGNAL,
-                                 spec.address.get(), spec.address.length);
-            out.ret = n;
-            out.err = n < 0 ? errno : 0;
-            ev.direction = Direction::Sent;
-            if (n > 0) ev.bytes.assign(spec.data.begin(), spec.data.begin() + n);
-            out.peer = spec.address;
-            break;
-        }
-        case CallOp::Recv:
-        case CallOp::RecvFrom: {
-            size_t size = std::min(spec.buffer_size, kMaxRecvBuffer);
-            ev.args = std::to_string(size);
-            if (spec.flags) ev.args += ", " + flags_text(spec.flags);
-            if (would_block(POLLIN)) announce_wait();
-            watch();
-            std::vector<uint8_t> buffer(size);
-            ssize_t n;
-            if (spec.op == CallOp::Recv) {
-                n = ::recv(fd, buffer.data(), size, spec.flags);
-            } else {
-                SocketAddress from;
-                socklen_t len = sizeof from.storage;
-                n = ::recvfrom(fd, buffer.data(), size, spec.flags, from.get(), &len);
-                if (n >= 0) {
-                    from.length = len;
-                    out.peer = from;
-                }
-            }
-            out.ret = n;
-            out.err = n < 0 ? errno : 0;
-            ev.direction = Direction::Received;
-            if (n > 0) {
-                size_t copied = std::min(static_cast<size_t>(n), size);
-                out.data.assign(buffer.begin(), buffer.begin() + copied);
-                ev.bytes = out.data;
-                if (static_cast<size_t>(n) > size)
-                    ev.note = "MSG_TRUNC: the datagram was " + std::to_string(n) + " bytes, only " +
-                              std::to_string(size) + " fitted in the buffer; the rest is gone";
-            }
-            if (n == 0 && sock->type == SOCK_STREAM && size > 0)
-                ev.note = "0 bytes: the peer has closed its side (end of stream)";
-            break;
-        }
-        case CallOp::Shutdown:
-            ev.args = spec.how == SHUT_RD   ? "SHUT_RD"
-                      : spec.how == SHUT_WR ? "SHUT_WR"
-                                            : "SHUT_RDWR";
-            out.ret = ::shutdown(fd, spec.how);
-            out.err = out.ret < 0 ? errno : 0;
-            break;
-        case CallOp::Close: {
-            ev.local = local_address_of(fd).to_string();
-            ev.peer = peer_address_of(fd).to_string();
-            out.ret = ::close(fd);
-            out.err = out.ret < 0 ? errno : 0;
-            std::string closed = sock->name;
-            actor.sockets.erase(std::remove_if(actor.sockets.begin(), actor.sockets.end(),
-                                               [&](const auto& s) { return s.name == closed; }),
-                                actor.sockets.end());
-            sock = nullptr;
-            break;
-        }
-        case CallOp::SetSockOpt: {
-            ev.args = spec.option_name + ", " + std::to_string(spec.value);
-            if (spec.level == SOL_SOCKET && spec.option == SO_LINGER) {
-                linger l{1, spec.value};
-                ev.args = spec.option_name + ", {on, " + std::to_string(spec.value) + " s}";
-                out.ret = ::setsockopt(fd, spec.level, spec.option, &l, sizeof l);
-            } else if (spec.level == SOL_SOCKET &&
-                       (spec.option == SO_RCVTIMEO || spec.option == SO_SNDTIMEO)) {
-                timeval tv{spec.value / 1000, static_cast<suseconds_t>(spec.value % 1000) * 1000};
-                ev.args = spec.option_name + ", " + std::to_string(spec.value) + " ms";
-                out.ret = ::setsockopt(fd, spec.level, spec.option, &tv, sizeof tv);
-            } else {
-                out.ret = ::setsockopt(fd, spec.level, spec.option, &spec.value, sizeof spec.value);
-            }
-            out.err = out.ret < 0 ? errno : 0;
-            break;
-        }
-        case CallOp::GetSockName:
-        case CallOp::GetPeerName: {
-            SocketAddress a;
-            socklen_t len = sizeof a.storage;
-            out.ret = spec.op == CallOp::GetSockName ? ::getsockname(fd, a.get(), &len)
-                                                     : ::getpeername(fd, a.get(), &len);
-            out.err = out.ret < 0 ? errno : 0;
-            if (out.ret == 0) {
-                a.length = len;
-                ev.note = "returned " + a.to_string();
-                const std::string text = a.to_string();
-                out.data.assign(text.begin(), text.end());  // for `contains` / `data`
-            }
-            break;
-        }
-        case CallOp::GetSockOpt: {
-            ev.args = spec.option_name;
-            int value = 0;
-            socklen_t len = sizeof value;
-            if (spec.level == SOL_SOCKET && spec.option == SO_LINGER) {
-                linger l{};
-                len = sizeof l;
-                out.ret = ::getsockopt(fd, spec.level, spec.option, &l, &len);
-                value = l.l_onoff ? l.l_linger : -1;
-                if (out.ret == 0)
-                    ev.note = l.l_onoff ? "linger on, " + std::to_string(l.l_linger) + " s"
-                                        : "linger off (close returns at once)";
-            } else if (spec.level == SOL_SOCKET &&
-                       (spec.option == SO_RCVTIMEO || spec.option == SO_SNDTIMEO)) {
-                timeval tv{};
-                len = sizeof tv;
-                out.ret = ::getsockopt(fd, spec.level, spec.option, &tv, &len);
-                value = static_cast<int>(tv.tv_sec * 1000 + tv.tv_usec / 1000);
-                if (out.ret == 0) ev.note = std::to_string(value) + " ms (0 = no timeout)";
-            } else {
-                out.ret = ::getsockopt(fd, spec.level, spec.option, &value, &len);
-            }
-            out.err = out.ret < 0 ? errno : 0;
-            if (out.ret == 0) {
-                out.ret = value;  // the step's `returns N` checks the option's value
-                if (spec.level == SOL_SOCKET && spec.option == SO_ERROR)
-                    ev.note = value == 0 ? "0: no pending error (a non-blocking connect succeeded)"
-                                         : "pending error " + errno_name(value) + ": " +
-                                               errno_explanation(value);
-                else if (ev.note.empty())
-                    ev.note = "value " + std::to_string(value);
-            }
-            break;
-        }
-        case CallOp::SetBlocking: {
-            int flags = fcntl(fd, F_GETFL);
-            ev.args = spec.blocking ? "flags & ~O_NONBLOCK" : "flags | O_NONBLOCK";
-            out.ret = flags < 0 ? -1
-                                : fcntl(fd, F_SETFL,
-                                        spec.blocking ? flags & ~O_NONBLOCK : flags | O_NONBLOCK);
-            out.err = out.ret < 0 ? errno : 0;
-            ev.note = spec.blocking ? "blocking again: calls wait for the peer"
-                                    : "non-blocking: calls that would wait fail with EAGAIN "
-                                      "(connect: EINPROGRESS) instead";
-            break;
-        }
-        case CallOp::Poll: {
-            std::vector<pollfd> fds;
-            std::vector<std::string> names;
-            if (spec.poll_sockets.empty()) {
-                fds.push_back({fd, spec.poll_events, 0});
-                names.push_back(sock->name);
-            }
-            for (const auto& name : spec.poll_sockets) {
-                Actor::OwnedSocket* s = actor.find(name);
-                if (!s) {
-                    out.ret = -1;
-                    out.engine_error = actor.name + " has no socket named '" + name + "'";
-                    Event note = make_note(now_us(), actor.name, spec.step,
-                                           out.engine_error + "; no system call was made");
-                    note.call = ev.call;
-                    note.ret = -1;
-                    log_.append(std::move(note));
-                    return out;
-                }
-                fds.push_back({s->fd, spec.poll_events, 0});
-                names.push_back(s->name);
-            }
-            std::string which;
-            for (const auto& n : names) which += (which.empty() ? "" : ", ") + n;
-            ev.args = "[" + which + "], " + poll_events_text(spec.poll_events) + ", " +
-                      std::to_string(spec.timeout_ms) + " ms";
-            if (spec.timeout_ms != 0) {
-                std::vector<pollfd> probe = fds;
-                if (::poll(probe.data(), probe.size(), 0) == 0) announce_wait();
-            }
-            out.ret = ::poll(fds.data(), fds.size(), spec.timeout_ms);
-            out.err = out.ret < 0 ? errno : 0;
-            std::string ready;
-            for (size_t i = 0; i < fds.size(); ++i)
-                if (fds[i].revents)
-                    ready += names[i] + ": " + poll_events_text(fds[i].revents) + "\n";
-            out.data.assign(ready.begin(), ready.end());
-            if (out.ret == 0)
-                ev.note = "timed out: no socket became ready";
-            else if (out.ret > 0)
-                ev.note = "ready: " + ready.substr(0, ready.size() - 1);
-            break;
-        }
-        case CallOp::SendAll: {
-            ev.args = quoted_preview(spec.data);
-            if (would_block(POLLOUT)) announce_wait();
-            watch();
-            size_t sent = 0;
-            std::string calls;
-            int count = 0;
-            out.ret = 0;
-            while (sent < spec.data.size()) {
-                ssize_t n =
-                    ::send(fd, spec.data.data() + sent, spec.data.size() - sent, MSG_NOSIGNAL);
-                if (n < 0 && errno == EINTR && !actor.stop) continue;
-                if (n < 0) {
-                    out.ret = -1;
-                    out.err = errno;
-                    break;
-                }
-                ++count;
-                if (count <= 8) calls += (calls.empty() ? "" : " + ") + std::to_string(n);
-                sent += static_cast<size_t>(n);
-            }
-            if (out.ret == 0) out.ret = static_cast<int64_t>(sent);
-            ev.direction = Direction::Sent;
-            ev.bytes.assign(spec.data.begin(), spec.data.begin() + sent);
-            ev.note = "send() was called " + std::to_string(count) + " time" +
-                      (count == 1 ? "" : "s") + " (" + calls + (count > 8 ? " + ..." : "") +
-                      " bytes) until every byte was taken";
-            break;
-        }
-        case CallOp::GetAddrInfo: {
-            ev.args = (spec.host.empty() ? "None" : "\"" + spec.host + "\"") + ", " +
-                      (spec.service.empty() ? "None" : "\"" + spec.service + "\"") + ", " +
-                      (spec.family == AF_UNSPEC ? "AF_UNSPEC" : family_name(spec.family)) + ", " +
-                      (spec.type == 0 ? "0" : type_name(spec.type));
-            if (spec.ai_flags) ev.args += ", " + ai_flags_text(spec.ai_flags);
-            addrinfo hints{};
-            hints.ai_family = spec.family;
-            hints.ai_socktype = spec.type;
-            hints.ai_flags = spec.ai_flags;
-            addrinfo* list = nullptr;
-            int rc =
-                ::getaddrinfo(spec.host.empty() ? nullptr : spec.host.c_str(),
-                              spec.service.empty() ? nullptr : spec.service.c_str(), &hints, &list);
-            if (rc != 0) {
-                out.ret = -1;
-                out.err = rc == EAI_SYSTEM ? errno : gai_error_as_err(rc);
-                break;
-            }
-            std::string lines;
-            int count = 0;
-            for (addrinfo* a = list; a; a = a->ai_next) {
-                ++count;
-                SocketAddress addr = SocketAddress::from_sockaddr(a->ai_addr, a->ai_addrlen);
-                lines += "(" + family_name(a->ai_family) + ", " + type_name(a->ai_socktype) + ", " +
-                         protocol_name(a->ai_protocol) + ", " + addr.to_string() + ")\n";
-            }
-            freeaddrinfo(list);
-            out.ret = count;
-            out.data.assign(lines.begin(), lines.end());
-            ev.note = std::to_string(count) + " result" + (count == 1 ? "" : "s") + ":\n" +
-                      lines.substr(0, lines.empty() ? 0 : lines.size() - 1);
-            break;
-        }
-        case CallOp::Unlink: {
-            const auto* un = reinterpret_cast<const sockaddr_un*>(&spec.address.storage);
-            std::string path = spec.address.family() == AF_UNIX ? un->sun_path : "";
-            ev.args = "\"" + path + "\"";
-            out.ret = path.empty() ? -1 : ::unlink(path.c_str());
-            out.err = out.ret < 0 ? (path.empty() ? EINVAL : errno) : 0;
-            break;
-        }
-        case CallOp::Handoff: {
-            ev.args = sock->name + " to " + spec.to_actor;
-            if (spec.to_actor == actor.name) {
-                out.ret = -1;
-                out.engine_error = "an actor cannot hand a socket to itself";
-                break;
-            }
-            {
-                std::lock_guard lock(mutex_);
-                handed_over_[spec.to_actor].emplace_back(sock->name, sock->fd);
-            }
-            ev.kind = EventKind::Note;
-            ev.note = "socket '" + sock->name + "' now belongs to the thread " + spec.to_actor +
-                      " (no system call: threads of one process share their sockets)";
-            out.ret = 0;
-            std::string given = sock->name;
-            std::erase_if(actor.sockets, [&](const auto& s) { return s.name == given; });
-            sock = nullptr;
-            break;
-        }
-    }
-    if (out.ret >= 0) out.err = 0;
+    entry.run(run);
+    if (!run.out.engine_error.empty()) return refuse_with_note();
+    if (run.out.ret >= 0) run.out.err = 0;
 
-    if (sock) {
-        out.local = local_address_of(sock->fd);
-        if (out.peer.empty()) out.peer = peer_address_of(sock->fd);
+    CallRecord& done = std::get<CallRecord>(ev.payload);
+    // close and handoff forget their socket; the event still names it.
+    ev.socket_name = run.out.socket_name = run.socket ? run.socket->name : used_socket;
+    if (run.socket) {
+        run.out.local = local_address_of(run.socket->fd);
+        if (run.out.peer.empty()) run.out.peer = peer_address_of(run.socket->fd);
     }
-    if (ev.local.empty()) ev.local = out.local.to_string();
-    if (ev.peer.empty()) ev.peer = out.peer.to_string();
-    ev.ret = out.ret;
-    ev.err = out.err;
+    done.local = run.record.local.empty() ? run.out.local : run.record.local;
+    done.peer = run.record.peer.empty() ? run.out.peer : run.record.peer;
+    done.ret = run.out.ret;
+    done.err = run.out.err;
+    done.direction = run.record.direction;
+    done.bytes = std::move(run.record.bytes);
+    done.bytes_total = done.bytes.size();
+    done.socket_names = std::move(run.record.socket_names);
+    ev.note = std::move(run.note);
+    if (run.as_note) ev.kind = EventKind::Note;
     ev.t_us = now_us();
-    if (watched) unwatch_call(ticket);  // after this, no Wait event can follow the call's
+    context.unwatch();
     log_.append(std::move(ev));
-    return out;
+    return run.out;
 }
 
 }  // namespace socketlab

@@ -23,101 +23,19 @@
 #include <vector>
 
 #include "core/address.h"
+#include "core/calls/call_spec.h"
 #include "core/event_log.h"
+#include "core/socket_directory.h"
 
 namespace socketlab {
 
-enum class CallOp {
-    Socket,
-    Bind,
-    Listen,
-    Accept,
-    Connect,
-    Send,
-    Recv,
-    SendTo,
-    RecvFrom,
-    Shutdown,
-    Close,
-    SetSockOpt,
-    GetSockName,
-    GetPeerName,
-    GetSockOpt,
-    SetBlocking,  // fcntl(F_SETFL, O_NONBLOCK on or off)
-    Poll,         // poll() on one or more of the actor's sockets
-    SendAll,      // send() in a loop until every byte is taken, like Python's sendall
-    GetAddrInfo,  // name resolution; needs no socket
-    Unlink,       // unlink() an AF_UNIX socket's path
-    Handoff,      // gives a socket to another actor (a thread per client); no system call
-};
-
-const char* call_op_name(CallOp op);  // "socket", "bind", ...
-
-// One socket call, fully described. Which fields matter depends on op.
-struct CallSpec {
-    CallOp op = CallOp::Socket;
-    std::string socket;    // the actor's socket to use; "" = its most recently created one
-    std::string new_name;  // socket/accept: name for the new socket ("" = "sock" / "conn")
-    int family = AF_INET;
-    int type = SOCK_STREAM;
-    int protocol = 0;
-    SocketAddress address;                  // bind, connect, sendto
-    int backlog = 0;                        // listen
-    std::vector<uint8_t> data;              // send, sendto
-    size_t buffer_size = 0;                 // recv, recvfrom
-    int flags = 0;                          // MSG_* for send/recv families
-    int how = SHUT_WR;                      // shutdown
-    int level = SOL_SOCKET;                 // setsockopt
-    int option = 0;                         // setsockopt
-    std::string option_name;                // "SO_REUSEADDR", for the event
-    int value = 0;                          // setsockopt: int value (SO_LINGER: linger seconds, on)
-    bool unprivileged = false;              // bind: make the call without CAP_NET_BIND_SERVICE
-    bool blocking = true;                   // setblocking
-    std::vector<std::string> poll_sockets;  // poll: the sockets ("" = the current one)
-    short poll_events = 0;                  // poll: POLLIN, POLLOUT
-    int timeout_ms = 0;                     // poll: -1 waits for ever
-    std::string host;                       // getaddrinfo
-    std::string service;                    // getaddrinfo: port number or service name
-    int ai_flags = 0;                       // getaddrinfo: AI_NUMERICHOST, AI_PASSIVE, ...
-    std::string to_actor;                   // handoff
-    int step = 0;                           // the lesson step this call belongs to, for the event
-};
-
-// getaddrinfo() failures are not errnos; CallOutcome::err holds kGaiErrorBase - EAI_xxx for them
-// so one field (and one expectation, `fails EAI_NONAME`) covers both. See errno_text.h.
-
-// What a call returned. engine_error is set when the engine could not even make the call
-// (e.g. the lesson named a socket the actor does not have): then no system call happened.
-struct CallOutcome {
-    int64_t ret = 0;
-    int err = 0;
-    std::vector<uint8_t> data;  // received bytes (recv, recvfrom); the result as text (poll,
-                                // getaddrinfo: one line per entry)
-    SocketAddress local;
-    SocketAddress peer;
-    std::string socket_name;  // the socket the call used or created
-    std::string engine_error;
-    bool waited = false;  // the call blocked, waiting for the peer, before returning
-};
-
 enum class TicketPhase { Unknown, Queued, Running, Blocked, Done };
-
-// A socket as the UI shows it on its actor's column.
-struct SocketSnapshot {
-    std::string name;
-    int fd = -1;
-    int family = AF_INET;
-    int type = SOCK_STREAM;
-    bool listening = false;
-    bool nonblocking = false;
-    bool bound = false;  // has a local port (bind, or the kernel's automatic bind on use)
-    std::string local;
-    std::string peer;
-};
 
 class Engine {
   public:
-    explicit Engine(EventLog& log);
+    // Sockets are published to `directory` (shared with the lesson's other parts) or, when it is
+    // nullptr, to one of the engine's own.
+    explicit Engine(EventLog& log, SocketDirectory* directory = nullptr);
     ~Engine();
     Engine(const Engine&) = delete;
     Engine& operator=(const Engine&) = delete;
@@ -151,10 +69,8 @@ class Engine {
     // Interrupts every blocked call, closes every socket and ends the worker threads.
     void shutdown();
 
-    // The address an actor's socket is bound to: the named socket, else its listening socket,
-    // else its most recently bound one. Empty if none.
-    SocketAddress bound_address(const std::string& actor, const std::string& socket = "") const;
-    std::vector<SocketSnapshot> sockets_of(const std::string& actor) const;
+    // Who owns which socket: the actors' sockets after each call.
+    const SocketDirectory& directory() const { return *directory_; }
 
     int64_t now_us() const;
     std::chrono::steady_clock::time_point start_time() const { return start_; }
@@ -162,6 +78,7 @@ class Engine {
 
   private:
     struct Actor;
+    class ActorCalls;
     struct Ticket {
         TicketPhase phase = TicketPhase::Queued;
         bool waited = false;  // went through Blocked
@@ -179,6 +96,7 @@ class Engine {
     Actor& actor_for(const std::string& name);
     void run_actor(Actor& actor);
     CallOutcome execute(Actor& actor, uint64_t ticket, const CallSpec& spec);
+    void take_handed_over(Actor& actor);
     void set_phase(uint64_t ticket, TicketPhase phase, const CallOutcome* outcome = nullptr);
     void publish_sockets(const Actor& actor);
     // Marks a running call Blocked and logs its Wait event (with mutex_ held).
@@ -196,8 +114,11 @@ class Engine {
     mutable std::mutex mutex_;  // guards everything below
     mutable std::condition_variable ticket_changed_;
     std::vector<std::unique_ptr<Actor>> actors_;
+    // Settled tickets are kept for a caller to read, the newest kMaxSettledTickets of them.
     std::map<uint64_t, Ticket> tickets_;
-    std::map<std::string, std::vector<SocketSnapshot>> snapshots_;
+    static constexpr size_t kMaxSettledTickets = 4096;
+    std::unique_ptr<SocketDirectory> own_directory_;
+    SocketDirectory* directory_;
     // Sockets handed to an actor, picked up by its thread before its next call.
     std::map<std::string, std::vector<std::pair<std::string, int>>> handed_over_;
     uint64_t next_ticket_ = 1;

@@ -1,63 +1,166 @@
-// One thing that happened: a socket call (later also a captured packet). Immutable once logged.
+// One thing that happened: a socket call, a lesson step starting, a captured packet, a TCP state
+// change, and (coming) what the app's own link did to a packet and a traced program's life.
+// Immutable once logged. Events hold typed facts (the call as CallOp, addresses as
+// SocketAddress, TCP flags as bits, states as TcpState); text is made only where an event is
+// shown or written (event_to_json, event_to_text, the panels).
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
+#include <variant>
 #include <vector>
 
 #include <nlohmann/json_fwd.hpp>
 
+#include "core/address.h"
+#include "core/calls/call_spec.h"
+#include "core/decoded_packet.h"
+#include "core/tcp_state.h"
+
 namespace socketlab {
 
 enum class EventKind {
-    Call,    // a socket call returned
-    Wait,    // an actor is now blocked inside a call (it will return later)
-    Note,    // something the engine wants the learner to know (not a system call)
-    Step,    // a lesson step starts (actor, call, args = the step as written, note = caption)
-    Packet,  // a packet captured on the lesson's loopback (see PacketSummary)
-    State,   // a TCP socket's kernel state changed (note = "SYN_SENT", args = "CLOSED -> ...")
-};
-
-// What a captured packet's event carries besides its bytes (the whole IP packet in bytes).
-struct PacketSummary {
-    std::string proto;  // "tcp" or "udp"
-    std::string src;    // "127.0.0.1:43122" / "[::1]:5000"
-    std::string dst;
-    std::string flags;  // TCP flag names joined with commas ("SYN,ACK"); empty for UDP
-    uint32_t seq = 0;   // absolute, as on the wire
-    uint32_t ack = 0;
-    uint32_t window = 0;
-    uint32_t len = 0;     // payload bytes
-    std::string problem;  // "truncated: ..." when the packet could not be fully decoded
+    Call,     // a socket call returned
+    Wait,     // an actor is now blocked inside a call (it will return later)
+    Note,     // something the engine wants the learner to know (not a system call)
+    Step,     // a lesson step starts
+    Packet,   // a packet captured on the lesson's network
+    State,    // a TCP socket's kernel state changed
+    Link,     // the app's own link did something to a packet (dropped, delayed, ...)
+    Program,  // a traced program started, wrote output, or exited
 };
 
 enum class Direction { None, Sent, Received };
 
-struct Event {
-    EventKind kind = EventKind::Call;
-    uint64_t seq = 0;         // order in the log, from 1
-    int step = 0;             // the lesson step (from 1) that made this call; 0 = none
-    int64_t t_us = 0;         // microseconds since the engine (run) started
-    std::string actor;        // "server", "client", "client2", "outside #1", ...
-    std::string socket_name;  // the actor's name for the socket ("sock", "conn")
-    std::string call;         // "socket", "bind", "recv", ...
-    std::string args;         // the arguments, as the learner would write them
-    int64_t ret = 0;          // the call's return value (-1 on failure)
-    int err = 0;              // errno when ret < 0, else 0
-    std::string local;        // "127.0.0.1:5000" when known
-    std::string peer;         // "127.0.0.1:40312" when known
+// TCP header flag bits, as on the wire.
+enum TcpFlag : uint8_t {
+    kTcpFin = 0x01,
+    kTcpSyn = 0x02,
+    kTcpRst = 0x04,
+    kTcpPsh = 0x08,
+    kTcpAck = 0x10,
+    kTcpUrg = 0x20,
+    kTcpEce = 0x40,
+    kTcpCwr = 0x80,
+};
+// "SYN", "SYN,ACK", "FIN,PSH,ACK": the set bits in Wireshark's order; "" when none is set.
+std::string tcp_flag_names(uint8_t flags);
+
+// Call, Wait, and a Note about a call that was not made (not_called).
+struct CallRecord {
+    CallSpec spec;  // the arguments, typed; data cut to kArgPreviewBytes (bytes holds the rest)
+    int64_t ret = 0;
+    int err = 0;  // errno when ret < 0, else 0
+    SocketAddress local;
+    SocketAddress peer;
     Direction direction = Direction::None;
     std::vector<uint8_t> bytes;  // data sent or received (may be cut, see bytes_total)
     uint64_t bytes_total = 0;    // how many bytes the call really moved
-    std::string note;            // extra words ("returned the datagram's full length: MSG_TRUNC")
-    PacketSummary packet;        // Packet events only
+    bool not_called = false;     // the engine could not make the call (see the note)
+    // Names resolved when the call ran, for the text of its arguments (poll's sockets).
+    std::vector<std::string> socket_names;
+    static constexpr size_t kArgPreviewBytes = 41;
+};
 
-    bool failed() const { return ret < 0 && err != 0; }
-    bool bytes_cut() const { return bytes_total > bytes.size(); }
+struct StepRecord {
+    CallOp op = CallOp::Socket;
+    std::string source;   // the step as written ("recv 30 on conn")
+    std::string caption;  // what the lesson says about it
+};
+
+enum class TransportProto { Other, Tcp, Udp };
+
+struct PacketRecord {
+    TransportProto proto = TransportProto::Other;
+    SocketAddress src;
+    SocketAddress dst;
+    uint8_t tcp_flags = 0;  // TcpFlag bits
+    uint32_t seq = 0;       // absolute, as on the wire
+    uint32_t ack = 0;
+    uint32_t window = 0;
+    uint32_t len = 0;             // payload bytes on the wire
+    std::string problem;          // "truncated: ..." when the packet could not be fully decoded
+    std::vector<uint8_t> bytes;   // the whole IP packet as captured
+    uint64_t bytes_total = 0;     // its length on the wire
+    int64_t realtime_us = 0;      // wall-clock capture time (pcap files)
+    std::shared_ptr<const DecodedPacket> decoded;  // every field, decoded once at capture
+
+    bool has(uint8_t flag) const { return (tcp_flags & flag) == flag; }
+    bool is_tcp() const { return proto == TransportProto::Tcp; }
+    bool is_udp() const { return proto == TransportProto::Udp; }
+};
+
+struct StateRecord {
+    TcpState from = TcpState::Unknown;  // Unknown: first seen
+    TcpState to = TcpState::Unknown;
+    bool renamed = false;  // the same state, now on another socket (accept took it)
+    SocketAddress local;
+    SocketAddress peer;  // empty for a listening socket
+};
+
+// What the app's own link did to one packet (the link lessons). Never the kernel's doing.
+struct LinkRecord {
+    enum class Fate { Delivered, Dropped, Delayed, Duplicated, Reordered, Corrupted, Queued };
+    Fate fate = Fate::Delivered;
+    std::string why;         // "you asked", "20% random loss", "queue full"
+    int64_t delay_us = 0;    // Delayed
+    uint64_t packet_seq = 0; // the Packet event this is about
+};
+
+// A traced program's life (pid and thread: the actor names them too).
+struct ProgramRecord {
+    enum class What { Started, Output, Exited };
+    What what = What::Started;
+    int pid = 0;
+    int tid = 0;
+    int exit_status = 0;  // Exited: as waitpid reports it
+    std::string text;     // Output: the bytes written; Started: the command line
+};
+
+using EventPayload = std::variant<std::monostate, CallRecord, StepRecord, PacketRecord,
+                                  StateRecord, LinkRecord, ProgramRecord>;
+
+struct Event {
+    EventKind kind = EventKind::Call;
+    uint64_t seq = 0;         // order in the log, from 1
+    int step = 0;             // the lesson step (from 1) that made this; 0 = none
+    int64_t t_us = 0;         // microseconds since the engine (run) started
+    std::string actor;        // "server", "client", "client2", "outside-1", ...
+    std::string socket_name;  // the actor's name for the socket ("sock", "conn")
+    std::string note;         // extra words ("returned the datagram's full length: MSG_TRUNC")
+    EventPayload payload;
+
+    const CallRecord* call() const { return std::get_if<CallRecord>(&payload); }
+    CallRecord* call() { return std::get_if<CallRecord>(&payload); }
+    const StepRecord* step_record() const { return std::get_if<StepRecord>(&payload); }
+    const PacketRecord* packet() const { return std::get_if<PacketRecord>(&payload); }
+    PacketRecord* packet() { return std::get_if<PacketRecord>(&payload); }
+    const StateRecord* state() const { return std::get_if<StateRecord>(&payload); }
+    const LinkRecord* link() const { return std::get_if<LinkRecord>(&payload); }
+    const ProgramRecord* program() const { return std::get_if<ProgramRecord>(&payload); }
+
+    // The call this event is about (Call, Wait, a Note about a call, Step); nullptr if none.
+    const CallOp* op() const;
+    bool is_call(CallOp op) const;
+    // The bytes this event carries (a call's data, a packet's IP bytes), and how many there were.
+    const std::vector<uint8_t>& bytes() const;
+    std::vector<uint8_t>* mutable_bytes();
+    uint64_t bytes_total() const;
+    bool failed() const;  // a call that returned -1 with an errno
+    bool bytes_cut() const { return bytes_total() > bytes().size(); }
 };
 
 // A Note event: something the learner should know that is not a system call's result.
 Event make_note(int64_t t_us, const std::string& actor, int step, std::string text);
+
+// "socket", "bind", ... (the call table's name).
+const char* call_op_name(CallOp op);
+// The call's arguments as the learner would write them: "AF_INET, SOCK_STREAM, 0".
+std::string call_args_text(const CallRecord& call);
+// "ESTABLISHED -> FIN_WAIT1", "new -> LISTEN", "ESTABLISHED (now conn)".
+std::string state_change_text(const StateRecord& state, const std::string& socket);
+const char* transport_name(TransportProto proto);  // "tcp", "udp", ""
 
 // The documented JSON form: {"kind":"call","t_us":..,"actor":..,"call":..,"ret":..,...}.
 nlohmann::json event_to_json(const Event& event);

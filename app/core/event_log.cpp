@@ -12,8 +12,12 @@ void EventLog::append(Event event) {
     {
         std::lock_guard lock(mutex_);
         event.seq = next_seq_++;
-        if (event.bytes_total < event.bytes.size()) event.bytes_total = event.bytes.size();
-        if (event.bytes.size() > kMaxBytesPerEvent) event.bytes.resize(kMaxBytesPerEvent);
+        if (CallRecord* call = event.call(); call && call->bytes_total < call->bytes.size())
+            call->bytes_total = call->bytes.size();
+        if (PacketRecord* packet = event.packet(); packet && packet->bytes_total < packet->bytes.size())
+            packet->bytes_total = packet->bytes.size();
+        if (auto* bytes = event.mutable_bytes(); bytes && bytes->size() > kMaxBytesPerEvent)
+            bytes->resize(kMaxBytesPerEvent);
         if (pending_.size() >= capacity_) {
             pending_.pop_front();
             ++dropped_;

@@ -75,6 +75,42 @@ std::string python_client_snippet(const std::string& kind, const SocketAddress& 
            "s.close()\n";
 }
 
+namespace {
+
+// The calls the server makes, described as the call table describes them (for their text).
+CallSpec plain_spec(CallOp op) {
+    CallSpec spec;
+    spec.op = op;
+    return spec;
+}
+CallSpec address_spec(CallOp op, const SocketAddress& address) {
+    CallSpec spec = plain_spec(op);
+    spec.address = address;
+    return spec;
+}
+CallSpec backlog_spec(int backlog) {
+    CallSpec spec = plain_spec(CallOp::Listen);
+    spec.backlog = backlog;
+    return spec;
+}
+CallSpec recv_spec(CallOp op, size_t size) {
+    CallSpec spec = plain_spec(op);
+    spec.buffer_size = size;
+    return spec;
+}
+CallSpec send_spec(const uint8_t* data, size_t size) {
+    CallSpec spec = plain_spec(CallOp::Send);
+    spec.data.assign(data, data + std::min(size, CallRecord::kArgPreviewBytes));
+    return spec;
+}
+CallSpec sendto_spec(const uint8_t* data, size_t size, const SocketAddress& to) {
+    CallSpec spec = address_spec(CallOp::SendTo, to);
+    spec.data.assign(data, data + std::min(size, CallRecord::kArgPreviewBytes));
+    return spec;
+}
+
+}  // namespace
+
 LessonServer::LessonServer(EventLog& log) : log_(log), start_(std::chrono::steady_clock::now()) {}
 
 LessonServer::~LessonServer() {
@@ -88,22 +124,23 @@ int64_t LessonServer::now_us() const {
         .count();
 }
 
-void LessonServer::log_call(const std::string& actor, const char* call, const std::string& args,
-                            int64_t ret, int err, int fd, const SocketAddress& peer, Direction dir,
-                            const uint8_t* data, size_t size, const std::string& note) {
+void LessonServer::log_call(const std::string& actor, CallSpec spec, int64_t ret, int err, int fd,
+                            const SocketAddress& peer, Direction dir, const uint8_t* data,
+                            size_t size, const std::string& note) {
     Event ev;
     ev.t_us = now_us();
     ev.actor = actor;
     ev.socket_name = kKeptSocketName;
-    ev.call = call;
-    ev.args = args;
-    ev.ret = ret;
-    ev.err = ret < 0 ? err : 0;
-    if (fd >= 0) ev.local = local_address_of(fd).to_string();
-    ev.peer = peer.empty() && fd >= 0 ? peer_address_of(fd).to_string() : peer.to_string();
-    ev.direction = dir;
-    if (data && size) ev.bytes.assign(data, data + std::min(size, EventLog::kMaxBytesPerEvent));
-    ev.bytes_total = size;
+    CallRecord call;
+    call.spec = std::move(spec);
+    call.ret = ret;
+    call.err = ret < 0 ? err : 0;
+    if (fd >= 0) call.local = local_address_of(fd);
+    call.peer = peer.empty() && fd >= 0 ? peer_address_of(fd) : peer;
+    call.direction = dir;
+    if (data && size) call.bytes.assign(data, data + std::min(size, EventLog::kMaxBytesPerEvent));
+    call.bytes_total = size;
+    ev.payload = std::move(call);
     ev.note = note;
     log_.append(std::move(ev));
 }
@@ -133,8 +170,8 @@ bool LessonServer::start(const LessonServerOptions& options, std::string& error)
     if (::bind(listen_fd_, addr->get(), addr->length) != 0) return fail("bind");
     if (!options.udp && ::listen(listen_fd_, 64) != 0) return fail("listen");
     address_ = local_address_of(listen_fd_);
-    log_call("server", "bind", address_.to_string(), 0, 0, listen_fd_);
-    if (!options.udp) log_call("server", "listen", "64", 0, 0, listen_fd_);
+    log_call("server", address_spec(CallOp::Bind, address_), 0, 0, listen_fd_);
+    if (!options.udp) log_call("server", backlog_spec(64), 0, 0, listen_fd_);
     wake_fd_ = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
     if (wake_fd_ < 0) return fail("eventfd");
     thread_ = std::thread([this, udp = options.udp] { udp ? serve_udp() : serve_tcp(); });
@@ -277,7 +314,7 @@ void LessonServer::serve_tcp() {
     std::vector<uint8_t> buffer(size_t{64} * 1024);
     auto close_client = [&](std::list<Client>::iterator it, const std::string& why) {
         int r = ::close(it->fd);
-        log_call(it->actor, "close", "", r, errno, -1, it->peer, Direction::None, nullptr, 0, why);
+        log_call(it->actor, plain_spec(CallOp::Close), r, errno, -1, it->peer, Direction::None, nullptr, 0, why);
         return clients.erase(it);
     };
     // Out of file descriptors (EMFILE) or memory, accept() fails while the connection stays
@@ -309,7 +346,7 @@ void LessonServer::serve_tcp() {
                             1;
         if (::poll(fds.data(), fds.size(), timeout_ms) < 0) {
             if (errno == EINTR) continue;
-            log_call("server", "poll", "", -1, errno, -1);
+            log_call("server", plain_spec(CallOp::Poll), -1, errno, -1);
             close_all();
             return;
         }
@@ -325,7 +362,7 @@ void LessonServer::serve_tcp() {
                 if (fd < 0) {
                     const int err = errno;
                     if (err == EAGAIN || err == EINTR || err == ECONNABORTED) break;
-                    log_call("server", "accept", "", -1, err, listen_fd_, {}, Direction::None,
+                    log_call("server", plain_spec(CallOp::Accept), -1, err, listen_fd_, {}, Direction::None,
                              nullptr, 0, "not accepting new clients for 100 ms");
                     accept_paused_until = Clock::now() + std::chrono::milliseconds(100);
                     break;
@@ -335,10 +372,10 @@ void LessonServer::serve_tcp() {
                 client.fd = fd;
                 client.peer = from;
                 client.actor = options_.client_actor + "-" + std::to_string(++clients_seen_);
-                log_call("server", "accept", "", fd, 0, fd, from, Direction::None, nullptr, 0,
+                log_call("server", plain_spec(CallOp::Accept), fd, 0, fd, from, Direction::None, nullptr, 0,
                          "a client connected from " + from.to_string() + "; its calls are in " +
                              client.actor);
-                log_call(client.actor, "accept", "", fd, 0, fd, from, Direction::None, nullptr, 0,
+                log_call(client.actor, plain_spec(CallOp::Accept), fd, 0, fd, from, Direction::None, nullptr, 0,
                          "connected from " + from.to_string() + " (seen from the server)");
                 on_connect(client);
                 clients.push_back(std::move(client));
@@ -353,15 +390,15 @@ void LessonServer::serve_tcp() {
             if (revents & POLLIN) {
                 ssize_t n = ::recv(c.fd, buffer.data(), buffer.size(), 0);
                 if (n > 0) {
-                    log_call(c.actor, "recv", std::to_string(buffer.size()), n, 0, c.fd, c.peer,
+                    log_call(c.actor, recv_spec(CallOp::Recv, buffer.size()), n, 0, c.fd, c.peer,
                              Direction::Received, buffer.data(), static_cast<size_t>(n));
                     on_bytes(c, buffer.data(), static_cast<size_t>(n));
                 } else if (n == 0) {
-                    log_call(c.actor, "recv", std::to_string(buffer.size()), 0, 0, c.fd, c.peer,
+                    log_call(c.actor, recv_spec(CallOp::Recv, buffer.size()), 0, 0, c.fd, c.peer,
                              Direction::Received, nullptr, 0, "the client closed its side");
                     c.peer_closed = true;
                 } else if (const int err = errno; err != EAGAIN && err != EINTR) {
-                    log_call(c.actor, "recv", std::to_string(buffer.size()), -1, err, -1, c.peer);
+                    log_call(c.actor, recv_spec(CallOp::Recv, buffer.size()), -1, err, -1, c.peer);
                     drop = true;
                     why = "the connection failed: " + errno_name(err);
                 }
@@ -375,12 +412,12 @@ void LessonServer::serve_tcp() {
             if (!drop && !c.pending.empty() && (revents & (POLLOUT | POLLIN | POLLERR | POLLHUP))) {
                 ssize_t n = ::send(c.fd, c.pending.data(), c.pending.size(), MSG_NOSIGNAL);
                 if (n > 0) {
-                    log_call(c.actor, "send", std::to_string(c.pending.size()) + " bytes", n, 0,
+                    log_call(c.actor, send_spec(c.pending.data(), c.pending.size()), n, 0,
                              c.fd, c.peer, Direction::Sent, c.pending.data(),
                              static_cast<size_t>(n));
                     c.pending.erase(c.pending.begin(), c.pending.begin() + n);
                 } else if (const int err = errno; n < 0 && err != EAGAIN && err != EINTR) {
-                    log_call(c.actor, "send", std::to_string(c.pending.size()) + " bytes", -1, err,
+                    log_call(c.actor, send_spec(c.pending.data(), c.pending.size()), -1, err,
                              -1, c.peer);
                     drop = true;
                     why = "the client went away before its reply was sent";
@@ -425,17 +462,17 @@ void LessonServer::serve_udp() {
                 ::recvfrom(listen_fd_, buffer.data(), buffer.size(), MSG_TRUNC, from.get(), &len);
             if (n < 0) {
                 if (errno != EAGAIN && errno != EINTR)
-                    log_call("server", "recvfrom", "65536", -1, errno, listen_fd_);
+                    log_call("server", recv_spec(CallOp::RecvFrom, 65536), -1, errno, listen_fd_);
                 break;
             }
             from.length = len;
             const std::string actor = actor_for(from);
             size_t kept = std::min(static_cast<size_t>(n), buffer.size());
-            log_call(actor, "recvfrom", "65536", n, 0, listen_fd_, from, Direction::Received,
+            log_call(actor, recv_spec(CallOp::RecvFrom, 65536), n, 0, listen_fd_, from, Direction::Received,
                      buffer.data(), kept);
             ssize_t s =
                 ::sendto(listen_fd_, buffer.data(), kept, MSG_NOSIGNAL, from.get(), from.length);
-            log_call(actor, "sendto", from.to_string(), s, errno, listen_fd_, from, Direction::Sent,
+            log_call(actor, sendto_spec(buffer.data(), s > 0 ? static_cast<size_t>(s) : 0, from), s, errno, listen_fd_, from, Direction::Sent,
                      buffer.data(), s > 0 ? static_cast<size_t>(s) : 0);
         }
     }
