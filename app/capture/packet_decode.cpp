@@ -197,6 +197,12 @@ class Decoder {
     void set_endpoints(bool ports_known) {
         out_.src = address(src_host_, ports_known, out_.src_port);
         out_.dst = address(dst_host_, ports_known, out_.dst_port);
+        auto typed = [](const std::string& host, int port) {
+            auto a = SocketAddress::from_host_port(host, port);
+            return a ? *a : SocketAddress{};
+        };
+        out_.src_address = typed(src_host_, ports_known ? out_.src_port : 0);
+        out_.dst_address = typed(dst_host_, ports_known ? out_.dst_port : 0);
     }
 
     // Limits decoding to the length the IP header claims (dropping Ethernet padding), or to
@@ -859,17 +865,6 @@ class Decoder {
 
 }  // namespace
 
-std::string tcp_flag_names(uint8_t flags) {
-    static const char* const kNames[] = {"FIN", "SYN", "RST", "PSH", "ACK", "URG", "ECE", "CWR"};
-    std::string out;
-    for (int bit = 0; bit < 8; ++bit) {
-        if (!(flags & (1u << bit))) continue;
-        if (!out.empty()) out += ',';
-        out += kNames[bit];
-    }
-    return out;
-}
-
 DecodedPacket decode_ip_packet(const uint8_t* data, size_t size) {
     DecodedPacket out;
     if (data == nullptr) size = 0;
@@ -949,20 +944,6 @@ std::optional<size_t> ip_offset_for_link(int link_type, const uint8_t* data, siz
         default:
             return std::nullopt;
     }
-}
-
-PacketSummary summarize(const DecodedPacket& packet) {
-    PacketSummary summary;
-    summary.proto = packet.proto;
-    summary.src = packet.src;
-    summary.dst = packet.dst;
-    summary.flags = packet.flags;
-    summary.seq = packet.seq;
-    summary.ack = packet.ack;
-    summary.window = packet.window;
-    summary.len = static_cast<uint32_t>(packet.payload_wire_length);
-    summary.problem = packet.problem;
-    return summary;
 }
 
 const PacketField* find_field(const DecodedPacket& packet, std::string_view layer,

@@ -39,13 +39,6 @@ DecodedPacket decode_ip_packet(const uint8_t* data, size_t size);
 // header is truncated or does not carry IPv4/IPv6.
 std::optional<size_t> ip_offset_for_link(int link_type, const uint8_t* data, size_t size);
 
-// The short form for an Event (core/event.h PacketSummary); len is the payload on the wire.
-PacketSummary summarize(const DecodedPacket& packet);
-
-// "SYN", "SYN,ACK", "FIN,PSH,ACK": names of the set bits in Wireshark's order (FIN, SYN, RST,
-// PSH, ACK, URG, ECE, CWR); "" when none is set.
-std::string tcp_flag_names(uint8_t flags);
-
 // The first field with this layer and name, or nullptr.
 const PacketField* find_field(const DecodedPacket& packet, std::string_view layer,
                               std::string_view name);

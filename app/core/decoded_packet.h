@@ -12,6 +12,31 @@
 
 namespace socketlab {
 
+// TCP header flag bits, as on the wire.
+enum TcpFlag : uint8_t {
+    kTcpFin = 0x01,
+    kTcpSyn = 0x02,
+    kTcpRst = 0x04,
+    kTcpPsh = 0x08,
+    kTcpAck = 0x10,
+    kTcpUrg = 0x20,
+    kTcpEce = 0x40,
+    kTcpCwr = 0x80,
+};
+
+// "SYN", "SYN,ACK", "FIN,PSH,ACK": the set bits in Wireshark's order (FIN, SYN, RST, PSH, ACK,
+// URG, ECE, CWR); "" when none is set. Inline: the fuzzer builds the decoder without core.
+inline std::string tcp_flag_names(uint8_t flags) {
+    static const char* const kNames[] = {"FIN", "SYN", "RST", "PSH", "ACK", "URG", "ECE", "CWR"};
+    std::string out;
+    for (unsigned bit = 0; bit < 8; ++bit) {
+        if (!(flags & (1u << bit))) continue;
+        if (!out.empty()) out += ',';
+        out += kNames[bit];
+    }
+    return out;
+}
+
 // One header field, located in the packet's bytes so the UI can highlight it in a hex view.
 struct PacketField {
     std::string layer;    // "IPv4", "IPv6", "IPv6 extension", "TCP", "TCP option", "UDP", "Payload"

@@ -21,6 +21,7 @@
 #include <filesystem>
 #include <thread>
 
+#include "core/address_resolution.h"
 #include "core/calls/call_table.h"
 
 namespace socketlab {
@@ -58,7 +59,7 @@ struct Engine::Actor {
     pthread_t native{};
     std::mutex mutex;  // guards queue, finished
     std::condition_variable wake;
-    std::deque<std::pair<uint64_t, CallSpec>> queue;
+    std::deque<Job> queue;
     std::atomic<bool> stop{false};  // read by a call looping on EINTR without the lock
     bool finished = false;
     std::atomic<bool> started{false};
@@ -144,7 +145,7 @@ int Engine::make_socket(int family, int type, int protocol, const std::string& a
     return fd >= 0 ? fd : -errno;
 }
 
-std::string Engine::unix_path(const std::string& name) {
+std::string Engine::unix_path(const std::string& name) const {
     std::lock_guard lock(mutex_);
     if (unix_dir_.empty()) {
         const char* runtime = std::getenv("XDG_RUNTIME_DIR");
@@ -180,7 +181,13 @@ Engine::Actor& Engine::actor_for(const std::string& name) {
     return actor;
 }
 
-uint64_t Engine::submit(const std::string& actor_name, CallSpec spec) {
+void Engine::set_before_call(BeforeCall before_call) {
+    std::lock_guard lock(mutex_);
+    before_call_ = std::move(before_call);
+}
+
+uint64_t Engine::submit(const std::string& actor_name, CallSpec spec,
+                        std::optional<StepAddress> address) {
     uint64_t ticket;
     Actor* actor;
     {
@@ -198,7 +205,7 @@ uint64_t Engine::submit(const std::string& actor_name, CallSpec spec) {
     }
     {
         std::lock_guard lock(actor->mutex);
-        actor->queue.emplace_back(ticket, std::move(spec));
+        actor->queue.push_back(Job{ticket, std::move(spec), std::move(address)});
     }
     actor->wake.notify_one();
     return ticket;
@@ -299,7 +306,7 @@ void Engine::run_actor(Actor& actor) {
     actor.native = pthread_self();
     actor.started = true;
     for (;;) {
-        std::pair<uint64_t, CallSpec> job;
+        Job job;
         {
             std::unique_lock lock(actor.mutex);
             actor.wake.wait(lock, [&] { return actor.stop || !actor.queue.empty(); });
@@ -307,10 +314,10 @@ void Engine::run_actor(Actor& actor) {
             job = std::move(actor.queue.front());
             actor.queue.pop_front();
         }
-        set_phase(job.first, TicketPhase::Running);
-        CallOutcome out = execute(actor, job.first, job.second);
+        set_phase(job.ticket, TicketPhase::Running);
+        CallOutcome out = execute(actor, job.ticket, job);
         publish_sockets(actor);
-        set_phase(job.first, TicketPhase::Done, &out);
+        set_phase(job.ticket, TicketPhase::Done, &out);
     }
     // Reset closes quietly: the learner asked for a fresh start, not for close() events.
     for (auto& s : actor.sockets) ::close(s.fd);
@@ -471,8 +478,11 @@ void Engine::take_handed_over(Actor& actor) {
     handed_over_.erase(handed);
 }
 
-CallOutcome Engine::execute(Actor& actor, uint64_t ticket, const CallSpec& spec) {
+CallOutcome Engine::execute(Actor& actor, uint64_t ticket, Job& job) {
     take_handed_over(actor);
+    std::string unresolved;
+    if (job.address) job.spec.address = resolve_step_address(*job.address, *this, unresolved);
+    const CallSpec& spec = job.spec;
     const CallEntry& entry = call_entry(spec.op);
 
     Event ev;
@@ -496,6 +506,16 @@ CallOutcome Engine::execute(Actor& actor, uint64_t ticket, const CallSpec& spec)
         log_.append(std::move(note));
         return run.out;
     };
+    if (!unresolved.empty()) {
+        run.refuse(unresolved);
+        return refuse_with_note();
+    }
+    BeforeCall before_call;
+    {
+        std::lock_guard lock(mutex_);
+        before_call = before_call_;
+    }
+    if (before_call) before_call(spec);
     if (entry.needs_socket) {
         run.socket = actor.find(spec.socket);
         if (!run.socket) {

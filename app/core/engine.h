@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "core/address.h"
+#include "core/calls/call_args.h"
 #include "core/calls/call_spec.h"
 #include "core/event_log.h"
 #include "core/socket_directory.h"
@@ -54,11 +55,17 @@ class Engine {
     std::vector<std::string> actor_names() const;
     // A directory for this run's AF_UNIX socket paths (created on first use, removed with the
     // engine), and a prefix for abstract names, so parallel runs never collide.
-    std::string unix_path(const std::string& name);
+    std::string unix_path(const std::string& name) const;
     std::string abstract_name(const std::string& name) const;
 
-    // Queues the call on the actor's worker thread (created on first use). Never blocks.
-    uint64_t submit(const std::string& actor, CallSpec spec);
+    // Queues the call on the actor's worker thread (created on first use). Never blocks. A step's
+    // address (@server, HOST:unused, unix:NAME) is resolved on the worker, just before the call.
+    uint64_t submit(const std::string& actor, CallSpec spec,
+                    std::optional<StepAddress> address = std::nullopt);
+    // Called on the worker after the address is resolved and before the call is made (the
+    // capture filter must know a port before the first packet goes to it). May block briefly.
+    using BeforeCall = std::function<void(const CallSpec& spec)>;
+    void set_before_call(BeforeCall before_call);
 
     TicketPhase phase(uint64_t ticket) const;
     std::optional<CallOutcome> outcome(uint64_t ticket) const;  // once Done
@@ -95,7 +102,12 @@ class Engine {
 
     Actor& actor_for(const std::string& name);
     void run_actor(Actor& actor);
-    CallOutcome execute(Actor& actor, uint64_t ticket, const CallSpec& spec);
+    struct Job {
+        uint64_t ticket = 0;
+        CallSpec spec;
+        std::optional<StepAddress> address;
+    };
+    CallOutcome execute(Actor& actor, uint64_t ticket, Job& job);
     void take_handed_over(Actor& actor);
     void set_phase(uint64_t ticket, TicketPhase phase, const CallOutcome* outcome = nullptr);
     void publish_sockets(const Actor& actor);
@@ -110,7 +122,8 @@ class Engine {
     int id_ = 0;  // tells this engine's abstract AF_UNIX names from another's
     SocketFactory socket_factory_;
     UnprivilegedBind unprivileged_bind_;
-    std::string unix_dir_;      // guarded by mutex_
+    BeforeCall before_call_;
+    mutable std::string unix_dir_;  // guarded by mutex_
     mutable std::mutex mutex_;  // guards everything below
     mutable std::condition_variable ticket_changed_;
     std::vector<std::unique_ptr<Actor>> actors_;

@@ -81,17 +81,6 @@ Event make_note(int64_t t_us, const std::string& actor, int step, std::string te
 }
 
 // [SECTION] Names
-std::string tcp_flag_names(uint8_t flags) {
-    // Wireshark's order.
-    static const std::pair<uint8_t, const char*> kNames[] = {
-        {kTcpFin, "FIN"}, {kTcpSyn, "SYN"}, {kTcpRst, "RST"}, {kTcpPsh, "PSH"},
-        {kTcpAck, "ACK"}, {kTcpUrg, "URG"}, {kTcpEce, "ECE"}, {kTcpCwr, "CWR"}};
-    std::string out;
-    for (const auto& [bit, name] : kNames)
-        if (flags & bit) out += (out.empty() ? "" : ",") + std::string(name);
-    return out;
-}
-
 const char* transport_name(TransportProto proto) {
     switch (proto) {
         case TransportProto::Tcp:

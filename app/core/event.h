@@ -33,20 +33,6 @@ enum class EventKind {
 
 enum class Direction { None, Sent, Received };
 
-// TCP header flag bits, as on the wire.
-enum TcpFlag : uint8_t {
-    kTcpFin = 0x01,
-    kTcpSyn = 0x02,
-    kTcpRst = 0x04,
-    kTcpPsh = 0x08,
-    kTcpAck = 0x10,
-    kTcpUrg = 0x20,
-    kTcpEce = 0x40,
-    kTcpCwr = 0x80,
-};
-// "SYN", "SYN,ACK", "FIN,PSH,ACK": the set bits in Wireshark's order; "" when none is set.
-std::string tcp_flag_names(uint8_t flags);
-
 // Call, Wait, and a Note about a call that was not made (not_called).
 struct CallRecord {
     CallSpec spec;  // the arguments, typed; data cut to kArgPreviewBytes (bytes holds the rest)

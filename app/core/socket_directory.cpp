@@ -37,6 +37,7 @@ void SocketDirectory::remember_locked(const Entry& entry) {
     Remembered r{{entry.actor, s.name}, reach_on_loopback(s.local), s.peer,
                  s.type == SOCK_STREAM};
     if (s.listening) r.peer = {};
+    r.listening = s.listening;
     for (auto& known : remembered_)
         if (same_endpoint(known.local, r.local) && known.stream == r.stream &&
             known.peer.to_string() == r.peer.to_string()) {
@@ -128,6 +129,27 @@ std::optional<SocketOwner> SocketDirectory::owner_of_packet(const SocketAddress&
         for (auto it = remembered_.rbegin(); it != remembered_.rend(); ++it)
             if (it->stream == is_stream && it->peer.empty() && same_endpoint(it->local, *mine))
                 return it->owner;
+    return std::nullopt;
+}
+
+std::optional<SocketOwner> SocketDirectory::owner_of_tcp_socket(const SocketAddress& local,
+                                                                const SocketAddress& peer,
+                                                                bool* queued) const {
+    std::lock_guard lock(mutex_);
+    *queued = false;
+    const SocketAddress here = reach_on_loopback(local);
+    for (auto it = remembered_.rbegin(); it != remembered_.rend(); ++it)
+        if (it->stream && !it->listening && same_endpoint(it->local, here) &&
+            same_endpoint(reach_on_loopback(it->peer), reach_on_loopback(peer)))
+            return it->owner;
+    for (auto it = remembered_.rbegin(); it != remembered_.rend(); ++it)
+        if (it->stream && !it->listening && it->peer.empty() && same_endpoint(it->local, here))
+            return it->owner;
+    for (auto it = remembered_.rbegin(); it != remembered_.rend(); ++it)
+        if (it->stream && it->listening && it->local.port() == local.port()) {
+            *queued = true;
+            return it->owner;
+        }
     return std::nullopt;
 }
 

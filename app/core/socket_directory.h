@@ -70,6 +70,11 @@ class SocketDirectory {
     // may use the same port number for the other protocol or another peer.
     std::optional<SocketOwner> owner_of_packet(const SocketAddress& src, const SocketAddress& dst,
                                                bool is_stream) const;
+    // The TCP socket whose own address is `local`, talking to `peer` (as the kernel lists it):
+    // the connected socket, else an unconnected one with that address (connect() still going);
+    // else the listener on local's port, with *queued set: a connection in its accept queue.
+    std::optional<SocketOwner> owner_of_tcp_socket(const SocketAddress& local,
+                                                   const SocketAddress& peer, bool* queued) const;
     // Every local port of the directory's sockets (past ones included), for capture filters.
     std::set<uint16_t> ports() const;
     // Whether a socket of this protocol (past or present) has this local port: a packet of a
@@ -89,6 +94,7 @@ class SocketDirectory {
         SocketAddress local;  // as reached on loopback
         SocketAddress peer;   // empty: not connected (a listener, an unconnected UDP socket)
         bool stream = true;
+        bool listening = false;
     };
     void remember_locked(const Entry& entry);
 

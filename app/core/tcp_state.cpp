@@ -148,7 +148,7 @@ std::string errno_text(int err) {
     return std::string(std::strerror(err));
 }
 
-std::string format_endpoint(int family, const __be32 addr[4], __be16 port) {
+SocketAddress endpoint_of(int family, const __be32 addr[4], __be16 port) {
     SocketAddress a;
     if (family == AF_INET) {
         sockaddr_in v4{};
@@ -163,7 +163,7 @@ std::string format_endpoint(int family, const __be32 addr[4], __be16 port) {
         std::memcpy(&v6.sin6_addr, addr, sizeof v6.sin6_addr);
         a = SocketAddress::from_sockaddr(reinterpret_cast<const sockaddr*>(&v6), sizeof v6);
     }
-    return a.to_string();
+    return a;
 }
 
 // Reads and drops whatever an earlier, abandoned dump left on the socket. The kernel refuses a
@@ -259,8 +259,8 @@ bool receive_dump(int fd, uint32_t sequence, nlmsghdr* buffer, const std::set<ui
             if (!ports.contains(local_port) && !ports.contains(peer_port)) continue;
             TcpSocketInfo info;
             info.family = diag->idiag_family;
-            info.local = format_endpoint(info.family, diag->id.idiag_src, diag->id.idiag_sport);
-            info.peer = format_endpoint(info.family, diag->id.idiag_dst, diag->id.idiag_dport);
+            info.local = endpoint_of(info.family, diag->id.idiag_src, diag->id.idiag_sport);
+            info.peer = endpoint_of(info.family, diag->id.idiag_dst, diag->id.idiag_dport);
             info.local_port = local_port;
             info.peer_port = peer_port;
             info.state = tcp_state_from_kernel(diag->idiag_state);

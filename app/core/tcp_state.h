@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "core/address.h"
+
 namespace socketlab {
 
 // In the kernel's order (include/net/tcp_states.h), so Unknown is 0 and Established is 1.
@@ -42,10 +44,9 @@ std::optional<TcpState> tcp_state_of_fd(int fd);
 // One TCP socket as the kernel lists it (sock_diag, inet_diag_req_v2).
 struct TcpSocketInfo {
     int family = 0;  // AF_INET or AF_INET6
-    // "127.0.0.1:5000" / "[::1]:5000", like SocketAddress::to_string(); an IPv6 socket talking
-    // IPv4 shows as "[::ffff:127.0.0.1]:5000".
-    std::string local;
-    std::string peer;  // "0.0.0.0:0" / "[::]:0" for a listening socket
+    // An IPv6 socket talking IPv4 shows as [::ffff:127.0.0.1]:5000.
+    SocketAddress local;
+    SocketAddress peer;  // 0.0.0.0:0 / [::]:0 for a listening socket
     uint16_t local_port = 0;
     uint16_t peer_port = 0;
     TcpState state = TcpState::Unknown;

@@ -6,7 +6,8 @@
 #include <string>
 #include <vector>
 
-#include "core/engine.h"
+#include "core/calls/call_args.h"
+#include "core/calls/call_spec.h"
 
 namespace socketlab {
 
@@ -39,7 +40,8 @@ struct Expectation {
 // against the real capture: "SYN,ACK from server ack=1.seq+1".
 struct PacketExpectation {
     bool none = false;           // `packets: none`: the step sends nothing at all
-    std::string flags;           // TCP flags, sorted by name ("ACK,SYN"); "UDP" for a datagram
+    uint8_t tcp_flags = 0;       // exactly these TCP flag bits (core/event.h TcpFlag)
+    bool udp = false;            // a UDP datagram instead
     std::string from;            // the actor whose socket sent it ("" = either)
     std::optional<int64_t> len;  // payload bytes
     // seq=/ack= : a number, or a field of an earlier packet of this step plus a number.
@@ -50,19 +52,6 @@ struct PacketExpectation {
     };
     std::optional<Ref> seq, ack;
     std::string text;  // as written
-};
-
-// An address in a step: written out, another actor's bound address, or a port nobody uses.
-struct StepAddress {
-    enum class Kind { Literal, ActorSocket, UnusedPort, UnixPath };
-    Kind kind = Kind::Literal;
-    SocketAddress literal;  // Literal
-    std::string actor;      // ActorSocket: "@server" -> "server"
-    std::string socket;     // ActorSocket: "@server.conn" -> "conn" (optional)
-    std::string host;       // UnusedPort: "127.0.0.1"; ActorSocket: another host ("::1", or
-                            // "" = the actor's own); UnixPath: the name
-    bool abstract = false;  // UnixPath: Linux abstract namespace (unix:@NAME)
-    std::string text;       // as written
 };
 
 struct Step {

@@ -13,8 +13,10 @@
 #include <vector>
 
 #include "capture/lesson_network.h"
+#include "capture/packet_recorder.h"
 #include "capture/pcap_file.h"
 #include "core/engine.h"
+#include "core/socket_directory.h"
 #include "lesson/lesson.h"
 #include "lesson/socket_state_watcher.h"
 
@@ -40,6 +42,9 @@ class Session {
 
     const Lesson& lesson() const { return lesson_; }
     Engine& engine() { return *engine_; }
+    // Who owns which socket, address and port in this run (the engine's actors and others).
+    SocketDirectory& directory() { return directory_; }
+    const SocketDirectory& directory() const { return directory_; }
     size_t next_step() const { return next_; }  // == steps().size() when all have started
     bool has_next() const { return next_ < lesson_.steps.size(); }
     // True when the previous step has returned or is blocked waiting for a peer.
@@ -73,7 +78,7 @@ class Session {
     std::string capture_problem() const { return capture_problem_; }
     // The packets of this run so far, for a pcap file (bounded: the newest kMaxKeptPackets).
     std::vector<CapturedPacket> captured_packets() const;
-    static constexpr size_t kMaxKeptPackets = 100000;
+    static constexpr size_t kMaxKeptPackets = PacketRecorder::kMaxKeptPackets;
     // Waits (bounded) until the packets and TCP states so far are in the log.
     void flush_capture(std::chrono::milliseconds timeout);
 
@@ -81,33 +86,25 @@ class Session {
     void check(size_t index, const CallOutcome& outcome);
     void open_network();
     void attach_engine();  // a new engine (start, reset) uses the lesson network
-    void watch_ports(const SocketAddress& also);  // capture filter and state watcher ports
-    void on_packet(RawPacket packet);
+    // The capture filter follows the lesson's ports (the directory's, and where a call goes).
+    void watch_ports(const SocketAddress& also);
     // Checks the `packets:` of steps whose packets are all in (force: at the end of a run).
     void check_packets(bool force);
-    std::string check_step_packets(size_t index, int64_t from_us, int64_t to_us);
 
     Lesson lesson_;
     EventLog& log_;
+    SocketDirectory directory_;  // before engine_: the engine publishes into it
     std::unique_ptr<Engine> engine_;
     std::vector<StepStatus> statuses_;
     size_t next_ = 0;
 
     std::unique_ptr<LessonNetwork> network_;
     std::string capture_problem_;
+    std::unique_ptr<PacketRecorder> recorder_;
     std::unique_ptr<SocketStateWatcher> state_watcher_;
-    std::set<uint16_t> ports_;
+    std::mutex ports_mutex_;     // watch_ports runs on workers (before a call) and here
+    std::set<uint16_t> ports_;   // guarded by ports_mutex_
     size_t states_read_at_step_ = SIZE_MAX;
-    // Engine time of a packet = its wall-clock time - this (set when an engine starts).
-    std::atomic<int64_t> realtime_at_engine_start_us_{0};
-    mutable std::mutex packets_mutex_;
-    std::deque<CapturedPacket> packets_;
-    struct SeenPacket {
-        int64_t t_us;
-        PacketSummary summary;
-    };
-    std::vector<SeenPacket> seen_packets_;  // guarded by packets_mutex_; for `packets:` checks
-    std::map<std::string, std::string> address_owner_;  // "127.0.0.1:40968" -> "client"
 };
 
 }  // namespace socketlab

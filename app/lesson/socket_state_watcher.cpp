@@ -14,8 +14,13 @@ constexpr auto kPollIdle = std::chrono::milliseconds(250);
 constexpr auto kBusyFor = std::chrono::seconds(2);
 }  // namespace
 
-SocketStateWatcher::SocketStateWatcher(Engine& engine, EventLog& log, int netlink_fd)
-    : engine_(engine), log_(log), netlink_fd_(netlink_fd) {
+SocketStateWatcher::SocketStateWatcher(const SocketDirectory& directory, EventLog& log,
+                                       std::function<int64_t()> now_us,
+                                       std::function<int()> open_netlink)
+    : directory_(directory),
+      log_(log),
+      now_us_(std::move(now_us)),
+      open_netlink_(std::move(open_netlink)) {
     thread_ = std::thread([this] { run(); });
 }
 
@@ -33,11 +38,6 @@ void SocketStateWatcher::stop() {
     if (thread_.joinable()) thread_.join();
 }
 
-void SocketStateWatcher::set_ports(const std::set<uint16_t>& ports) {
-    std::lock_guard lock(mutex_);
-    ports_ = ports;
-}
-
 void SocketStateWatcher::poke() {
     {
         std::lock_guard lock(mutex_);
@@ -52,7 +52,10 @@ void SocketStateWatcher::poll_now() {
 }
 
 void SocketStateWatcher::run() {
+    const int fd = open_netlink_ ? open_netlink_() : -1;
     std::unique_lock lock(mutex_);
+    netlink_fd_ = fd;
+    if (netlink_fd_ < 0) return;  // no states to read (the packet views say why)
     while (!stop_) {
         poll_locked();
         const bool busy = std::chrono::steady_clock::now() < busy_until_;
@@ -61,88 +64,62 @@ void SocketStateWatcher::run() {
 }
 
 void SocketStateWatcher::poll_locked() {
-    if (ports_.empty()) return;
+    if (netlink_fd_ < 0) return;
+    const std::set<uint16_t> ports = directory_.ports();
+    if (ports.empty()) return;
     std::vector<TcpSocketInfo> sockets;
     std::string error;
-    if (!list_tcp_sockets(netlink_fd_, ports_, sockets, &error)) return;
-    // Who owns what: the engine's sockets, by their addresses.
-    std::map<std::string, std::pair<std::string, std::string>> owners;     // local|peer
-    std::map<std::string, std::pair<std::string, std::string>> listeners;  // local
-    for (const auto& actor : engine_.actor_names())
-        for (const auto& s : engine_.sockets_of(actor)) {
-            if (s.type != SOCK_STREAM || s.family == AF_UNIX) continue;
-            if (s.listening)
-                listeners[s.local] = {actor, s.name};
-            else if (!s.peer.empty())
-                owners[s.local + "|" + s.peer] = {actor, s.name};
-            else
-                owners[s.local + "|"] = {actor, s.name};
-        }
-    const int64_t now = engine_.now_us();
+    if (!list_tcp_sockets(netlink_fd_, ports, sockets, &error)) return;
+    const int64_t now = now_us_();
     std::set<std::string> seen;
-    for (const auto& info : sockets) {
-        const bool listening = info.state == TcpState::Listen;
-        const std::string key = info.local + "|" + (listening ? "" : info.peer);
-        seen.insert(key);
-        Known& known = known_[key];
-        const std::string state = tcp_state_name(info.state);
-        auto owner = owners.find(key);
-        if (owner == owners.end() && info.state == TcpState::SynSent)
-            owner = owners.find(info.local + "|");
-        if (listening) {
-            auto l = listeners.find(info.local);
-            if (l != listeners.end())
-                known.actor = l->second.first, known.socket = l->second.second;
-        } else if (owner != owners.end()) {
-            known.actor = owner->second.first;
-            known.socket = owner->second.second;
-        } else if (known.actor.empty()) {
-            // No fd yet: a connection the kernel completed that waits in a listener's accept
-            // queue (or a half-open request). It belongs to the listening socket's actor.
-            for (const auto& [local, who] : listeners) {
-                auto address = SocketAddress::parse(local);
-                if (address && address->port() == info.local_port) {
-                    known.actor = who.first;
-                    known.socket = "queued";
-                }
-            }
-        }
-        const std::string owner_now = known.actor + "." + known.socket;
-        if (known.actor.empty() || (known.state == state && known.owner == owner_now)) continue;
-        known.owner = owner_now;
+    auto log_state = [&](const Known& known, TcpState from, TcpState to, bool renamed) {
         Event ev;
         ev.kind = EventKind::State;
         ev.t_us = now;
         ev.actor = known.actor;
         ev.socket_name = known.socket;
-        ev.call = "tcp state";
-        ev.args = (known.state.empty() ? std::string("new") : known.state) + " -> " + state;
-        if (known.state == state) ev.args = state + " (now " + known.socket + ")";
-        ev.note = state;
-        ev.local = info.local;
-        ev.peer = listening ? "" : info.peer;
-        known.state = state;
-        known.local = ev.local;
-        known.peer = ev.peer;
+        StateRecord state;
+        state.from = from;
+        state.to = to;
+        state.renamed = renamed;
+        state.local = known.local;
+        state.peer = known.peer;
+        ev.payload = state;
         log_.append(std::move(ev));
+    };
+    for (const auto& info : sockets) {
+        const bool listening = info.state == TcpState::Listen;
+        const std::string key =
+            info.local.to_string() + "|" + (listening ? "" : info.peer.to_string());
+        seen.insert(key);
+        Known& known = known_[key];
+        // Who owns it: the socket with this local address and peer (for a listener, itself).
+        bool queued = false;
+        auto owner = listening ? directory_.owner_of(reach_on_loopback(info.local))
+                               : directory_.owner_of_tcp_socket(info.local, info.peer, &queued);
+        if (owner && (!queued || known.actor.empty())) {
+            known.actor = owner->actor;
+            known.socket = queued ? "queued" : owner->socket;
+        }
+        const std::string owner_now = known.actor + "." + known.socket;
+        if (known.actor.empty() || (known.state == info.state && known.owner == owner_now))
+            continue;
+        const bool renamed = known.state == info.state;
+        const TcpState from = known.state;
+        known.owner = owner_now;
+        known.state = info.state;
+        known.local = info.local;
+        known.peer = listening ? SocketAddress{} : info.peer;
+        log_state(known, from, info.state, renamed);
     }
     // Gone from the kernel's table: the socket is CLOSED.
     for (auto it = known_.begin(); it != known_.end();) {
-        if (seen.count(it->first) || it->second.actor.empty() || it->second.state == "CLOSED") {
+        if (seen.count(it->first) || it->second.actor.empty() ||
+            it->second.state == TcpState::Close) {
             ++it;
             continue;
         }
-        Event ev;
-        ev.kind = EventKind::State;
-        ev.t_us = now;
-        ev.actor = it->second.actor;
-        ev.socket_name = it->second.socket;
-        ev.call = "tcp state";
-        ev.args = it->second.state + " -> CLOSED";
-        ev.note = "CLOSED";
-        ev.local = it->second.local;
-        ev.peer = it->second.peer;
-        log_.append(std::move(ev));
+        log_state(it->second, it->second.state, TcpState::Close, false);
         it = known_.erase(it);
     }
 }

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <condition_variable>
 #include <map>
 #include <mutex>
@@ -13,19 +14,23 @@
 #include <string>
 #include <thread>
 
-#include "core/engine.h"
+#include "core/event_log.h"
+#include "core/socket_directory.h"
+#include "core/tcp_state.h"
 
 namespace socketlab {
 
 class SocketStateWatcher {
   public:
-    // netlink_fd: a NETLINK_SOCK_DIAG socket in the lesson's network (owned by the watcher).
-    SocketStateWatcher(Engine& engine, EventLog& log, int netlink_fd);
+    // open_netlink: makes a NETLINK_SOCK_DIAG socket in the lesson's network (an fd, owned by
+    // the watcher, or -1); called on the watcher's own thread, never the caller's. The sockets
+    // to follow and their owners come from the directory; now_us stamps events.
+    SocketStateWatcher(const SocketDirectory& directory, EventLog& log,
+                       std::function<int64_t()> now_us, std::function<int()> open_netlink);
     ~SocketStateWatcher();
     SocketStateWatcher(const SocketStateWatcher&) = delete;
     SocketStateWatcher& operator=(const SocketStateWatcher&) = delete;
 
-    void set_ports(const std::set<uint16_t>& ports);
     // A step has started: watch closely for a while.
     void poke();
     // Reads the states once now, on the calling thread (a headless run's last look).
@@ -36,21 +41,22 @@ class SocketStateWatcher {
     struct Known {
         std::string actor;
         std::string socket;
-        std::string state;
-        std::string local;
-        std::string peer;
+        TcpState state = TcpState::Unknown;  // Unknown: not logged yet
+        SocketAddress local;
+        SocketAddress peer;
         std::string owner;  // "actor.socket" when last logged
     };
     void run();
     void poll_locked();
 
-    Engine& engine_;
+    const SocketDirectory& directory_;
     EventLog& log_;
-    int netlink_fd_;
+    std::function<int64_t()> now_us_;
+    std::function<int()> open_netlink_;
+    int netlink_fd_ = -1;  // guarded by mutex_
     std::mutex mutex_;
     std::condition_variable wake_;
     bool stop_ = false;
-    std::set<uint16_t> ports_;
     std::chrono::steady_clock::time_point busy_until_{};
     std::map<std::string, Known> known_;  // "local|peer" -> last state and owner
     std::thread thread_;
