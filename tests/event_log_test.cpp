@@ -12,28 +12,30 @@ TEST(EventLog, KeepsTheNewestEventsWhenFullAndCountsTheDropped) {
     EventLog log(10);
     for (int i = 0; i < 25; ++i) {
         Event e;
-        e.ret = i;
+        e.step = i;
         log.append(e);
     }
     std::vector<Event> out;
     EXPECT_EQ(log.drain(out), 10u);
     EXPECT_EQ(log.dropped(), 15u);
-    EXPECT_EQ(out.front().ret, 15);
-    EXPECT_EQ(out.back().ret, 24);
+    EXPECT_EQ(out.front().step, 15);
+    EXPECT_EQ(out.back().step, 24);
     EXPECT_EQ(out.back().seq, 25u);
 }
 
 TEST(EventLog, CutsHugeByteBuffersButRemembersTheTotal) {
     EventLog log;
     Event e;
-    e.direction = Direction::Received;
-    e.bytes.assign(EventLog::kMaxBytesPerEvent * 3, 'x');
+    CallRecord call;
+    call.direction = Direction::Received;
+    call.bytes.assign(EventLog::kMaxBytesPerEvent * 3, 'x');
+    e.payload = call;
     log.append(e);
     std::vector<Event> out;
     log.drain(out);
     ASSERT_EQ(out.size(), 1u);
-    EXPECT_EQ(out[0].bytes.size(), EventLog::kMaxBytesPerEvent);
-    EXPECT_EQ(out[0].bytes_total, EventLog::kMaxBytesPerEvent * 3);
+    EXPECT_EQ(out[0].bytes().size(), EventLog::kMaxBytesPerEvent);
+    EXPECT_EQ(out[0].bytes_total(), EventLog::kMaxBytesPerEvent * 3);
     EXPECT_TRUE(out[0].bytes_cut());
 }
 
@@ -55,10 +57,12 @@ TEST(EventLog, WaitForTimesOutWhenNothingMatches) {
     EXPECT_FALSE(log.wait_for([](const Event&) { return true; }, std::chrono::milliseconds(20)));
     std::thread writer([&] {
         Event e;
-        e.call = "recv";
+        CallRecord call;
+        call.spec.op = CallOp::Recv;
+        e.payload = call;
         log.append(e);
     });
-    EXPECT_TRUE(log.wait_for([](const Event& e) { return e.call == "recv"; },
+    EXPECT_TRUE(log.wait_for([](const Event& e) { return e.is_call(CallOp::Recv); },
                              std::chrono::milliseconds(5000)));
     writer.join();
 }
@@ -67,11 +71,14 @@ TEST(EventJson, HasTheDocumentedFields) {
     Event e;
     e.t_us = 1234;
     e.actor = "client";
-    e.call = "connect";
-    e.ret = -1;
-    e.err = ECONNREFUSED;
-    e.local = "127.0.0.1:40000";
-    e.peer = "127.0.0.1:5000";
+    CallRecord connect;
+    connect.spec.op = CallOp::Connect;
+    connect.spec.address = *SocketAddress::parse("127.0.0.1:5000");
+    connect.ret = -1;
+    connect.err = ECONNREFUSED;
+    connect.local = *SocketAddress::parse("127.0.0.1:40000");
+    connect.peer = *SocketAddress::parse("127.0.0.1:5000");
+    e.payload = connect;
     nlohmann::json j = event_to_json(e);
     EXPECT_EQ(j["kind"], "call");
     EXPECT_EQ(j["t_us"], 1234);
@@ -80,15 +87,22 @@ TEST(EventJson, HasTheDocumentedFields) {
     EXPECT_EQ(j["ret"], -1);
     EXPECT_EQ(j["errno"], "ECONNREFUSED");
     EXPECT_EQ(j["peer"], "127.0.0.1:5000");
+    EXPECT_EQ(j["local"], "127.0.0.1:40000");
+    EXPECT_EQ(j["args"], "127.0.0.1:5000");
     EXPECT_FALSE(j.contains("bytes_hex"));
 
     Event data;
-    data.call = "send";
-    data.ret = 3;
-    data.direction = Direction::Sent;
-    data.bytes = {0x48, 0x69, 0xff};
+    CallRecord send;
+    send.spec.op = CallOp::Send;
+    send.spec.data = {0x48, 0x69, 0xff};
+    send.ret = 3;
+    send.direction = Direction::Sent;
+    send.bytes = {0x48, 0x69, 0xff};
+    data.payload = send;
     nlohmann::json d = event_to_json(data);
     EXPECT_EQ(d["bytes_hex"], "4869ff");
+    EXPECT_EQ(d["args"], "b\"Hi.\"");
+    EXPECT_EQ(d["call"], "send");
     EXPECT_FALSE(d.contains("errno"));
 }
 

@@ -62,14 +62,14 @@ TEST_F(KeptServer, OutsideClientsAreActorsWithTheirBytes) {
     abort_connection(rude);
     ::close(garbage);
     ASSERT_TRUE(drain_until(
-        *run_, [](const Event& e) { return e.actor == "outside-2" && e.call == "close"; }));
+        *run_, [](const Event& e) { return e.actor == "outside-2" && e.is_call(CallOp::Close); }));
     // The server keeps running: a third client is served.
     int later = connect_to(address);
     ASSERT_GE(later, 0);
     EXPECT_EQ(echo_round_trip(later, {'o', 'k'}), (std::vector<uint8_t>{'o', 'k'}));
     ::close(later);
     ASSERT_TRUE(drain_until(
-        *run_, [](const Event& e) { return e.actor == "outside-3" && e.call == "close"; }));
+        *run_, [](const Event& e) { return e.actor == "outside-3" && e.is_call(CallOp::Close); }));
     ActorView* first = run_->find_actor("outside-1");
     ASSERT_NE(first, nullptr);
     std::vector<uint8_t> received;
@@ -110,17 +110,17 @@ TEST_F(KeptServer, AFloodKeepsTheNewestBytesAndSaysHowManyWent) {
     reader.join();
     ::close(fd);
     ASSERT_TRUE(drain_until(
-        *run_, [](const Event& e) { return e.actor == "outside-1" && e.call == "close"; }));
+        *run_, [](const Event& e) { return e.actor == "outside-1" && e.is_call(CallOp::Close); }));
     // Sent and received, the flood is bigger than the UI keeps.
     size_t kept = 0;
-    for (const auto& e : run_->events()) kept += e.bytes.size();
+    for (const auto& e : run_->events()) kept += e.bytes().size();
     EXPECT_LE(kept, LessonRun::kMaxEventBytes);
     ActorView* actor = run_->find_actor("outside-1");
     ASSERT_NE(actor, nullptr);
     EXPECT_GT(actor->dropped_bytes, 0u);
     EXPECT_GT(run_->dropped_events(), 0u);
     // The newest events are the ones kept: the close is there.
-    EXPECT_EQ(run_->events().back().call, "close");
+    EXPECT_TRUE(run_->events().back().is_call(CallOp::Close));
 }
 
 }  // namespace

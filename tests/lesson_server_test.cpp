@@ -93,11 +93,11 @@ TEST(LessonServer, SurvivesAbruptDisconnectsAndGarbage) {
     log.drain(events);
     EXPECT_EQ(std::count_if(events.begin(), events.end(),
                             [](const Event& e) {
-                                return e.actor == "server" && e.call == "accept" && e.ret >= 0;
+                                return e.actor == "server" && e.is_call(CallOp::Accept) && e.call()->ret >= 0;
                             }),
               3);
     EXPECT_GE(std::count_if(events.begin(), events.end(),
-                            [](const Event& e) { return e.call == "close" && !e.note.empty(); }),
+                            [](const Event& e) { return e.is_call(CallOp::Close) && !e.note.empty(); }),
               2);
 }
 
@@ -142,14 +142,15 @@ TEST(LessonServer, EachClientIsItsOwnActor) {
     ::close(a);
     ::close(b);
     ASSERT_TRUE(
-        log.wait_for([](const Event& e) { return e.actor == "outside-2" && e.call == "close"; },
+        log.wait_for([](const Event& e) { return e.actor == "outside-2" && e.is_call(CallOp::Close); },
                      std::chrono::seconds(5)));
     std::vector<Event> events;
     log.drain(events);
     auto bytes_of = [&](const std::string& actor, Direction d) {
         std::string out;
         for (const auto& e : events)
-            if (e.actor == actor && e.direction == d) out.append(e.bytes.begin(), e.bytes.end());
+            if (e.actor == actor && e.call() && e.call()->direction == d)
+                out.append(e.bytes().begin(), e.bytes().end());
         return out;
     };
     EXPECT_EQ(bytes_of("outside-1", Direction::Received), "a");

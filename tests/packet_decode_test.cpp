@@ -1,6 +1,7 @@
 // The packet decoder against real loopback captures and hand-built packets, including every
 // truncation of them and malformed headers.
 #include "capture/packet_decode.h"
+#include "capture/packet_recorder.h"
 
 #include <gtest/gtest.h>
 
@@ -276,11 +277,15 @@ TEST(PacketDecode, RealPshAckCarriesThePayload) {
     EXPECT_EQ(std::string(ip.begin() + 52, ip.end()), "Hello karl");
     expect_field(p, "Payload", "Payload", "10 bytes", 52, 10);
 
-    PacketSummary s = summarize(p);
-    EXPECT_EQ(s.proto, "tcp");
-    EXPECT_EQ(s.src, "127.0.0.1:53888");
-    EXPECT_EQ(s.dst, "127.0.0.1:47123");
-    EXPECT_EQ(s.flags, "PSH,ACK");
+    PacketRecord s = packet_record_of(std::make_shared<const DecodedPacket>(p));
+    EXPECT_TRUE(s.is_tcp());
+    EXPECT_EQ(s.src.to_string(), "127.0.0.1:53888");
+    EXPECT_EQ(s.dst.to_string(), "127.0.0.1:47123");
+    EXPECT_EQ(tcp_flag_names(s.tcp_flags), "PSH,ACK");
+    EXPECT_TRUE(s.has(kTcpPsh | kTcpAck));
+    EXPECT_FALSE(s.has(kTcpSyn));
+    ASSERT_NE(s.decoded, nullptr);
+    EXPECT_EQ(s.decoded->fields.size(), p.fields.size());
     EXPECT_EQ(s.seq, 3332301458u);
     EXPECT_EQ(s.ack, 3624580187u);
     EXPECT_EQ(s.window, 64u);
@@ -352,7 +357,7 @@ TEST(PacketDecode, RealUdpIpv4AndIpv6) {
     expect_field(p4, "UDP", "Length", "12 bytes", 24, 2);
     expect_field(p4, "UDP", "Checksum", "0xfe1f (does not match)", 26, 2);
     expect_field(p4, "Payload", "Payload", "4 bytes", 28, 4);
-    EXPECT_EQ(summarize(p4).len, 4u);
+    EXPECT_EQ(packet_record_of(std::make_shared<const DecodedPacket>(p4)).len, 4u);
 
     DecodedPacket p6 = decode(real_ip(kRealUdp6));
     EXPECT_EQ(p6.problem, "");
@@ -507,8 +512,8 @@ TEST(PacketDecode, TotalLengthBiggerThanCaptured) {
     EXPECT_EQ(p.payload_wire_length, 10u);
     expect_field(p, "Payload", "Payload", "10 bytes (7 captured)", 52, 7);
     expect_field(p, "TCP", "Checksum", "0xfe32 (not checked: segment not fully captured)", 36, 2);
-    EXPECT_EQ(summarize(p).len, 10u);
-    EXPECT_EQ(summarize(p).problem, p.problem);
+    EXPECT_EQ(packet_record_of(std::make_shared<const DecodedPacket>(p)).len, 10u);
+    EXPECT_EQ(packet_record_of(std::make_shared<const DecodedPacket>(p)).problem, p.problem);
 }
 
 TEST(PacketDecode, TruncationSaysWhichHeaderIsCut) {
