@@ -29,7 +29,7 @@ app=$prefix/bin/socketlab
 for f in bin/socketlab libexec/socketlab/socketlab-net-helper \
     share/socketlab/lessons/sockets.md share/socketlab/lessons/README.md \
     share/socketlab/assets/icon.png share/applications/socketlab.desktop \
-    share/man/man1/socketlab.1 share/bash-completion/completions/socketlab \
+    share/man/man1/socketlab.1.gz share/bash-completion/completions/socketlab \
     share/doc/socketlab/copyright share/doc/socketlab/changelog.Debian.gz; do
     [ -e "$prefix/$f" ] || fail "$f is not installed"
 done
@@ -95,7 +95,7 @@ fi
 # 5. The man page and the bash completion know every option the program has.
 options=$("$app" --help | grep -oE -- '--[a-z][a-z-]+' | sort -u)
 [ -n "$options" ] || fail "no options in --help"
-man_text=$(MANWIDTH=200 LC_ALL=C.UTF-8 man -l "$prefix/share/man/man1/socketlab.1" 2>/dev/null)
+man_text=$(MANWIDTH=200 LC_ALL=C.UTF-8 man -l "$prefix/share/man/man1/socketlab.1.gz" 2>/dev/null)
 for o in $options; do
     printf '%s\n' "$man_text" | grep -qF -- "$o" || fail "the man page does not describe $o"
     grep -qE -- "(^|[ '])$o( |'|$)" "$prefix/share/bash-completion/completions/socketlab" ||
