@@ -6,7 +6,7 @@
 #   - `socketlab --list-lessons` and `--run sockets` as an ordinary user (uid 65534), and a
 #     lesson's packets captured through the installed helper (when user namespaces work);
 #   - the menu entry's command opens the window (under Xvfb, when xvfb-run is installed);
-#   - `man socketlab` finds the page;
+#   - `man socketlab` finds the page and reads it without a warning (when man-db is there);
 #   - apt-get remove leaves no file, no folder of its own and no dpkg record behind.
 # Usage: scripts/check-deb-install.sh DEB
 set -uo pipefail
@@ -36,7 +36,13 @@ icon=$(sed -n 's/^Icon=//p' "$desktop")
 [ -f "/usr/share/icons/hicolor/48x48/apps/$icon.png" ] || fail "no 48x48 icon called $icon"
 [ -f "/usr/share/icons/hicolor/256x256/apps/$icon.png" ] || fail "no 256x256 icon called $icon"
 [ "$(command -v "${exec_cmd%% *}")" = /usr/bin/socketlab ] || fail "the menu command '$exec_cmd' is not /usr/bin/socketlab"
-man -w socketlab >/dev/null 2>&1 || fail "man socketlab finds no page"
+[ -f /usr/share/man/man1/socketlab.1.gz ] || fail "no manual page installed"
+if command -v man >/dev/null; then
+    [ "$(man -w socketlab 2>/dev/null)" = /usr/share/man/man1/socketlab.1.gz ] ||
+        fail "man socketlab does not find the page"
+    warnings=$(LC_ALL=C.UTF-8 MANWIDTH=80 man --warnings socketlab 2>&1 >/dev/null)
+    [ -z "$warnings" ] || fail "man socketlab warns: $warnings"
+fi
 
 # As an ordinary user, from a folder of its own.
 home=$(mktemp -d /tmp/socketlab-user.XXXXXX)
