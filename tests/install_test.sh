@@ -106,5 +106,23 @@ for o in $options; do
 done
 bash -n "$prefix/share/bash-completion/completions/socketlab" || fail "the bash completion is not valid bash"
 
+# 6. The completion works: after --run it offers the installed lessons (from the program
+#    itself), after --serve the server kinds. bash-completion's helpers are stubbed.
+complete_words() {
+    bash -c '
+_init_completion() { words=("${COMP_WORDS[@]}"); cword=$COMP_CWORD; cur=${words[cword]}; prev=${words[cword-1]}; }
+_filedir() { :; }
+complete() { :; }
+source "$1"; shift
+COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1))
+_socketlab "$1" "${COMP_WORDS[COMP_CWORD]}" "${COMP_WORDS[COMP_CWORD-1]}"
+printf "%s\n" "${COMPREPLY[@]}"' _ "$prefix/share/bash-completion/completions/socketlab" "$@"
+}
+words=$(complete_words "$app" --run "")
+grep -qx sockets <<<"$words" && grep -qx tcp-handshake <<<"$words" ||
+    fail "completing --run does not offer the lessons: $words"
+[ "$(complete_words "$app" --serve "tcp")" = tcp-echo ] || fail "completing --serve tcp"
+[ "$(complete_words "$app" --allow-rem)" = --allow-remote ] || fail "completing --allow-rem"
+
 [ "$status" -eq 0 ] && echo "ok: installed, moved, and it works from $prefix"
 exit "$status"
