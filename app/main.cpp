@@ -4,7 +4,7 @@
 #include <iostream>
 
 #include "cli/commands.h"
-#include "cli/data_paths.h"
+#include "paths/data_paths.h"
 #include "ui/app_shell.h"
 
 int main(int argc, char** argv) {

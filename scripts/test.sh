@@ -5,10 +5,10 @@ set -eu
 root=$(cd "$(dirname "$0")/.." && pwd)
 "$root/scripts/install-deps.sh" --test
 build="$root/build"
-flags="-DCMAKE_BUILD_TYPE=RelWithDebInfo"
+flags="-DCMAKE_BUILD_TYPE=RelWithDebInfo -DSOCKETLAB_BUILD_TESTS=ON"
 if [ "${1:-}" = "--sanitize" ]; then
     build="$root/build-asan"
-    flags="-DCMAKE_BUILD_TYPE=Debug -DSOCKETLAB_SANITIZE=ON"
+    flags="-DCMAKE_BUILD_TYPE=Debug -DSOCKETLAB_SANITIZE=ON -DSOCKETLAB_BUILD_TESTS=ON"
     export ASAN_OPTIONS="detect_leaks=1:abort_on_error=1"
     export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
 fi

@@ -9,7 +9,7 @@
 #include <filesystem>
 #include <fstream>
 
-#include "cli/data_paths.h"
+#include "paths/data_paths.h"
 
 namespace socketlab::ui {
 namespace {

@@ -90,16 +90,12 @@ std::string find_helper(const std::string& explicit_path, std::vector<std::strin
         return env;
     std::vector<std::string> candidates;
     const std::string exe = self_exe();
+    // Only places relative to the executable (no compiled-in path): the build tree (beside it),
+    // then the install prefix, wherever it was moved (bin/../libexec/socketlab).
     if (!exe.empty()) {
         candidates.push_back(dir_of(exe) + "/" + kHelperName);
-        candidates.push_back(dir_of(exe) + "/../lib/socketlab/" + kHelperName);
+        candidates.push_back(dir_of(exe) + "/" SOCKETLAB_NET_HELPER_DIR_FROM_BIN "/" + kHelperName);
     }
-#ifdef SOCKETLAB_NET_HELPER_BUILD_PATH
-    candidates.push_back(SOCKETLAB_NET_HELPER_BUILD_PATH);
-#endif
-#ifdef SOCKETLAB_NET_HELPER_INSTALL_PATH
-    candidates.push_back(SOCKETLAB_NET_HELPER_INSTALL_PATH);
-#endif
     for (const auto& c : candidates) {
         looked->push_back(c);
         if (::access(c.c_str(), X_OK) == 0) return c;

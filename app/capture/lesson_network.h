@@ -67,8 +67,8 @@ struct CaptureStats {
 struct NetworkOptions {
     bool want_capture = true;  // false: NoCapture with plain host sockets, no helper
     // The helper program. "" = the default: $SOCKETLAB_NET_HELPER (ignored in a set-uid or
-    // file-capability process), else next to /proc/self/exe, else ../lib/socketlab/ beside
-    // it, else the build tree's (compiled in), else the install path.
+    // file-capability process), else next to /proc/self/exe (the build tree), else
+    // ../libexec/socketlab/ from the executable's folder (installed, relocatable).
     std::string helper_path;
     bool force_namespace = false;  // tests: use the namespace even when privileged
     // How long open() waits for the helper to report that its namespace is ready.

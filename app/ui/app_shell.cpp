@@ -27,7 +27,7 @@
 #include <optional>
 #include <thread>
 
-#include "cli/data_paths.h"
+#include "paths/data_paths.h"
 #include "lesson/lesson_library.h"
 #include "ui/fonts.h"
 #include "ui/lesson_list_panel.h"

@@ -6,7 +6,7 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
-#include "cli/data_paths.h"
+#include "paths/data_paths.h"
 #include "ui/fonts.h"
 
 namespace socketlab::ui {

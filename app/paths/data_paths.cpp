@@ -1,4 +1,4 @@
-#include "cli/data_paths.h"
+#include "paths/data_paths.h"
 
 #include <unistd.h>
 
@@ -16,19 +16,20 @@ fs::path executable_dir() {
     return ec ? fs::path() : exe.parent_path();
 }
 
+// Only paths relative to the executable, so an installed SocketLab can be moved (a relocatable
+// prefix) and no build-tree path is compiled in. The build tree has lessons/ and assets/ beside
+// the binary: symbolic links to the source tree, made when CMake configures.
 std::string find_data_subdir(const char* name) {
     std::error_code ec;
-    std::vector<fs::path> candidates;
     fs::path exe_dir = executable_dir();
-    if (!exe_dir.empty()) {
-        candidates.push_back(exe_dir / ".." / "share" / "socketlab" / name);  // installed
-        candidates.push_back(exe_dir / name);                                 // beside the binary
-    }
-    candidates.push_back(fs::path(SOCKETLAB_SOURCE_DATA_DIR) / name);  // the source tree
-    candidates.push_back(fs::path(SOCKETLAB_INSTALL_DATA_DIR) / name);
+    if (exe_dir.empty()) return name;  // no /proc: relative to the working directory
+    const fs::path candidates[] = {
+        exe_dir / name,                                      // the build tree
+        exe_dir / SOCKETLAB_DATA_DIR_FROM_BIN / name,        // installed: ../share/socketlab
+    };
     for (const auto& c : candidates)
         if (fs::is_directory(c, ec)) return fs::weakly_canonical(c, ec).string();
-    return (fs::path(SOCKETLAB_SOURCE_DATA_DIR) / name).string();
+    return (exe_dir / SOCKETLAB_DATA_DIR_FROM_BIN / name).lexically_normal().string();
 }
 
 std::string xdg_dir(const char* variable, const char* fallback) {

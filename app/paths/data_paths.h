@@ -5,8 +5,10 @@
 
 namespace socketlab {
 
-// The lessons folder: $SOCKETLAB_LESSONS, else lessons/ beside the executable's source tree or
-// install prefix (found from /proc/self/exe, so the working directory does not matter).
+// The lessons folder: $SOCKETLAB_LESSONS, else lessons/ beside the executable (the build tree),
+// else ../share/socketlab/lessons from the executable's folder (installed; the prefix may be
+// moved). Found from /proc/self/exe, so the working directory does not matter; no absolute
+// path is compiled in. The assets folder is found the same way.
 std::string default_lessons_dir();
 std::string default_assets_dir();
 
