@@ -810,5 +810,49 @@ TEST(PacketDecode, LinkLayerOffsets) {
     EXPECT_EQ(decode_ip_packet(sll2.data() + *at, sll2.size() - *at).src, "127.0.0.1:43247");
 }
 
+// The recorder decodes a packet once and keeps only the lesson's own (both ends of a socket).
+TEST(PacketRecorder, LogsTheLessonsPacketsDecodedOnceAndIgnoresOthers) {
+    EventLog log;
+    SocketDirectory directory;
+    PacketRecorder on_host(log, directory, /*filter_by_owner=*/true);
+    on_host.set_realtime_at_start(1000);
+    RawPacket raw;
+    raw.realtime_us = 5000;
+    raw.ip_bytes = real_ip(kRealPshAck);
+    raw.original_length = static_cast<uint32_t>(raw.ip_bytes.size());
+    on_host.on_packet(raw);  // nobody in the directory owns 53888 <-> 47123
+    EXPECT_EQ(on_host.recorded(), 0u);
+    EXPECT_EQ(on_host.ignored(), 1u);
+
+    SocketSnapshot client;
+    client.name = "sock";
+    client.local = *SocketAddress::parse("127.0.0.1:53888");
+    client.peer = *SocketAddress::parse("127.0.0.1:47123");
+    client.bound = true;
+    directory.publish(SocketSource::Engine, "client", {client});
+    on_host.on_packet(raw);
+    EXPECT_EQ(on_host.recorded(), 1u);
+    std::vector<Event> events;
+    log.drain(events);
+    ASSERT_EQ(events.size(), 1u);
+    const PacketRecord* p = events[0].packet();
+    ASSERT_NE(p, nullptr);
+    EXPECT_EQ(events[0].t_us, 4000);
+    EXPECT_TRUE(p->has(kTcpPsh | kTcpAck));
+    EXPECT_EQ(p->len, 10u);
+    ASSERT_NE(p->decoded, nullptr);
+    EXPECT_EQ(p->decoded->payload_length, 10u);
+    EXPECT_EQ(p->bytes, raw.ip_bytes);
+    EXPECT_EQ(on_host.packets_between(0, 10000).size(), 1u);
+    EXPECT_EQ(on_host.packets_between(4001, 10000).size(), 0u);
+    EXPECT_EQ(on_host.captured_packets().size(), 1u);
+
+    // In a private namespace every packet is the lesson's.
+    SocketDirectory empty;
+    PacketRecorder private_net(log, empty, /*filter_by_owner=*/false);
+    private_net.on_packet(raw);
+    EXPECT_EQ(private_net.recorded(), 1u);
+}
+
 }  // namespace
 }  // namespace socketlab
