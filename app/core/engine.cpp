@@ -10,6 +10,7 @@
 
 #include <fcntl.h>
 #include <pthread.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -380,6 +381,8 @@ void Engine::publish_sockets(const Actor& actor) {
         snap.local = local_address_of(s.fd);
         snap.bound = snap.local.has_name();
         snap.peer = peer_address_of(s.fd);
+        struct stat st {};
+        if (fstat(s.fd, &st) == 0) snap.inode = st.st_ino;
         snaps.push_back(std::move(snap));
     }
     directory_->publish(SocketSource::Engine, actor.name, std::move(snaps));
@@ -424,11 +427,13 @@ class Engine::ActorCalls final : public CallContext {
         engine_.handed_over_[to_actor].emplace_back(name, fd);
     }
     void announce_wait() override {
+        engine_.publish_sockets(actor_);  // the state watcher can name it while it waits
         std::lock_guard lock(engine_.mutex_);
         engine_.mark_blocked_locked(ticket_, wait_event());
     }
     void watch() override {
         if (watched_) return;
+        engine_.publish_sockets(actor_);
         engine_.watch_call(ticket_, wait_event());
         watched_ = true;
     }

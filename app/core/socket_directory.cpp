@@ -132,6 +132,14 @@ std::optional<SocketOwner> SocketDirectory::owner_of_packet(const SocketAddress&
     return std::nullopt;
 }
 
+std::optional<SocketOwner> SocketDirectory::owner_of_inode(uint64_t inode) const {
+    if (inode == 0) return std::nullopt;
+    std::lock_guard lock(mutex_);
+    for (const auto& e : entries_)
+        if (e.socket.inode == inode) return SocketOwner{e.actor, e.socket.name};
+    return std::nullopt;
+}
+
 std::optional<SocketOwner> SocketDirectory::owner_of_tcp_socket(const SocketAddress& local,
                                                                 const SocketAddress& peer,
                                                                 bool* queued) const {

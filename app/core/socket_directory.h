@@ -32,6 +32,7 @@ struct SocketSnapshot {
     bool bound = false;  // has a local port (bind, or the kernel's automatic bind on use)
     SocketAddress local;
     SocketAddress peer;
+    uint64_t inode = 0;  // fstat(fd).st_ino: the kernel's sock_diag names the socket by it
 };
 
 enum class SocketSource { Engine, KeptServer, Link, Traced };
@@ -70,6 +71,9 @@ class SocketDirectory {
     // may use the same port number for the other protocol or another peer.
     std::optional<SocketOwner> owner_of_packet(const SocketAddress& src, const SocketAddress& dst,
                                                bool is_stream) const;
+    // The socket with this inode (sock_diag's idiag_inode), while a descriptor refers to it:
+    // found even before it has an address (a connect() in SYN_SENT).
+    std::optional<SocketOwner> owner_of_inode(uint64_t inode) const;
     // The TCP socket whose own address is `local`, talking to `peer` (as the kernel lists it):
     // the connected socket, else an unconnected one with that address (connect() still going);
     // else the listener on local's port, with *queued set: a connection in its accept queue.

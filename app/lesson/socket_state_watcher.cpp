@@ -95,8 +95,10 @@ void SocketStateWatcher::poll_locked() {
         Known& known = known_[key];
         // Who owns it: the socket with this local address and peer (for a listener, itself).
         bool queued = false;
-        auto owner = listening ? directory_.owner_of(reach_on_loopback(info.local))
-                               : directory_.owner_of_tcp_socket(info.local, info.peer, &queued);
+        auto owner = directory_.owner_of_inode(info.inode);
+        if (!owner)
+            owner = listening ? directory_.owner_of(reach_on_loopback(info.local))
+                              : directory_.owner_of_tcp_socket(info.local, info.peer, &queued);
         if (owner && (!queued || known.actor.empty())) {
             known.actor = owner->actor;
             known.socket = queued ? "queued" : owner->socket;
