@@ -1,3 +1,8 @@
+// [SECTION] index
+//   Setting up       the namespace: unshare, uid/gid maps, loopback up
+//   Capturing        libpcap on the namespace's lo, the outbox of packets to the parent
+//   Requests         one message at a time from the parent: sockets, binds, ports, stats
+//   Main             the poll loop
 // socketlab-net-helper: gives an ordinary user a network of their own to capture on.
 //
 // SocketLab starts this program when it lacks CAP_NET_RAW (see capture/lesson_network.h). It
@@ -91,6 +96,7 @@ int write_file(const char* path, const std::string& text, std::string* error) {
 }
 
 // Returns 0 or -errno, with *error naming the step that failed.
+// [SECTION] Setting up
 int make_namespace(std::string* error) {
     const uid_t uid = ::geteuid();
     const gid_t gid = ::getegid();
@@ -129,6 +135,7 @@ int make_namespace(std::string* error) {
     return 0;
 }
 
+// [SECTION] Capturing
 int64_t realtime_us(const timeval& tv) {
     return static_cast<int64_t>(tv.tv_sec) * 1000000 + tv.tv_usec;
 }
@@ -209,6 +216,7 @@ void drain_pcap() {
     }
 }
 
+// [SECTION] Requests
 void reply(uint32_t id, int64_t result, const std::string& text = "", int fd = -1) {
     MessageHeader m;
     m.type = static_cast<uint32_t>(MsgType::Reply);
@@ -335,6 +343,7 @@ int open_capture(std::string* error) {
     return 0;
 }
 
+// [SECTION] Main
 double seconds_since(const timespec& then) {
     timespec now;
     clock_gettime(CLOCK_MONOTONIC, &now);

@@ -1,3 +1,8 @@
+// [SECTION] index
+//   Helpers       numbers as text, name tables, the Internet checksum
+//   Decoder       one pass over the bytes: IPv4, IPv6 (extension headers), TCP, TCP options,
+//                 UDP, payload; every field located, every problem named
+//   Link layers   where the IP header starts for each libpcap link type
 #include "capture/packet_decode.h"
 
 #include <arpa/inet.h>
@@ -116,6 +121,7 @@ const char* kLoopbackChecksumNote =
     " On loopback Linux does not finish TCP and UDP checksums (no wire can corrupt a copy in "
     "memory), so a capture on lo usually shows a value that does not match.";
 
+// [SECTION] Decoder
 class Decoder {
   public:
     Decoder(const uint8_t* data, size_t size, DecodedPacket& out)
@@ -874,6 +880,7 @@ DecodedPacket decode_ip_packet(const uint8_t* data, size_t size) {
 
 namespace {
 
+// [SECTION] Link layers
 bool ip_version_matches(const uint8_t* data, size_t size, size_t offset, int wanted) {
     if (offset >= size) return false;
     const int version = data[offset] >> 4;

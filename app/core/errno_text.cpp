@@ -35,14 +35,17 @@ constexpr ErrnoInfo kErrnos[] = {
      "data, or crashed), and its kernel sent a reset."},
     {ECONNABORTED, "ECONNABORTED", "The connection was aborted before accept() could return it."},
     {EPIPE, "EPIPE",
-     "Broken pipe: you wrote to a connection the peer has already closed. (SocketLab asks for "
-     "MSG_NOSIGNAL so this is an error code, not a SIGPIPE that kills the program.)"},
+     "Broken pipe: this connection can no longer carry data from this side: the peer closed it "
+     "(and said so with a RST), or this side shut down its own sending half (shutdown SHUT_WR). "
+     "(SocketLab asks for MSG_NOSIGNAL so this is an error code, not a SIGPIPE that kills the "
+     "program.)"},
     {ENOTCONN, "ENOTCONN",
      "Not connected: this call needs a connected socket (connect() or accept() first)."},
     {EISCONN, "EISCONN", "This socket is already connected."},
     {EAGAIN, "EAGAIN",
      "Resource temporarily unavailable (also called EWOULDBLOCK): the call would have had to "
-     "wait, and the socket is non-blocking (or MSG_DONTWAIT was given), so it returned at once. "
+     "wait longer than it was allowed to: the socket is non-blocking (or MSG_DONTWAIT was "
+     "given), so it returned at once, or a timeout set with SO_RCVTIMEO / SO_SNDTIMEO ran out. "
      "Nothing is wrong; try again later."},
     {EINPROGRESS, "EINPROGRESS",
      "A non-blocking connect has started and is not finished yet; wait until the socket is "

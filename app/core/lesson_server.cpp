@@ -1,3 +1,8 @@
+// [SECTION] index
+//   Kinds        what each kind of kept-open server is called, its nc/curl line and snippet
+//   Events       the calls the server makes, as typed events
+//   Protocols    echo, HTTP, the text protocol: what the server answers
+//   Serving      the TCP and UDP loops on the server's own thread
 #include "core/lesson_server.h"
 
 #include <fcntl.h>
@@ -14,6 +19,8 @@
 #include "core/errno_text.h"
 
 namespace socketlab {
+
+// [SECTION] Kinds
 
 // One connected client of a TCP server.
 struct LessonServer::Client {
@@ -75,6 +82,7 @@ std::string python_client_snippet(const std::string& kind, const SocketAddress& 
            "s.close()\n";
 }
 
+// [SECTION] Events
 namespace {
 
 // The calls the server makes, described as the call table describes them (for their text).

@@ -50,6 +50,9 @@ struct ActorSocket {
     int family = AF_INET;
     int type = SOCK_STREAM;
     bool listening = false;
+    bool shut_write = false;      // shutdown(SHUT_WR or SHUT_RDWR) was called on it
+    int receive_timeout_ms = 0;   // SO_RCVTIMEO as set by a step (0 = none)
+    int send_timeout_ms = 0;      // SO_SNDTIMEO
     uint64_t created = 0;  // creation order, to find the most recent
 };
 

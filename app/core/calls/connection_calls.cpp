@@ -194,7 +194,10 @@ std::string parse_shutdown(const StepCallWords& words, ParsedStepCall& out) {
     return "";
 }
 
-void run_shutdown(CallRun& run) { set_result(run, ::shutdown(run.fd(), run.spec.how)); }
+void run_shutdown(CallRun& run) {
+    set_result(run, ::shutdown(run.fd(), run.spec.how));
+    if (run.out.ret == 0 && run.spec.how != SHUT_RD) run.socket->shut_write = true;
+}
 
 std::string shutdown_text(const CallRecord& call) {
     return name_of(shutdown_modes(), call.spec.how);

@@ -1,4 +1,5 @@
 // The data family: send recv sendto recvfrom sendall.
+#include <fcntl.h>
 #include <poll.h>
 #include <sys/socket.h>
 
@@ -45,11 +46,32 @@ std::string parse_send(const StepCallWords& words, ParsedStepCall& out) {
     return read_flags(words.args, used, out.spec);
 }
 
+// Says what really happened when the errno alone could mean two things.
+void explain_failure(CallRun& run, bool sending) {
+    if (run.out.ret >= 0 || !run.socket) return;
+    const bool nonblocking = (fcntl(run.fd(), F_GETFL) & O_NONBLOCK) || (run.spec.flags & MSG_DONTWAIT);
+    const int timeout = sending ? run.socket->send_timeout_ms : run.socket->receive_timeout_ms;
+    if (run.out.err == EAGAIN && !nonblocking && timeout > 0)
+        run.note = std::string("the socket is blocking, but its ") +
+                   (sending ? "SO_SNDTIMEO" : "SO_RCVTIMEO") + " of " + std::to_string(timeout) +
+                   " ms ran out: the call waited that long, then gave up";
+    else if (run.out.err == EAGAIN && nonblocking)
+        run.note = "the socket is non-blocking: nothing could be done at once, so it returned "
+                   "at once";
+    else if (run.out.err == EPIPE && run.socket->shut_write)
+        run.note = "this side shut down its own sending half (shutdown SHUT_WR) earlier: "
+                   "nothing more can be sent on it";
+    else if (run.out.err == EPIPE)
+        run.note = "the peer has closed the connection (its RST arrived), so nothing more can be "
+                   "sent on it";
+}
+
 void record_sent(CallRun& run, ssize_t n) {
     run.out.ret = n;
     run.out.err = n < 0 ? errno : 0;
     run.record.direction = Direction::Sent;
     if (n > 0) run.record.bytes.assign(run.spec.data.begin(), run.spec.data.begin() + n);
+    explain_failure(run, true);
 }
 
 void run_send(CallRun& run) {
@@ -109,6 +131,7 @@ void run_sendall(CallRun& run) {
         if (n < 0) {
             run.out.ret = -1;
             run.out.err = errno;
+            explain_failure(run, true);
             break;
         }
         ++count;
@@ -157,6 +180,7 @@ void run_recv(CallRun& run) {
     }
     run.out.ret = n;
     run.out.err = n < 0 ? errno : 0;
+    explain_failure(run, false);
     run.record.direction = Direction::Received;
     if (n > 0) {
         const size_t copied = std::min(static_cast<size_t>(n), size);

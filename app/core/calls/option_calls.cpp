@@ -59,6 +59,9 @@ void run_setsockopt(CallRun& run) {
         case OptionValue::Millis: {
             const timeval tv{spec.value / 1000, static_cast<suseconds_t>(spec.value % 1000) * 1000};
             set_result(run, ::setsockopt(run.fd(), spec.level, spec.option, &tv, sizeof tv));
+            if (run.out.ret == 0)
+                (spec.option == SO_RCVTIMEO ? run.socket->receive_timeout_ms
+                                            : run.socket->send_timeout_ms) = spec.value;
             break;
         }
         case OptionValue::Int:
