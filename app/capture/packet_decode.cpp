@@ -16,6 +16,7 @@ namespace socketlab {
 
 namespace {
 
+// [SECTION] Helpers
 constexpr uint8_t kProtoTcp = 6;
 constexpr uint8_t kProtoUdp = 17;
 
