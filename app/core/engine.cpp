@@ -11,6 +11,7 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -33,8 +34,44 @@ namespace socketlab {
 // returns EINTR from the blocked call.
 namespace {
 constexpr int kWakeSignal = SIGUSR2;
-// How long a call may take before it is shown as blocked when poll() could not tell beforehand.
+// How long a call may take before it is shown as blocked when neither poll() beforehand nor
+// /proc while it runs could tell (a kernel without /proc/PID/task/TID/syscall).
 constexpr auto kBlockedAfter = std::chrono::milliseconds(250);
+// How often the watchdog asks the kernel about watched calls.
+constexpr auto kWatchEvery = std::chrono::milliseconds(5);
+
+enum class Sleep { Asleep, Running, Unknown };
+
+// Is thread tid asleep inside a socket system call that waits for a peer? The kernel says so
+// itself: state S in /proc/self/task/TID/stat, and the call's number in .../syscall.
+Sleep socket_call_sleep(pid_t tid) {
+    const std::string task = "/proc/self/task/" + std::to_string(tid);
+    char buffer[512];
+    auto read_file = [&](const std::string& path) -> std::string {
+        const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+        if (fd < 0) return "";
+        const ssize_t n = ::read(fd, buffer, sizeof buffer - 1);
+        ::close(fd);
+        return n > 0 ? std::string(buffer, static_cast<size_t>(n)) : "";
+    };
+    const std::string stat = read_file(task + "/stat");
+    const std::string syscall_line = read_file(task + "/syscall");
+    const size_t paren = stat.rfind(')');
+    if (paren == std::string::npos || paren + 2 >= stat.size() || syscall_line.empty())
+        return Sleep::Unknown;
+    if (stat[paren + 2] != 'S') return Sleep::Running;
+    const long number = std::strtol(syscall_line.c_str(), nullptr, 10);
+    static const long kWaitingCalls[] = {
+        SYS_accept, SYS_accept4, SYS_connect, SYS_sendto, SYS_recvfrom, SYS_sendmsg,
+        SYS_recvmsg, SYS_ppoll,
+#ifdef SYS_poll
+        SYS_poll,
+#endif
+    };
+    for (long call : kWaitingCalls)
+        if (call == number) return Sleep::Asleep;
+    return Sleep::Running;  // asleep elsewhere (a lock on the way to the call): not yet
+}
 
 void ignore_wake(int) {}
 
@@ -339,8 +376,10 @@ void Engine::mark_blocked_locked(uint64_t ticket, Event wait) {
 }
 
 void Engine::watch_call(uint64_t ticket, Event wait) {
+    const auto tid = static_cast<pid_t>(::syscall(SYS_gettid));  // on the worker thread
     std::lock_guard lock(mutex_);
-    watches_.push_back({std::chrono::steady_clock::now() + kBlockedAfter, ticket, std::move(wait)});
+    watches_.push_back(
+        {std::chrono::steady_clock::now() + kBlockedAfter, ticket, std::move(wait), tid});
     watches_changed_.notify_all();
 }
 
@@ -355,11 +394,12 @@ void Engine::run_watchdog() {
         auto now = std::chrono::steady_clock::now();
         auto next = now + std::chrono::hours(1);
         for (auto it = watches_.begin(); it != watches_.end();) {
-            if (it->deadline <= now) {
+            const Sleep sleep = socket_call_sleep(it->tid);
+            if (sleep == Sleep::Asleep || (sleep == Sleep::Unknown && it->deadline <= now)) {
                 mark_blocked_locked(it->ticket, std::move(it->wait));
                 it = watches_.erase(it);
             } else {
-                next = std::min(next, it->deadline);
+                next = std::min(next, sleep == Sleep::Unknown ? it->deadline : now + kWatchEvery);
                 ++it;
             }
         }

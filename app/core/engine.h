@@ -9,6 +9,8 @@
 //   engine.wait_settled(t, 5s);   // Done, or Blocked inside the kernel (e.g. accept)
 #pragma once
 
+#include <sys/types.h>
+
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -91,13 +93,16 @@ class Engine {
         bool waited = false;  // went through Blocked
         CallOutcome outcome;
     };
-    // A call that may wait for its peer. If it has not returned by the deadline, the watchdog
-    // reports it Blocked (a send larger than the free buffer, MSG_WAITALL with part of the
-    // data there, a connect to a full backlog: cases a zero-timeout poll cannot foresee).
+    // A call that may wait for its peer in ways a zero-timeout poll cannot foresee (a send
+    // larger than the free buffer, MSG_WAITALL with part of the data there, a connect to a
+    // full backlog). The watchdog asks the kernel whether the worker thread is asleep inside
+    // a socket system call (/proc/self/task/TID/stat and .../syscall) and reports it Blocked
+    // then; only where /proc cannot tell does it fall back to the deadline.
     struct Watch {
         std::chrono::steady_clock::time_point deadline;
         uint64_t ticket;
         Event wait;
+        pid_t tid;  // the worker thread making the call
     };
 
     Actor& actor_for(const std::string& name);
