@@ -540,7 +540,7 @@ CallOutcome Engine::execute(Actor& actor, uint64_t ticket, Job& job) {
     ev.payload = record;
 
     ActorCalls context(*this, actor, ticket, ev);
-    CallRun run{context, spec};
+    CallRun run(context, spec);
     auto refuse_with_note = [&] {
         Event note = make_note(now_us(), actor.name, spec.step,
                                run.out.engine_error + "; no system call was made");

@@ -148,6 +148,12 @@ std::string errno_text(int err) {
     return std::string(std::strerror(err));
 }
 
+// A netlink message's payload (NLMSG_DATA without the macro's C casts).
+const void* message_payload(const nlmsghdr* h) {
+    constexpr size_t kHeader = (sizeof(nlmsghdr) + NLMSG_ALIGNTO - 1) & ~size_t{NLMSG_ALIGNTO - 1};
+    return reinterpret_cast<const char*>(h) + kHeader;
+}
+
 SocketAddress endpoint_of(int family, const __be32 addr[4], __be16 port) {
     SocketAddress a;
     if (family == AF_INET) {
@@ -242,7 +248,7 @@ bool receive_dump(int fd, uint32_t sequence, nlmsghdr* buffer, const std::set<ui
             if (h->nlmsg_type == NLMSG_ERROR) {
                 if (h->nlmsg_len < NLMSG_LENGTH(sizeof(nlmsgerr)))
                     return fail(error, "the kernel sent a truncated sock_diag error");
-                int err = -static_cast<const nlmsgerr*>(NLMSG_DATA(h))->error;
+                int err = -static_cast<const nlmsgerr*>(message_payload(h))->error;
                 if (err == 0) continue;  // an acknowledgement, not an error
                 std::string text = "the kernel refused the sock_diag request: " + errno_text(err);
                 if (err == ENOENT) text += " (is the inet_diag kernel module available?)";
@@ -252,7 +258,7 @@ bool receive_dump(int fd, uint32_t sequence, nlmsghdr* buffer, const std::set<ui
             if (h->nlmsg_len < NLMSG_LENGTH(sizeof(inet_diag_msg)))
                 return fail(error, "the kernel sent a truncated sock_diag message");
 
-            const auto* diag = static_cast<const inet_diag_msg*>(NLMSG_DATA(h));
+            const auto* diag = static_cast<const inet_diag_msg*>(message_payload(h));
             if (diag->idiag_family != AF_INET && diag->idiag_family != AF_INET6) continue;
             uint16_t local_port = ntohs(diag->id.idiag_sport);
             uint16_t peer_port = ntohs(diag->id.idiag_dport);

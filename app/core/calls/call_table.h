@@ -85,6 +85,8 @@ class CallContext {
 
 // One call being made: its arguments, its socket, and what it returns and logs.
 struct CallRun {
+    CallRun(CallContext& call_context, const CallSpec& call_spec)
+        : context(call_context), spec(call_spec) {}
     CallContext& context;
     const CallSpec& spec;
     ActorSocket* socket = nullptr;  // the socket the call uses (needs_socket); may change
