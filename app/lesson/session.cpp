@@ -157,10 +157,14 @@ void Session::update() {
         }
     }
     check_packets(false);
-    // Also read the TCP states now: a headless run's steps are quicker than the watcher's beat.
+    // A headless run's steps are quicker than the watcher's beat: it reads the TCP states now,
+    // on this thread. The window's thread makes no socket call: it only wakes the watcher.
     if (state_watcher_ && next_ != states_read_at_step_) {
         states_read_at_step_ = next_;
-        state_watcher_->poll_now();
+        if (headless_)
+            state_watcher_->poll_now();
+        else
+            state_watcher_->poke();
     }
 }
 
@@ -197,6 +201,7 @@ uint64_t Session::send_own_bytes(const std::string& actor, const std::vector<uin
 
 bool Session::run_to_end(std::chrono::milliseconds step_timeout,
                          std::vector<std::string>& messages) {
+    headless_ = true;
     size_t timed_out = SIZE_MAX;
     while (has_next()) {
         size_t index = next_;

@@ -105,6 +105,7 @@ class Session {
     std::mutex ports_mutex_;     // watch_ports runs on workers (before a call) and here
     std::set<uint16_t> ports_;   // guarded by ports_mutex_
     size_t states_read_at_step_ = SIZE_MAX;
+    bool headless_ = false;  // run_to_end: may make calls on the caller's thread
 };
 
 }  // namespace socketlab
