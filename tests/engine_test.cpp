@@ -297,6 +297,19 @@ TEST_F(EngineTest, AcceptNamesNewSocketsConnConn2) {
     EXPECT_FALSE(sockets[1].peer.empty());
 }
 
+// Nobody reads most tickets (the learner's own text, a long Play): the engine keeps a bounded
+// number of settled ones, the newest.
+TEST_F(EngineTest, SettledTicketsAreBounded) {
+    ASSERT_GE(call(engine, "server", make_socket()).ret, 0);
+    const uint64_t first = engine.submit("server", make(CallOp::GetSockName));
+    uint64_t last = first;
+    for (int i = 0; i < 5000; ++i) last = engine.submit("server", make(CallOp::GetSockName));
+    ASSERT_TRUE(engine.wait_done(last, std::chrono::seconds(30)));
+    EXPECT_TRUE(engine.outcome(last).has_value());
+    EXPECT_FALSE(engine.outcome(first).has_value());  // let go long ago
+    EXPECT_EQ(engine.phase(first), TicketPhase::Unknown);
+}
+
 TEST_F(EngineTest, SubmittingAfterShutdownFailsCleanly) {
     engine.shutdown();
     uint64_t t = engine.submit("server", make_socket());

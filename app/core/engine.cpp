@@ -258,14 +258,18 @@ void Engine::set_phase(uint64_t ticket, TicketPhase phase, const CallOutcome* ou
         if (outcome) {
             it->second.outcome = *outcome;
             it->second.outcome.waited |= it->second.waited;
+            settled_bytes_ += outcome->data.size();
         }
         // Bounded: the oldest settled tickets go (nobody asked for them in time).
-        for (auto old = tickets_.begin(); tickets_.size() > kMaxSettledTickets &&
-                                          old != tickets_.end() && old->first < ticket;) {
-            if (old->second.phase == TicketPhase::Done)
+        for (auto old = tickets_.begin();
+             (tickets_.size() > kMaxSettledTickets || settled_bytes_ > kMaxSettledBytes) &&
+             old != tickets_.end() && old->first < ticket;) {
+            if (old->second.phase == TicketPhase::Done) {
+                settled_bytes_ -= std::min(settled_bytes_, old->second.outcome.data.size());
                 old = tickets_.erase(old);
-            else
+            } else {
                 ++old;
+            }
         }
     }
     ticket_changed_.notify_all();

@@ -132,9 +132,12 @@ class Engine {
     mutable std::mutex mutex_;  // guards everything below
     mutable std::condition_variable ticket_changed_;
     std::vector<std::unique_ptr<Actor>> actors_;
-    // Settled tickets are kept for a caller to read, the newest kMaxSettledTickets of them.
+    // Settled tickets are kept for a caller to read: the newest, at most kMaxSettledTickets of
+    // them holding at most kMaxSettledBytes of received data (a recv may take 16 MiB).
     std::map<uint64_t, Ticket> tickets_;
     static constexpr size_t kMaxSettledTickets = 4096;
+    static constexpr size_t kMaxSettledBytes = size_t{64} * 1024 * 1024;
+    size_t settled_bytes_ = 0;
     std::unique_ptr<SocketDirectory> own_directory_;
     SocketDirectory* directory_;
     // Sockets handed to an actor, picked up by its thread before its next call.
