@@ -282,7 +282,7 @@ void draw_frame(Shell& shell, GLFWwindow* window, double now) {
 bool write_screenshot(GLFWwindow* window, const std::string& path) {
     int width = 0, height = 0;
     glfwGetFramebufferSize(window, &width, &height);
-    std::vector<unsigned char> pixels(static_cast<size_t>(width) * height * 4);
+    std::vector<unsigned char> pixels(static_cast<size_t>(width) * static_cast<size_t>(height) * 4);
     glPixelStorei(GL_PACK_ALIGNMENT, 1);
     glReadBuffer(GL_BACK);
     glReadPixels(0, 0, width, height, GL_RGBA, GL_UNSIGNED_BYTE, pixels.data());
@@ -290,7 +290,7 @@ bool write_screenshot(GLFWwindow* window, const std::string& path) {
     const size_t row = static_cast<size_t>(width) * 4;
     std::vector<unsigned char> flipped(pixels.size());
     for (int y = 0; y < height; ++y)
-        std::copy_n(&pixels[static_cast<size_t>(height - 1 - y) * row], row, &flipped[y * row]);
+        std::copy_n(&pixels[static_cast<size_t>(height - 1 - y) * row], row, &flipped[static_cast<size_t>(y) * row]);
     for (size_t i = 3; i < flipped.size(); i += 4) flipped[i] = 255;  // opaque
     return stbi_write_png(path.c_str(), width, height, 4, flipped.data(), static_cast<int>(row)) !=
            0;
