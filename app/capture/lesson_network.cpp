@@ -33,6 +33,7 @@
 
 #include <pcap/pcap.h>
 
+#include "capture/error_text.h"
 #include "capture/net_helper_protocol.h"
 
 extern char** environ;
@@ -50,7 +51,7 @@ constexpr const char* kHelperName = "socketlab-net-helper";
 constexpr auto kRequestTimeout = 5000ms;
 
 std::string errno_text(int err) {
-    return std::strerror(err);
+    return system_error_text(err);
 }
 
 // Capabilities are per thread on Linux (the engine drops some in its workers), so this asks
@@ -519,7 +520,7 @@ bool LessonNetwork::Impl::start_helper(const std::string& path, std::chrono::mil
     if (n == 0) {
         *err = ETIMEDOUT;
         *problem = "the network helper " + path + " did not report within " +
-               std::to_string(timeout.count()) + " ms";
+                   std::to_string(timeout.count()) + " ms";
         end_helper();
         return false;
     }

@@ -255,7 +255,8 @@ class LineBreaker {
             const float pad = run == begin ? a.pad_before : 0.0f;
             if (!fits(pad + run_width + cw) && (run_width > 0.0f || !line_empty())) {
                 if (run_width > 0.0f)
-                    place(a, std::string_view(run, static_cast<size_t>(p - run)), run_width, pad, 0.0f, false);
+                    place(a, std::string_view(run, static_cast<size_t>(p - run)), run_width, pad,
+                          0.0f, false);
                 end_line();
                 run = p;
                 run_width = 0.0f;
@@ -264,8 +265,8 @@ class LineBreaker {
             run_width += cw;
             p += n;
         }
-        place(a, std::string_view(run, static_cast<size_t>(end - run)), run_width, run == begin ? a.pad_before : 0.0f,
-              a.pad_after, false);
+        place(a, std::string_view(run, static_cast<size_t>(end - run)), run_width,
+              run == begin ? a.pad_before : 0.0f, a.pad_after, false);
     }
 
     void end_line() {
@@ -691,7 +692,8 @@ void draw_markdown(const MarkdownDoc& doc) {
         const float bar_width = std::max(2.0f, std::round(0.2f * st.em));
         const int prev_quotes = prev ? std::min(prev->quote_depth, kMaxVisualDepth) : 0;
         for (int q = 0; q < quotes; ++q) {
-            const float x = start.x + static_cast<float>(q) * st.quote_indent + std::round(0.15f * st.em);
+            const float x =
+                start.x + static_cast<float>(q) * st.quote_indent + std::round(0.15f * st.em);
             const float top = q < prev_quotes ? gap_top : start.y;
             ImGui::GetWindowDrawList()->AddRectFilled(ImVec2(x, top), ImVec2(x + bar_width, bottom),
                                                       st.muted);
