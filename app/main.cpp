@@ -1,13 +1,16 @@
 // SocketLab: wiring only. Parse the command line, then run a headless command or the window.
 #include <CLI/CLI.hpp>
 #include <cstdio>
+#include <exception>
 #include <iostream>
 
 #include "cli/commands.h"
 #include "paths/data_paths.h"
 #include "ui/app_shell.h"
 
-int main(int argc, char** argv) {
+namespace {
+
+int run(int argc, char** argv) {
     CLI::App app{
         "SocketLab: learn network programming with real sockets.\n"
         "With no command, opens the window."};
@@ -31,6 +34,11 @@ int main(int argc, char** argv) {
         app.add_option("--pcap", pcap_path,
                        "With --run: write the lesson's captured packets to a pcap file "
                        "(Wireshark and tshark open it)");
+
+    bool require_capture = false;
+    auto* require_capture_opt = app.add_flag(
+        "--require-capture", require_capture,
+        "With --run: fail when the lesson's packets cannot be captured and checked (CI)");
 
     std::string serve_kind;
     socketlab::ServeOptions serve;
@@ -63,6 +71,7 @@ int main(int argc, char** argv) {
     size_opt->needs(shot);
     run->excludes(serve_opt)->excludes(shot);
     pcap_opt->needs(run);
+    require_capture_opt->needs(run);
     serve_opt->excludes(shot);
     (void)lesson_opt;
     (void)scale_opt;
@@ -82,7 +91,8 @@ int main(int argc, char** argv) {
         shell.height = h;
     }
     if (list) return socketlab::list_lessons_command(lessons_dir);
-    if (!run_id.empty()) return socketlab::run_lesson_command(lessons_dir, run_id, json, pcap_path);
+    if (!run_id.empty())
+        return socketlab::run_lesson_command(lessons_dir, run_id, json, pcap_path, require_capture);
     if (!serve_kind.empty()) {
         serve.kind = serve_kind;
         serve.json = json;
@@ -90,4 +100,17 @@ int main(int argc, char** argv) {
     }
     shell.lessons_dir = lessons_dir;
     return socketlab::ui::run_app(shell);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    // An exception nothing else caught (out of memory, a filesystem error) ends the program
+    // with its message and status 1 instead of an abort.
+    try {
+        return run(argc, argv);
+    } catch (const std::exception& e) {
+        std::cerr << "socketlab: " << e.what() << '\n';
+        return 1;
+    }
 }

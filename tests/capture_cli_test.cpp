@@ -13,6 +13,7 @@
 #include <sstream>
 
 #include "capture/packet_decode.h"
+#include "capture_test_util.h"
 
 namespace socketlab {
 namespace {
@@ -52,7 +53,8 @@ TEST(CaptureCli, JsonPacketsMatchThePcapFileAndTellTheHandshake) {
     CliRun first = run_handshake(first_path);
     if (!first.captured) {
         std::filesystem::remove_all(dir);
-        GTEST_SKIP() << "no packets captured on this machine (see socketlab's message)";
+        SKIP_OR_FAIL_WITHOUT_CAPTURE(
+            "no packets captured on this machine (see socketlab's message)");
     }
     // The same packets, field for field, in the file.
     char errbuf[PCAP_ERRBUF_SIZE];

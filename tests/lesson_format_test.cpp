@@ -2,9 +2,9 @@
 // the newer step forms (calls, addresses, DATA words, expectations), with their error messages.
 #include <gtest/gtest.h>
 
-#include "session_test_util.h"
 #include <netdb.h>
 #include <poll.h>
+#include "session_test_util.h"
 
 #include <algorithm>
 #include <thread>
@@ -232,7 +232,6 @@ TEST(StepForms, NumberFieldsAndJoinedData) {
     EXPECT_EQ(used, 2u);
     EXPECT_EQ(out, (std::vector<uint8_t>{0, 2, 'h', 'i'}));
 }
-
 
 TEST(StepExpectations, ContainsAndResolverErrorsAgainstTheKernel) {
     auto good = run_steps(

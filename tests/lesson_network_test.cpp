@@ -34,6 +34,7 @@
 #include <unistd.h>
 
 #include "capture/lesson_network.h"
+#include "capture_test_util.h"
 #include "core/tcp_state.h"
 
 namespace socketlab {
@@ -223,10 +224,11 @@ std::unique_ptr<LessonNetwork> open_namespace() {
     return LessonNetwork::open(options);
 }
 
-#define SKIP_UNLESS_NAMESPACE(net)                                                           \
-    if ((net)->mode() != LessonNetwork::Mode::PrivateNamespace)                              \
-    GTEST_SKIP() << "no private network namespace here: " << (net)->why_no_capture() << "\n" \
-                 << (net)->how_to_fix()
+#define SKIP_UNLESS_NAMESPACE(net)                                                                \
+    if ((net)->mode() != LessonNetwork::Mode::PrivateNamespace)                                   \
+    SKIP_OR_FAIL_WITHOUT_CAPTURE("no private network namespace here: " << (net)->why_no_capture() \
+                                                                       << "\n"                    \
+                                                                       << (net)->how_to_fix())
 
 bool process_exists(pid_t pid) {
     return ::access(("/proc/" + std::to_string(pid)).c_str(), F_OK) == 0;
@@ -523,7 +525,7 @@ TEST(LessonNetwork, HelperDiesWithTheApp) {
     EXPECT_TRUE(WIFSIGNALED(status));
     if (n != sizeof helper || helper <= 0) {
         prctl(PR_SET_CHILD_SUBREAPER, 0);
-        GTEST_SKIP() << "no private network namespace here";
+        SKIP_OR_FAIL_WITHOUT_CAPTURE("no private network namespace here");
     }
     int pidfd = static_cast<int>(syscall(SYS_pidfd_open, helper, 0));
     if (pidfd >= 0) {
@@ -584,7 +586,7 @@ TEST(LessonNetwork, NoCaptureWhenNotWanted) {
 
 TEST(LessonNetwork, HostModeAsRootCapturesOnlyTheLessonsPorts) {
     if (geteuid() != 0 || !has_cap_net_raw())
-        GTEST_SKIP() << "host-loopback capture needs root (or CAP_NET_RAW)";
+        SKIP_OR_FAIL_WITHOUT_CAPTURE("host-loopback capture needs root (or CAP_NET_RAW)");
     Collector got;
     auto net = LessonNetwork::open({});
     ASSERT_EQ(net->mode(), LessonNetwork::Mode::HostLoopback) << net->why_no_capture();
@@ -641,7 +643,7 @@ TEST(LessonNetwork, DefaultModeCapturesForThisUser) {
         // Lessons still run without capture.
         Conversation c;
         talk(*net, &c);
-        if (!expect) GTEST_SKIP() << "no capture here: " << net->why_no_capture();
+        if (!expect) SKIP_OR_FAIL_WITHOUT_CAPTURE("no capture here: " << net->why_no_capture());
         return;
     }
     std::string error;

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "capture_test_util.h"
 #include "core/event_log.h"
 #include "lesson/lesson_library.h"
 #include "lesson/session.h"
@@ -337,8 +338,8 @@ TEST(PacketFlow, ANewSynOnTheSamePortsAfterFinOrRstIsANewConnection) {
         EXPECT_TRUE(c.shares_lifelines);  // three connections between client and server
     }
     // Relative numbers start over with each connection.
-    EXPECT_EQ(rel_seq(ev.events, flow, 1), 0u);   // the SYN sent again
-    EXPECT_EQ(rel_seq(ev.events, flow, 6), 2u);   // last ACK of connection 0
+    EXPECT_EQ(rel_seq(ev.events, flow, 1), 0u);  // the SYN sent again
+    EXPECT_EQ(rel_seq(ev.events, flow, 6), 2u);  // last ACK of connection 0
     EXPECT_EQ(rel_ack(ev.events, flow, 6), 2u);
     EXPECT_EQ(rel_seq(ev.events, flow, 7), 0u);   // new SYN
     EXPECT_EQ(rel_ack(ev.events, flow, 8), 1u);   // its SYN,ACK
@@ -827,7 +828,7 @@ TEST(PacketFlow, RealHandshakeLessonRun) {
     ASSERT_NE(lesson, nullptr);
     EventLog log;
     Session session(*lesson, log);
-    if (!session.capture_problem().empty()) GTEST_SKIP() << session.capture_problem();
+    if (!session.capture_problem().empty()) SKIP_OR_FAIL_WITHOUT_CAPTURE(session.capture_problem());
     std::vector<std::string> messages;
     EXPECT_TRUE(session.run_to_end(std::chrono::milliseconds(5000), messages));
     for (const auto& m : messages) ADD_FAILURE() << m;

@@ -10,7 +10,6 @@
 namespace socketlab {
 namespace {
 
-
 const char* kServer =
     "server: socket AF_INET SOCK_STREAM\n  caption: s\n"
     "server: bind 127.0.0.1:0\n  caption: b\n"

@@ -33,6 +33,7 @@
 
 #include <pcap/pcap.h>
 
+#include "capture/error_text.h"
 #include "capture/net_helper_protocol.h"
 
 extern char** environ;
@@ -50,7 +51,7 @@ constexpr const char* kHelperName = "socketlab-net-helper";
 constexpr auto kRequestTimeout = 5000ms;
 
 std::string errno_text(int err) {
-    return std::strerror(err);
+    return system_error_text(err);
 }
 
 // Capabilities are per thread on Linux (the engine drops some in its workers), so this asks
@@ -310,7 +311,7 @@ struct LessonNetwork::Impl {
 
     // namespace mode
     bool start_helper(const std::string& path, std::chrono::milliseconds timeout, int* err,
-                      std::string* why);
+                      std::string* problem);
     void end_helper();
     int request(nh::MsgType type, const int64_t (&values)[4], const void* payload, size_t size,
                 int pass_fd, nh::Message* reply, uint32_t* id_out,
@@ -423,17 +424,17 @@ void LessonNetwork::Impl::host_loop() {
 // not the process: spawned from, say, a short-lived worker, it would be killed with that
 // worker. The supervisor lives exactly as long as the helper.
 bool LessonNetwork::Impl::start_helper(const std::string& path, std::chrono::milliseconds timeout,
-                                       int* err, std::string* why) {
+                                       int* err, std::string* problem) {
     helper_path = path;
     int control_pair[2], packet_pair[2];
     if (::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, control_pair) != 0) {
         *err = errno;
-        *why = "making the channel to the network helper failed: " + errno_text(*err);
+        *problem = "making the channel to the network helper failed: " + errno_text(*err);
         return false;
     }
     if (::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, packet_pair) != 0) {
         *err = errno;
-        *why = "making the channel to the network helper failed: " + errno_text(*err);
+        *problem = "making the channel to the network helper failed: " + errno_text(*err);
         ::close(control_pair[0]);
         ::close(control_pair[1]);
         return false;
@@ -500,7 +501,7 @@ bool LessonNetwork::Impl::start_helper(const std::string& path, std::chrono::mil
     if (result < 0) {
         spawn_failed = true;
         *err = -result;
-        *why = "starting the network helper " + path + " failed: " + errno_text(-result);
+        *problem = "starting the network helper " + path + " failed: " + errno_text(-result);
         end_helper();
         return false;
     }
@@ -514,8 +515,8 @@ bool LessonNetwork::Impl::start_helper(const std::string& path, std::chrono::mil
     } while (n < 0 && errno == EINTR);
     if (n == 0) {
         *err = ETIMEDOUT;
-        *why = "the network helper " + path + " did not report within " +
-               std::to_string(timeout.count()) + " ms";
+        *problem = "the network helper " + path + " did not report within " +
+                   std::to_string(timeout.count()) + " ms";
         end_helper();
         return false;
     }
@@ -523,13 +524,13 @@ bool LessonNetwork::Impl::start_helper(const std::string& path, std::chrono::mil
     int got = nh::receive_message(control, &ready);
     if (got != 1 || ready.type() != nh::MsgType::Ready) {
         *err = got < 0 ? -got : ECHILD;
-        *why = "the network helper " + path + " exited before setting up its namespace";
+        *problem = "the network helper " + path + " exited before setting up its namespace";
         end_helper();
         return false;
     }
     if (ready.header.values[0] != 0) {
         *err = static_cast<int>(-ready.header.values[0]);
-        *why = ready.text();
+        *problem = ready.text();
         end_helper();
         return false;
     }

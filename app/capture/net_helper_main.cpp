@@ -54,6 +54,7 @@
 
 #include <pcap/pcap.h>
 
+#include "capture/error_text.h"
 #include "capture/net_helper_protocol.h"
 
 using namespace socketlab::nethelper;
@@ -64,7 +65,7 @@ int g_control = kControlFd;
 int g_packets = kPacketFd;
 
 std::string errno_text(int err) {
-    return std::strerror(err);
+    return socketlab::system_error_text(err);
 }
 
 // Closes every inherited fd but 0-2 and our two channels. The app's sockets are mostly not

@@ -10,6 +10,8 @@
 #include <linux/filter.h>
 #include <pcap/dlt.h>
 
+#include "capture/error_text.h"
+
 namespace socketlab::nethelper {
 
 int send_message(int socket_fd, const MessageHeader& header, const void* payload,
@@ -138,7 +140,7 @@ bool attach_kernel_filter(pcap_t* p, const std::string& expression, std::string*
     int err = errno;
     pcap_freecode(&program);
     if (rc != 0) {
-        *error = std::string("setting the capture filter failed: ") + std::strerror(err);
+        *error = std::string("setting the capture filter failed: ") + system_error_text(err);
         return false;
     }
     return true;

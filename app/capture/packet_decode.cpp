@@ -342,7 +342,7 @@ class Decoder {
     void ipv6() {
         out_.ip_version = 6;
         const uint8_t b0 = u8(0), b1 = u8(1);
-        const unsigned traffic_class = (b0 & 0x0f) << 4 | b1 >> 4;
+        const unsigned traffic_class = static_cast<unsigned>((b0 & 0x0f) << 4 | b1 >> 4);
         const uint32_t flow_label = (b1 & 0x0fu) << 16 | u16(2);
         const uint16_t payload_length = u16(4);
         uint8_t next = u8(6);
@@ -923,8 +923,9 @@ std::optional<size_t> ip_offset_for_link(int link_type, const uint8_t* data, siz
         case kLinkLoop: {
             if (size < 4) return std::nullopt;
             const uint32_t big = static_cast<uint32_t>(be16(data)) << 16 | be16(data + 2);
-            const uint32_t little =
-                static_cast<uint32_t>(data[3]) << 24 | data[2] << 16 | data[1] << 8 | data[0];
+            const uint32_t little = static_cast<uint32_t>(data[3]) << 24 |
+                                    static_cast<uint32_t>(data[2]) << 16 |
+                                    static_cast<uint32_t>(data[1]) << 8 | data[0];
             // DLT_NULL is in the capturing host's byte order, which may not be ours.
             const bool ip = link_type == kLinkLoop ? is_ip_family(big)
                                                    : is_ip_family(big) || is_ip_family(little);

@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <cstring>
 
+#include "capture/error_text.h"
 #include "capture/packet_decode.h"
 
 namespace socketlab {
@@ -24,7 +25,7 @@ namespace {
 constexpr int kSnapLength = 262144;
 
 bool fail(std::string* error, const std::string& path, const std::string& what, int err) {
-    if (error) *error = "could not " + what + " " + path + ": " + std::strerror(err);
+    if (error) *error = "could not " + what + " " + path + ": " + system_error_text(err);
     return false;
 }
 

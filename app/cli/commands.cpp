@@ -34,7 +34,7 @@ int list_lessons_command(const std::string& lessons_dir) {
 }
 
 int run_lesson_command(const std::string& lessons_dir, const std::string& id, bool json,
-                       const std::string& pcap_path) {
+                       const std::string& pcap_path, bool require_capture) {
     LessonLibrary library = load_lesson_library(lessons_dir);
     const Lesson* lesson = library.find(id);
     if (!lesson) {
@@ -62,6 +62,27 @@ int run_lesson_command(const std::string& lessons_dir, const std::string& id, bo
             std::cerr << "socketlab: " << session.network()->describe() << '\n';
     }  // the session's engine is shut down here, so every event is in the log
     if (!capture_problem.empty()) std::cerr << "socketlab: " << capture_problem << '\n';
+    // `packets:` the session could not compare with a capture: never passed in silence.
+    std::string unchecked_why;
+    if (!lesson->capture)
+        unchecked_why = "the lesson does not capture (no 'capture: yes')";
+    else if (!capture_problem.empty())
+        unchecked_why = "no capture here";
+    size_t unchecked = 0;
+    if (!unchecked_why.empty())
+        for (const auto& step : lesson->steps)
+            if (!step.packets.empty()) ++unchecked;
+    const bool capture_missing = lesson->capture && !capture_problem.empty();
+    if (require_capture && capture_missing) {
+        messages.push_back("capture is required (--require-capture) but there is none: " +
+                           capture_problem);
+        ok = false;
+    }
+    if (require_capture && unchecked > 0 && !capture_missing) {
+        messages.push_back("the 'packets:' of " + std::to_string(unchecked) + " step" +
+                           (unchecked == 1 ? "" : "s") + " cannot be checked: " + unchecked_why);
+        ok = false;
+    }
     if (!pcap_path.empty()) {
         std::string error;
         if (!lesson->capture) {
@@ -89,7 +110,13 @@ int run_lesson_command(const std::string& lessons_dir, const std::string& id, bo
     std::cout.flush();
     for (const auto& m : messages) std::cerr << "FAILED " << m << '\n';
     std::ostream& summary = json ? std::cerr : std::cout;
-    if (ok)
+    if (ok && unchecked > 0)
+        summary << "\n"
+                << lesson->id << ": all " << lesson->steps.size()
+                << " steps ran and every expectation held, except the 'packets:' of " << unchecked
+                << " step" << (unchecked == 1 ? "" : "s") << ", not checked: " << unchecked_why
+                << "\n";
+    else if (ok)
         summary << "\n"
                 << lesson->id << ": all " << lesson->steps.size()
                 << " steps ran and every expectation held\n";

@@ -7,8 +7,11 @@ namespace socketlab {
 
 int list_lessons_command(const std::string& lessons_dir);
 // pcap_path: also write the lesson's captured packets there ("" = no file).
+// Steps whose `packets:` cannot be checked (no capture here, or a lesson without
+// `capture: yes`) are always named in the summary; require_capture makes them failures, so
+// the exit status never says a packet expectation held that was not compared (CI uses it).
 int run_lesson_command(const std::string& lessons_dir, const std::string& id, bool json,
-                       const std::string& pcap_path = "");
+                       const std::string& pcap_path = "", bool require_capture = false);
 
 struct ServeOptions {
     std::string kind = "tcp-echo";  // or "udp-echo"

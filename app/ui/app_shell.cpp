@@ -13,14 +13,20 @@
 #include <backends/imgui_impl_glfw.h>
 #include <backends/imgui_impl_opengl3.h>
 #include <imgui.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stb_image.h>
 #include <stb_image_write.h>
+#include <sys/eventfd.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
+#include <cerrno>
 #include <cfloat>
 #include <csignal>
+#include <cstdint>
 #include <cstdio>
 #include <filesystem>
 #include <memory>
@@ -282,7 +288,7 @@ void draw_frame(Shell& shell, GLFWwindow* window, double now) {
 bool write_screenshot(GLFWwindow* window, const std::string& path) {
     int width = 0, height = 0;
     glfwGetFramebufferSize(window, &width, &height);
-    std::vector<unsigned char> pixels(static_cast<size_t>(width) * height * 4);
+    std::vector<unsigned char> pixels(static_cast<size_t>(width) * static_cast<size_t>(height) * 4);
     glPixelStorei(GL_PACK_ALIGNMENT, 1);
     glReadBuffer(GL_BACK);
     glReadPixels(0, 0, width, height, GL_RGBA, GL_UNSIGNED_BYTE, pixels.data());
@@ -290,7 +296,8 @@ bool write_screenshot(GLFWwindow* window, const std::string& path) {
     const size_t row = static_cast<size_t>(width) * 4;
     std::vector<unsigned char> flipped(pixels.size());
     for (int y = 0; y < height; ++y)
-        std::copy_n(&pixels[static_cast<size_t>(height - 1 - y) * row], row, &flipped[y * row]);
+        std::copy_n(&pixels[static_cast<size_t>(height - 1 - y) * row], row,
+                    &flipped[static_cast<size_t>(y) * row]);
     for (size_t i = 3; i < flipped.size(); i += 4) flipped[i] = 255;  // opaque
     return stbi_write_png(path.c_str(), width, height, 4, flipped.data(), static_cast<int>(row)) !=
            0;
@@ -311,36 +318,45 @@ void set_window_icon(GLFWwindow* window) {
 }
 
 // Ctrl+C in the terminal (SIGINT) or SIGTERM closes the window the normal way, so settings
-// and layout are saved. The signals are blocked in every thread and taken by sigwait() on a
-// thread of their own, which may call glfwPostEmptyEvent (a signal handler may not).
+// and layout are saved. The signals are blocked in every thread and read from a signalfd on a
+// thread of their own, which may call glfwPostEmptyEvent (a signal handler may not). The
+// destructor wakes that thread through an eventfd (no signal sent to a thread).
 class QuitSignals {
   public:
     QuitSignals() {
-        sigemptyset(&signals_);
-        sigaddset(&signals_, SIGINT);
-        sigaddset(&signals_, SIGTERM);
-        pthread_sigmask(SIG_BLOCK, &signals_, nullptr);  // before any worker thread starts
+        sigset_t signals;
+        sigemptyset(&signals);
+        sigaddset(&signals, SIGINT);
+        sigaddset(&signals, SIGTERM);
+        pthread_sigmask(SIG_BLOCK, &signals, nullptr);  // before any worker thread starts
+        signal_fd_ = signalfd(-1, &signals, SFD_CLOEXEC);
+        wake_fd_ = eventfd(0, EFD_CLOEXEC);
         waiter_ = std::thread([this] {
-            int signal = 0;
-            sigwait(&signals_, &signal);
-            if (closing_) return;  // woken by our own destructor
+            pollfd fds[2] = {{signal_fd_, POLLIN, 0}, {wake_fd_, POLLIN, 0}};
+            while (::poll(fds, 2, -1) < 0 && errno == EINTR) {
+            }
+            if (fds[1].revents != 0 || (fds[0].revents & POLLIN) == 0) return;  // closing
+            signalfd_siginfo info{};
+            (void)!::read(signal_fd_, &info, sizeof info);
             requested_ = true;
             glfwPostEmptyEvent();
         });
     }
     ~QuitSignals() {
-        if (!requested_) {
-            closing_ = true;
-            pthread_kill(waiter_.native_handle(), SIGTERM);  // ends its sigwait
-        }
+        const uint64_t one = 1;
+        (void)!::write(wake_fd_, &one, sizeof one);  // ends its poll
         waiter_.join();
+        ::close(signal_fd_);
+        ::close(wake_fd_);
     }
+    QuitSignals(const QuitSignals&) = delete;
+    QuitSignals& operator=(const QuitSignals&) = delete;
     bool requested() const { return requested_; }
 
   private:
-    sigset_t signals_{};
+    int signal_fd_ = -1;
+    int wake_fd_ = -1;
     std::atomic<bool> requested_{false};
-    std::atomic<bool> closing_{false};
     std::thread waiter_;
 };
 

@@ -1,5 +1,7 @@
 #include "ui/lesson_run.h"
 
+#include <cstddef>
+
 namespace socketlab::ui {
 
 LessonRun::LessonRun(const Lesson& lesson) : session_(lesson, log_) {
@@ -65,7 +67,8 @@ void LessonRun::trim_events() {
     for (auto& actor : actors_) {
         size_t calls = 0;
         while (calls < actor.timeline.size() && actor.timeline[calls] < drop) ++calls;
-        actor.timeline.erase(actor.timeline.begin(), actor.timeline.begin() + calls);
+        actor.timeline.erase(actor.timeline.begin(),
+                             actor.timeline.begin() + static_cast<std::ptrdiff_t>(calls));
         actor.dropped_calls += calls;
         for (auto& index : actor.timeline) index -= drop;
         if (actor.selected != SIZE_MAX)
@@ -75,16 +78,19 @@ void LessonRun::trim_events() {
             actor.dropped_bytes += actor.chunks[chunks].total;
             ++chunks;
         }
-        actor.chunks.erase(actor.chunks.begin(), actor.chunks.begin() + chunks);
-        actor.chunk_events.erase(actor.chunk_events.begin(), actor.chunk_events.begin() + chunks);
+        actor.chunks.erase(actor.chunks.begin(),
+                           actor.chunks.begin() + static_cast<std::ptrdiff_t>(chunks));
+        actor.chunk_events.erase(actor.chunk_events.begin(),
+                                 actor.chunk_events.begin() + static_cast<std::ptrdiff_t>(chunks));
         for (auto& index : actor.chunk_events) index -= drop;
     }
     size_t packets = 0;
     while (packets < packet_events_.size() && packet_events_[packets] < drop) ++packets;
-    packet_events_.erase(packet_events_.begin(), packet_events_.begin() + packets);
+    packet_events_.erase(packet_events_.begin(),
+                         packet_events_.begin() + static_cast<std::ptrdiff_t>(packets));
     for (auto& index : packet_events_) index -= drop;
     // ByteChunks point into the events that stay: a deque keeps them where they are.
-    events_.erase(events_.begin(), events_.begin() + static_cast<long>(drop));
+    events_.erase(events_.begin(), events_.begin() + static_cast<std::ptrdiff_t>(drop));
     event_bytes_ = bytes;
     dropped_events_ += drop;
 }

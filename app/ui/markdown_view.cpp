@@ -255,7 +255,8 @@ class LineBreaker {
             const float pad = run == begin ? a.pad_before : 0.0f;
             if (!fits(pad + run_width + cw) && (run_width > 0.0f || !line_empty())) {
                 if (run_width > 0.0f)
-                    place(a, std::string_view(run, p - run), run_width, pad, 0.0f, false);
+                    place(a, std::string_view(run, static_cast<size_t>(p - run)), run_width, pad,
+                          0.0f, false);
                 end_line();
                 run = p;
                 run_width = 0.0f;
@@ -264,8 +265,8 @@ class LineBreaker {
             run_width += cw;
             p += n;
         }
-        place(a, std::string_view(run, end - run), run_width, run == begin ? a.pad_before : 0.0f,
-              a.pad_after, false);
+        place(a, std::string_view(run, static_cast<size_t>(end - run)), run_width,
+              run == begin ? a.pad_before : 0.0f, a.pad_after, false);
     }
 
     void end_line() {
@@ -677,7 +678,8 @@ void draw_markdown(const MarkdownDoc& doc) {
         const ImVec2 start = ImGui::GetCursorScreenPos();
         const int quotes = std::min(b.quote_depth, kMaxVisualDepth);
         const int lists = std::min(b.list_depth, kMaxVisualDepth);
-        const float indent = quotes * st.quote_indent + lists * st.list_indent;
+        const float indent = static_cast<float>(quotes) * st.quote_indent +
+                             static_cast<float>(lists) * st.list_indent;
 
         ImGui::PushID(static_cast<int>(i));
         if (indent > 0.0f) ImGui::Indent(indent);
@@ -690,7 +692,8 @@ void draw_markdown(const MarkdownDoc& doc) {
         const float bar_width = std::max(2.0f, std::round(0.2f * st.em));
         const int prev_quotes = prev ? std::min(prev->quote_depth, kMaxVisualDepth) : 0;
         for (int q = 0; q < quotes; ++q) {
-            const float x = start.x + q * st.quote_indent + std::round(0.15f * st.em);
+            const float x =
+                start.x + static_cast<float>(q) * st.quote_indent + std::round(0.15f * st.em);
             const float top = q < prev_quotes ? gap_top : start.y;
             ImGui::GetWindowDrawList()->AddRectFilled(ImVec2(x, top), ImVec2(x + bar_width, bottom),
                                                       st.muted);

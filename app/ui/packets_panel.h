@@ -40,7 +40,6 @@ class PacketsPanel {
     PacketListView list_;
     PacketDetailView detail_;
     float ladder_share_ = 0.52f;  // of the height below the header; the splitter moves it
-    bool detail_tab_wanted_ = false;
 
     // Capture statistics, read a few times a second (not every frame).
     CaptureStats stats_;
