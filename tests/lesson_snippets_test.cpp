@@ -88,7 +88,7 @@ TEST(LessonSnippets, EachActorsPythonCompiles) {
     const std::string checker = dir + "/check.py";
     std::ofstream(checker) << kPythonCheck;
     struct Source {
-        std::string where;    // "lessons/x.md", actor
+        std::string where;  // "lessons/x.md", actor
         std::string actor;
         std::vector<int> origin;  // source line -> the lesson line of its step
     };
@@ -132,7 +132,8 @@ TEST(LessonSnippets, EachActorsPythonCompiles) {
 const char* kCHeaders =
     "#include <arpa/inet.h>\n#include <errno.h>\n#include <fcntl.h>\n#include <netdb.h>\n"
     "#include <netinet/in.h>\n#include <netinet/tcp.h>\n#include <poll.h>\n#include <pthread.h>\n"
-    "#include <signal.h>\n#include <stddef.h>\n#include <stdint.h>\n#include <stdio.h>\n#include <stdlib.h>\n"
+    "#include <signal.h>\n#include <stddef.h>\n#include <stdint.h>\n#include <stdio.h>\n#include "
+    "<stdlib.h>\n"
     "#include <string.h>\n#include <sys/socket.h>\n#include <sys/time.h>\n"
     "#include <sys/types.h>\n#include <sys/un.h>\n#include <unistd.h>\n";
 
@@ -159,10 +160,11 @@ TEST(LessonSnippets, EachActorsCCompiles) {
         std::ofstream(path) << src;
         std::string out;
         // Undeclared functions (a `sendall()` in C) must fail, as they do in modern C.
-        const int rc = run("cc -std=gnu11 -fsyntax-only -Werror=implicit-function-declaration "
-                           "-Werror=implicit-int -Werror=int-conversion " +
-                               path,
-                           out);
+        const int rc =
+            run("cc -std=gnu11 -fsyntax-only -Werror=implicit-function-declaration "
+                "-Werror=implicit-int -Werror=int-conversion " +
+                    path,
+                out);
         EXPECT_EQ(rc, 0) << lesson.id << "'s c: lines do not compile:\n" << out;
     }
     fs::remove_all(dir);
@@ -179,12 +181,13 @@ TEST(LessonSnippets, FailingCallsShowTheErrorCheckOncePerLesson) {
         for (const auto& step : lesson.steps) {
             bool fails = false;
             for (const auto& e : step.expectations)
-                fails |= e.kind == Expectation::Kind::Fails && e.text.find("EAI_") == std::string::npos;
+                fails |=
+                    e.kind == Expectation::Kind::Fails && e.text.find("EAI_") == std::string::npos;
             if (!fails) continue;
             has_errno_failure = true;
-            shows_check |= std::regex_search(step.c, check) &&
-                           (step.c.find("errno") != std::string::npos ||
-                            step.c.find("perror") != std::string::npos);
+            shows_check |=
+                std::regex_search(step.c, check) && (step.c.find("errno") != std::string::npos ||
+                                                     step.c.find("perror") != std::string::npos);
         }
         if (has_errno_failure) {
             EXPECT_TRUE(shows_check) << lesson.file
