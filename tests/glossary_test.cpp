@@ -42,10 +42,30 @@ TEST(Glossary, ShippedGlossaryHasTheCourseTerms) {
     GlossaryGuard guard;
     LessonLibrary library = load_lesson_library(SOCKETLAB_LESSONS_DIR);
     for (const auto& e : library.errors) ADD_FAILURE() << e.to_string();
-    for (const char* term :
-         {"socket", "port", "ephemeral port", "loopback", "datagram", "segment", "handshake", "SYN",
-          "ACK", "FIN", "RST", "MSS", "MTU", "window", "TIME_WAIT", "backlog", "DNS", "resolver",
-          "byte order", "Nagle's algorithm", "delayed ACK", "MSG_WAITALL", "EAGAIN", "poll()"}) {
+    for (const char* term : {"socket",
+                             "port",
+                             "ephemeral port",
+                             "loopback",
+                             "datagram",
+                             "segment",
+                             "handshake",
+                             "SYN",
+                             "ACK",
+                             "FIN",
+                             "RST",
+                             "MSS",
+                             "MTU",
+                             "window",
+                             "TIME_WAIT",
+                             "backlog",
+                             "DNS",
+                             "resolver",
+                             "byte order",
+                             "Nagle's algorithm",
+                             "delayed ACK",
+                             "MSG_WAITALL",
+                             "EAGAIN",
+                             "poll()"}) {
         bool found = false;
         for (const auto& e : library.glossary) found |= e.term == term && !e.definition.empty();
         EXPECT_TRUE(found) << term;
@@ -64,7 +84,8 @@ GlossaryEntry entry(std::string term, std::vector<std::string> more, std::string
 
 TEST(Glossary, MarksTheFirstUseOfATermInProseOnly) {
     GlossaryGuard guard;
-    set_markdown_glossary({entry("backlog", {}, "The queue."), entry("port", {"ports"}, "A number."),
+    set_markdown_glossary({entry("backlog", {}, "The queue."),
+                           entry("port", {"ports"}, "A number."),
                            entry("ephemeral port", {}, "Picked by the kernel.")});
     MarkdownDoc doc = parse_markdown(
         "# The backlog\n\nA `backlog` in code, then the backlog, and the backlog again.\n\n"
@@ -87,6 +108,15 @@ TEST(Glossary, MarksTheFirstUseOfATermInProseOnly) {
         if (!s.glossary.empty()) terms.push_back(s.text);
     // The longer form wins, "ports" is a form of "port", and "Important" holds no "port".
     EXPECT_EQ(terms, (std::vector<std::string>{"ephemeral port", "ports"}));
+}
+
+TEST(Glossary, QuizQuestionsAreNotMarked) {
+    GlossaryGuard guard;
+    set_markdown_glossary({entry("backlog", {}, "The queue.")});
+    MarkdownDoc doc = parse_markdown("What does the backlog hold?", false);
+    ASSERT_EQ(doc.blocks.size(), 1u);
+    ASSERT_EQ(doc.blocks[0].spans.size(), 1u);
+    EXPECT_TRUE(doc.blocks[0].spans[0].glossary.empty());
 }
 
 TEST(Glossary, NoGlossaryChangesNothing) {

@@ -38,18 +38,21 @@ std::vector<GlossaryEntry> parse_glossary(const std::string& file, const std::st
     std::istringstream in(text);
     std::string raw;
     int line_no = 0;
+    int checked_line = 0;  // the entry finish() has already looked at
     auto finish = [&] {
-        if (!entries.empty() && entries.back().definition.empty())
+        if (entries.empty() || entries.back().line == checked_line) return;
+        checked_line = entries.back().line;
+        if (entries.back().definition.empty())
             errors.push_back({file, entries.back().line,
                               "the term '" + entries.back().term + "' has no definition"});
     };
     while (std::getline(in, raw)) {
         ++line_no;
         const std::string line = trimmed(raw);
-        if (line.rfind("## ", 0) == 0) {
+        if (line == "##" || line.rfind("## ", 0) == 0) {
             finish();
             GlossaryEntry entry;
-            entry.term = trimmed(line.substr(3));
+            entry.term = trimmed(line.substr(2));
             entry.line = line_no;
             if (entry.term.empty()) {
                 errors.push_back({file, line_no, "a '## ' heading needs the term after it"});

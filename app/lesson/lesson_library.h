@@ -11,8 +11,8 @@ namespace socketlab {
 
 struct LessonLibrary {
     std::string folder;
-    std::vector<Lesson> lessons;      // sorted by order, then id
-    std::vector<LessonError> errors;  // FILE:LINE problems; those files are not in lessons
+    std::vector<Lesson> lessons;          // sorted by order, then id
+    std::vector<LessonError> errors;      // FILE:LINE problems; those files are not in lessons
     std::vector<GlossaryEntry> glossary;  // from glossary.md in the folder, if there is one
 
     const Lesson* find(const std::string& id) const;

@@ -549,7 +549,7 @@ void set_markdown_glossary(std::vector<GlossaryEntry> glossary) {
     current_glossary() = std::move(glossary);
 }
 
-MarkdownDoc parse_markdown(const std::string& text) {
+MarkdownDoc parse_markdown(const std::string& text, bool mark_glossary_terms) {
     Builder builder;
     MD_PARSER parser{};
     parser.abi_version = 0;
@@ -573,7 +573,7 @@ MarkdownDoc parse_markdown(const std::string& text) {
     const MD_SIZE size = static_cast<MD_SIZE>(std::min<size_t>(text.size(), UINT_MAX));
     md_parse(text.data(), size, &parser, &builder);
     const auto& glossary = current_glossary();
-    if (!glossary.empty()) {
+    if (mark_glossary_terms && !glossary.empty()) {
         std::vector<bool> marked(glossary.size(), false);
         for (auto& block : builder.doc.blocks) {
             if (block.kind == MarkdownBlock::Kind::Heading) continue;

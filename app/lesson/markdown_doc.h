@@ -78,8 +78,9 @@ struct GlossaryEntry {
 
 // Never throws and never fails: any byte string is some Markdown document. Once a glossary is
 // set, the first use of each term in the document's prose (not in code, links or headings)
-// is its own span with `glossary` set, for the view to explain on hover.
-MarkdownDoc parse_markdown(const std::string& text);
+// is its own span with `glossary` set, for the view to explain on hover. A quiz question
+// passes mark_terms = false: a definition must not hint at the answer.
+MarkdownDoc parse_markdown(const std::string& text, bool mark_terms = true);
 
 // The glossary parse_markdown marks terms from (empty: none). Set it from the UI thread, on
 // load, before parsing: the lesson library does.

@@ -59,11 +59,12 @@ std::vector<size_t> choice_order(const std::string& lesson_id, const std::string
 const QuizView::Parsed& QuizView::parsed(const QuizQuestion& q) {
     auto it = cache_.find(q.id);
     if (it != cache_.end()) return it->second;
-    Parsed p{parse_markdown(q.question), parse_markdown(q.explanation), {}, {}};
+    // No glossary hovers in a question: a definition could give the answer away.
+    Parsed p{parse_markdown(q.question, false), parse_markdown(q.explanation), {}, {}};
     p.order = choice_order(lesson_id_, q.id, q.choices.size(), quiz_order_seed());
     // Choices are one line each: their Markdown marks (`code`, **bold**) are dropped.
     for (const auto& choice : q.choices) {
-        MarkdownDoc doc = parse_markdown(choice);
+        MarkdownDoc doc = parse_markdown(choice, false);
         p.choices.push_back(doc.blocks.empty() ? choice : plain_text(doc.blocks[0].spans));
     }
     return cache_.emplace(q.id, std::move(p)).first->second;
