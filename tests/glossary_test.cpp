@@ -89,7 +89,8 @@ TEST(Glossary, MarksTheFirstUseOfATermInProseOnly) {
                            entry("ephemeral port", {}, "Picked by the kernel.")});
     MarkdownDoc doc = parse_markdown(
         "# The backlog\n\nA `backlog` in code, then the backlog, and the backlog again.\n\n"
-        "An ephemeral port, then ports, and [port](http://x) as a link. Important is no port.\n");
+        "See *Addresses and ports*. An ephemeral port, then ports, and [port](http://x) as a "
+        "link. Important is no port.\n");
     ASSERT_EQ(doc.blocks.size(), 3u);
     for (const auto& s : doc.blocks[0].spans) EXPECT_TRUE(s.glossary.empty()) << "heading";
     int marked = 0;

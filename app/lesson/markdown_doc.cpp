@@ -510,7 +510,10 @@ size_t find_word(const std::string& text, const std::string& form) {
 void mark_terms(std::vector<MarkdownSpan>& spans, const std::vector<GlossaryEntry>& glossary,
                 std::vector<bool>& marked) {
     for (size_t s = 0; s < spans.size(); ++s) {
-        if (spans[s].code || !spans[s].link_url.empty() || !spans[s].glossary.empty()) continue;
+        // Italic is how the course names other lessons ("*Addresses and ports*"): not a term.
+        if (spans[s].code || spans[s].italic || !spans[s].link_url.empty() ||
+            !spans[s].glossary.empty())
+            continue;
         // The earliest match in this span; the longer form wins at the same place.
         size_t best_at = std::string::npos, best_len = 0, best_entry = 0;
         for (size_t e = 0; e < glossary.size(); ++e) {

@@ -77,7 +77,7 @@ struct GlossaryEntry {
 };
 
 // Never throws and never fails: any byte string is some Markdown document. Once a glossary is
-// set, the first use of each term in the document's prose (not in code, links or headings)
+// set, the first use of each term in the document's prose (not in code, italics, links or headings)
 // is its own span with `glossary` set, for the view to explain on hover. A quiz question
 // passes mark_terms = false: a definition must not hint at the answer.
 MarkdownDoc parse_markdown(const std::string& text, bool mark_terms = true);
