@@ -117,6 +117,10 @@ struct Lesson {
     std::vector<Quiz> quizzes;
     TryServer try_server;
     bool capture = false;  // front matter "capture: yes": show the packets the steps cause
+    // Front matter "python-prelude:" / "c-prelude:" lines, for the test that compiles each
+    // actor's snippets: names the snippets take from earlier lessons (C: at file scope).
+    std::string python_prelude;
+    std::string c_prelude;
 };
 
 }  // namespace socketlab

@@ -196,6 +196,11 @@ std::optional<Lesson> parse_lesson(const std::string& file, const std::string& t
                                   "try-server host '" + lesson.try_server.host +
                                       "' is not a numeric address (127.0.0.1 or ::1)"});
             }
+        } else if (key == "python-prelude" || key == "c-prelude") {
+            // Lines the snippet check puts before each actor's snippets (names from earlier
+            // lessons); repeat the key for more lines. Not shown to the learner.
+            std::string& prelude = key == "c-prelude" ? lesson.c_prelude : lesson.python_prelude;
+            prelude += value + "\n";
         } else if (key == "capture") {
             lesson.capture = value == "yes" || value == "true";
             if (value != "yes" && value != "no" && value != "true" && value != "false")
@@ -204,7 +209,8 @@ std::optional<Lesson> parse_lesson(const std::string& file, const std::string& t
         } else {
             errors.push_back({file, static_cast<int>(i + 1),
                               "unknown front matter key '" + key +
-                                  "' (use id, title, order, summary, try-server, capture)"});
+                                  "' (use id, title, order, summary, try-server, capture, "
+                                  "python-prelude, c-prelude)"});
         }
     }
     if (!closed) {

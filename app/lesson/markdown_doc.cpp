@@ -3,6 +3,7 @@
 #include <md4c.h>
 
 #include <algorithm>
+#include <cctype>
 #include <climits>
 #include <cstdint>
 #include <optional>
@@ -477,7 +478,81 @@ std::string plain_text(const std::vector<MarkdownSpan>& spans) {
     return out;
 }
 
-MarkdownDoc parse_markdown(const std::string& text) {
+namespace {
+
+std::vector<GlossaryEntry>& current_glossary() {
+    static std::vector<GlossaryEntry> glossary;
+    return glossary;
+}
+
+bool word_char(char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '_';
+}
+
+// Where form occurs in text as a whole word, ignoring ASCII case; npos if nowhere.
+size_t find_word(const std::string& text, const std::string& form) {
+    if (form.empty() || form.size() > text.size()) return std::string::npos;
+    for (size_t i = 0; i + form.size() <= text.size(); ++i) {
+        bool same = true;
+        for (size_t k = 0; same && k < form.size(); ++k)
+            same = std::tolower(static_cast<unsigned char>(text[i + k])) ==
+                   std::tolower(static_cast<unsigned char>(form[k]));
+        if (!same) continue;
+        const bool starts = i == 0 || !word_char(text[i - 1]) || !word_char(form.front());
+        const size_t end = i + form.size();
+        const bool ends = end == text.size() || !word_char(text[end]) || !word_char(form.back());
+        if (starts && ends) return i;
+    }
+    return std::string::npos;
+}
+
+// Splits the first use of each not yet marked term out of the spans into a span of its own.
+void mark_terms(std::vector<MarkdownSpan>& spans, const std::vector<GlossaryEntry>& glossary,
+                std::vector<bool>& marked) {
+    for (size_t s = 0; s < spans.size(); ++s) {
+        // Italic is how the course names other lessons ("*Addresses and ports*"): not a term.
+        if (spans[s].code || spans[s].italic || !spans[s].link_url.empty() ||
+            !spans[s].glossary.empty())
+            continue;
+        // The earliest match in this span; the longer form wins at the same place.
+        size_t best_at = std::string::npos, best_len = 0, best_entry = 0;
+        for (size_t e = 0; e < glossary.size(); ++e) {
+            if (marked[e]) continue;
+            for (const auto& form : glossary[e].forms) {
+                const size_t at = find_word(spans[s].text, form);
+                if (at == std::string::npos) continue;
+                if (at < best_at || (at == best_at && form.size() > best_len)) {
+                    best_at = at;
+                    best_len = form.size();
+                    best_entry = e;
+                }
+            }
+        }
+        if (best_at == std::string::npos) continue;
+        marked[best_entry] = true;
+        MarkdownSpan before = spans[s], term = spans[s], after = spans[s];
+        before.text = spans[s].text.substr(0, best_at);
+        term.text = spans[s].text.substr(best_at, best_len);
+        term.glossary = glossary[best_entry].definition;
+        after.text = spans[s].text.substr(best_at + best_len);
+        std::vector<MarkdownSpan> pieces;
+        if (!before.text.empty()) pieces.push_back(before);
+        pieces.push_back(term);
+        if (!after.text.empty()) pieces.push_back(after);
+        spans.erase(spans.begin() + static_cast<std::ptrdiff_t>(s));
+        spans.insert(spans.begin() + static_cast<std::ptrdiff_t>(s), pieces.begin(), pieces.end());
+        // Look again from the term's span: the text after it may hold another term.
+        if (!before.text.empty()) ++s;
+    }
+}
+
+}  // namespace
+
+void set_markdown_glossary(std::vector<GlossaryEntry> glossary) {
+    current_glossary() = std::move(glossary);
+}
+
+MarkdownDoc parse_markdown(const std::string& text, bool mark_glossary_terms) {
     Builder builder;
     MD_PARSER parser{};
     parser.abi_version = 0;
@@ -500,6 +575,16 @@ MarkdownDoc parse_markdown(const std::string& text) {
     // md4c sizes are 32-bit; a lesson is far smaller, but never pass a wrapped size.
     const MD_SIZE size = static_cast<MD_SIZE>(std::min<size_t>(text.size(), UINT_MAX));
     md_parse(text.data(), size, &parser, &builder);
+    const auto& glossary = current_glossary();
+    if (mark_glossary_terms && !glossary.empty()) {
+        std::vector<bool> marked(glossary.size(), false);
+        for (auto& block : builder.doc.blocks) {
+            if (block.kind == MarkdownBlock::Kind::Heading) continue;
+            mark_terms(block.spans, glossary, marked);
+            for (auto& row : block.rows)
+                for (auto& cell : row) mark_terms(cell, glossary, marked);
+        }
+    }
     return std::move(builder.doc);
 }
 

@@ -15,6 +15,7 @@
 #include <cstddef>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace socketlab {
@@ -29,6 +30,7 @@ struct MarkdownSpan {
     bool code = false;     // `inline code`
     bool strike = false;   // ~~strikethrough~~
     std::string link_url;  // non-empty when the text is (part of) a link's text
+    std::string glossary;  // non-empty when the text is a glossary term: its definition
 
     bool operator==(const MarkdownSpan&) const = default;
 };
@@ -66,8 +68,23 @@ struct MarkdownDoc {
     std::vector<MarkdownBlock> blocks;
 };
 
-// Never throws and never fails: any byte string is some Markdown document.
-MarkdownDoc parse_markdown(const std::string& text);
+// One term of lessons/glossary.md: the forms that mark it in a text, and what it means.
+struct GlossaryEntry {
+    std::string term;                // as the heading writes it: "ephemeral port"
+    std::vector<std::string> forms;  // term first, then the "Also:" forms ("ephemeral ports")
+    std::string definition;          // plain text, one or two sentences
+    int line = 0;                    // the heading's line in the file
+};
+
+// Never throws and never fails: any byte string is some Markdown document. Once a glossary is
+// set, the first use of each term in the document's prose (not in code, italics, links or headings)
+// is its own span with `glossary` set, for the view to explain on hover. A quiz question
+// passes mark_terms = false: a definition must not hint at the answer.
+MarkdownDoc parse_markdown(const std::string& text, bool mark_terms = true);
+
+// The glossary parse_markdown marks terms from (empty: none). Set it from the UI thread, on
+// load, before parsing: the lesson library does.
+void set_markdown_glossary(std::vector<GlossaryEntry> glossary);
 
 // "&amp;" -> "&", "&#169;" / "&#xA9;" -> "©" (UTF-8). Invalid code points become U+FFFD;
 // unknown names are returned as written.

@@ -395,6 +395,22 @@ void draw_inline(const InlineLayout& layout, ImVec2 origin, ImU32 color, const V
                 const float y = std::round(baseline - 0.3f * p.font->FontSize);
                 dl->AddLine(ImVec2(pos.x, y), ImVec2(pos.x + p.width, y), col, thickness);
             }
+            if (!span.glossary.empty() && !p.space) {
+                // A dotted underline: "hover me for a definition", distinct from a link's line.
+                const float y = std::round(baseline + 0.15f * p.font->FontSize);
+                const float dot = std::max(2.0f, thickness * 2.0f);
+                for (float x = pos.x; x < pos.x + p.width; x += dot * 2.0f)
+                    dl->AddLine(ImVec2(x, y), ImVec2(std::min(x + dot, pos.x + p.width), y), col,
+                                thickness);
+                if (window_hovered && ImGui::IsMouseHoveringRect(
+                                          pos, ImVec2(pos.x + p.width, pos.y + p.font->FontSize))) {
+                    ImGui::BeginTooltip();
+                    ImGui::PushTextWrapPos(ImGui::GetFontSize() * 28.0f);
+                    ImGui::TextUnformatted(span.glossary.c_str());
+                    ImGui::PopTextWrapPos();
+                    ImGui::EndTooltip();
+                }
+            }
             if (is_link) {
                 const float y = std::round(baseline + 0.1f * p.font->FontSize);
                 dl->AddLine(ImVec2(pos.x, y), ImVec2(pos.x + p.width, y), col, thickness);

@@ -4,6 +4,7 @@
 
 #include "ui/fonts.h"
 #include "ui/markdown_view.h"
+#include "ui/settings.h"
 #include "ui/theme.h"
 
 namespace socketlab::ui {
@@ -28,13 +29,42 @@ QuizScore quiz_score(const Lesson& lesson, const std::map<std::string, int>& pic
     return score;
 }
 
+namespace {
+
+// splitmix64: a small, fully specified generator, so an order never changes between builds
+// or standard libraries (std::shuffle's is implementation-defined).
+uint64_t next(uint64_t& state) {
+    uint64_t z = (state += 0x9E3779B97F4A7C15ull);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    return z ^ (z >> 31);
+}
+
+}  // namespace
+
+std::vector<size_t> choice_order(const std::string& lesson_id, const std::string& question_id,
+                                 size_t n, uint64_t seed) {
+    uint64_t state = 0xCBF29CE484222325ull;  // FNV-1a of "lesson/question"
+    for (char ch : lesson_id + "/" + question_id) {
+        state ^= static_cast<unsigned char>(ch);
+        state *= 0x100000001B3ull;
+    }
+    state ^= seed;
+    std::vector<size_t> order(n);
+    for (size_t i = 0; i < n; ++i) order[i] = i;
+    for (size_t i = n; i > 1; --i) std::swap(order[i - 1], order[next(state) % i]);
+    return order;
+}
+
 const QuizView::Parsed& QuizView::parsed(const QuizQuestion& q) {
     auto it = cache_.find(q.id);
     if (it != cache_.end()) return it->second;
-    Parsed p{parse_markdown(q.question), parse_markdown(q.explanation), {}};
+    // No glossary hovers in a question: a definition could give the answer away.
+    Parsed p{parse_markdown(q.question, false), parse_markdown(q.explanation), {}, {}};
+    p.order = choice_order(lesson_id_, q.id, q.choices.size(), quiz_order_seed());
     // Choices are one line each: their Markdown marks (`code`, **bold**) are dropped.
     for (const auto& choice : q.choices) {
-        MarkdownDoc doc = parse_markdown(choice);
+        MarkdownDoc doc = parse_markdown(choice, false);
         p.choices.push_back(doc.blocks.empty() ? choice : plain_text(doc.blocks[0].spans));
     }
     return cache_.emplace(q.id, std::move(p)).first->second;
@@ -67,7 +97,8 @@ bool QuizView::draw(const Lesson& lesson, const Quiz& quiz, std::map<std::string
         draw_markdown(text.question);
         auto pick = picks.find(q.id);
         const bool answered = pick != picks.end();
-        for (size_t c = 0; c < q.choices.size(); ++c) {
+        for (size_t shown = 0; shown < q.choices.size(); ++shown) {
+            const size_t c = text.order[shown];  // the file's index: what picks store
             ImGui::PushID(static_cast<int>(c));
             const bool chosen = answered && pick->second == static_cast<int>(c);
             const bool right = c == q.correct;

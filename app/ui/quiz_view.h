@@ -6,6 +6,7 @@
 //   if (view.draw(lesson, quiz, picks)) save_progress(...);
 #pragma once
 
+#include <cstdint>
 #include <map>
 #include <string>
 #include <vector>
@@ -24,6 +25,12 @@ struct QuizScore {
 };
 QuizScore quiz_score(const Lesson& lesson, const std::map<std::string, int>& picks);
 
+// The order a question's n choices are shown in (a permutation of 0..n-1): shuffled so that
+// the file's order gives nothing away, and the same for one user and question on every run
+// (seed: quiz_order_seed()). Saved answers keep the file's indices.
+std::vector<size_t> choice_order(const std::string& lesson_id, const std::string& question_id,
+                                 size_t n, uint64_t seed);
+
 class QuizView {
   public:
     // picks: question id -> chosen index (the learner's saved answers for this lesson).
@@ -35,6 +42,7 @@ class QuizView {
         MarkdownDoc question;
         MarkdownDoc explanation;
         std::vector<std::string> choices;
+        std::vector<size_t> order;  // display position -> index into choices
     };
     const Parsed& parsed(const QuizQuestion& q);
     std::string lesson_id_;

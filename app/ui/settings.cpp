@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <random>
 
 #include "paths/data_paths.h"
 #include "ui/fonts.h"
@@ -104,6 +105,28 @@ Progress load_progress() {
                     p.quiz_answers[lesson][question] = choice.get<int>();
         }
     return p;
+}
+
+std::string quiz_order_path() {
+    return in_dir(data_dir(), "quiz-order.json");
+}
+
+uint64_t quiz_order_seed() {
+    static const uint64_t seed = [] {
+        const std::string path = quiz_order_path();
+        nlohmann::json j = read_json(path);
+        auto it = j.find("seed");
+        if (it != j.end() && it->is_number_unsigned()) return it->get<uint64_t>();
+        std::random_device rd;
+        const uint64_t made = (static_cast<uint64_t>(rd()) << 32) ^ rd();
+        if (!path.empty()) {
+            std::error_code ec;
+            std::filesystem::create_directories(std::filesystem::path(path).parent_path(), ec);
+        }
+        write_json(path, {{"seed", made}});
+        return made;
+    }();
+    return seed;
 }
 
 void save_progress(const Progress& p) {

@@ -1,6 +1,7 @@
 // Per-user settings (config dir) and progress (data dir), saved as small JSON files.
 #pragma once
 
+#include <cstdint>
 #include <map>
 #include <set>
 #include <string>
@@ -33,5 +34,10 @@ Settings load_settings();
 void save_settings(const Settings& settings);
 Progress load_progress();
 void save_progress(const Progress& progress);
+
+// This user's seed for the order quiz choices are shown in: made at random the first time and
+// kept in <data_dir>/quiz-order.json, so a reload never reshuffles. Read once per process.
+uint64_t quiz_order_seed();
+std::string quiz_order_path();
 
 }  // namespace socketlab::ui
