@@ -82,7 +82,8 @@ TEST_F(EngineTest, AcceptBlocksUntilAClientConnects) {
     ASSERT_TRUE(engine.wait_settled(accept_ticket, kWait));
     EXPECT_EQ(engine.phase(accept_ticket), TicketPhase::Blocked);
     EXPECT_TRUE(log.wait_for(
-        [](const Event& e) { return e.kind == EventKind::Wait && e.is_call(CallOp::Accept); }, kWait));
+        [](const Event& e) { return e.kind == EventKind::Wait && e.is_call(CallOp::Accept); },
+        kWait));
     ASSERT_GE(call(engine, "client", make_socket()).ret, 0);
     ASSERT_EQ(call(engine, "client", make_addr(CallOp::Connect, address)).ret, 0);
     ASSERT_TRUE(engine.wait_done(accept_ticket, kWait));
@@ -157,8 +158,10 @@ TEST_F(EngineTest, PeerCloseGivesEndOfStreamAndLingerZeroGivesReset) {
 
     // A second connection, aborted with SO_LINGER {on, 0}: the peer sees ECONNRESET.
     ASSERT_GE(call(engine, "client2", make_socket()).ret, 0);
-    ASSERT_EQ(
-        call(engine, "client2", make_addr(CallOp::Connect, engine.directory().bound_address("server"))).ret, 0);
+    ASSERT_EQ(call(engine, "client2",
+                   make_addr(CallOp::Connect, engine.directory().bound_address("server")))
+                  .ret,
+              0);
     CallSpec accept = make(CallOp::Accept);
     accept.socket = "sock";
     CallOutcome accepted = call(engine, "server", accept);

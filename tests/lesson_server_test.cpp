@@ -93,12 +93,14 @@ TEST(LessonServer, SurvivesAbruptDisconnectsAndGarbage) {
     log.drain(events);
     EXPECT_EQ(std::count_if(events.begin(), events.end(),
                             [](const Event& e) {
-                                return e.actor == "server" && e.is_call(CallOp::Accept) && e.call()->ret >= 0;
+                                return e.actor == "server" && e.is_call(CallOp::Accept) &&
+                                       e.call()->ret >= 0;
                             }),
               3);
-    EXPECT_GE(std::count_if(events.begin(), events.end(),
-                            [](const Event& e) { return e.is_call(CallOp::Close) && !e.note.empty(); }),
-              2);
+    EXPECT_GE(
+        std::count_if(events.begin(), events.end(),
+                      [](const Event& e) { return e.is_call(CallOp::Close) && !e.note.empty(); }),
+        2);
 }
 
 TEST(LessonServer, UdpEchoesEachDatagramWhole) {
@@ -141,9 +143,9 @@ TEST(LessonServer, EachClientIsItsOwnActor) {
     EXPECT_EQ(echo_round_trip(b, {'b'}), std::vector<uint8_t>{'b'});
     ::close(a);
     ::close(b);
-    ASSERT_TRUE(
-        log.wait_for([](const Event& e) { return e.actor == "outside-2" && e.is_call(CallOp::Close); },
-                     std::chrono::seconds(5)));
+    ASSERT_TRUE(log.wait_for(
+        [](const Event& e) { return e.actor == "outside-2" && e.is_call(CallOp::Close); },
+        std::chrono::seconds(5)));
     std::vector<Event> events;
     log.drain(events);
     auto bytes_of = [&](const std::string& actor, Direction d) {

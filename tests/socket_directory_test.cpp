@@ -7,7 +7,9 @@
 namespace socketlab {
 namespace {
 
-SocketAddress at(const char* text) { return *SocketAddress::parse(text); }
+SocketAddress at(const char* text) {
+    return *SocketAddress::parse(text);
+}
 
 SocketSnapshot snapshot(const char* name, const char* local, const char* peer = "",
                         int type = SOCK_STREAM, bool listening = false) {
@@ -50,8 +52,7 @@ TEST(SocketDirectory, PacketsNeedBothEndsOrTheSameProtocol) {
     SocketDirectory d;
     d.publish(SocketSource::Engine, "client",
               {snapshot("sock", "127.0.0.1:41000", "127.0.0.1:5000")});
-    d.publish(SocketSource::Engine, "server",
-              {snapshot("udp", "127.0.0.1:6000", "", SOCK_DGRAM)});
+    d.publish(SocketSource::Engine, "server", {snapshot("udp", "127.0.0.1:6000", "", SOCK_DGRAM)});
     // The lesson's connection, either way.
     EXPECT_TRUE(d.owner_of_packet(at("127.0.0.1:41000"), at("127.0.0.1:5000"), true));
     EXPECT_TRUE(d.owner_of_packet(at("127.0.0.1:5000"), at("127.0.0.1:41000"), true));
@@ -98,7 +99,8 @@ TEST(SocketDirectory, KernelSocketsFindTheirOwnSideAndQueuedConnections) {
 
 TEST(SocketDirectory, KeptServerSocketsSurviveALessonReset) {
     SocketDirectory d;
-    d.publish(SocketSource::KeptServer, "server", {snapshot("kept", "127.0.0.1:7000", "", SOCK_STREAM, true)});
+    d.publish(SocketSource::KeptServer, "server",
+              {snapshot("kept", "127.0.0.1:7000", "", SOCK_STREAM, true)});
     d.publish(SocketSource::Engine, "client", {snapshot("sock", "127.0.0.1:41000")});
     d.clear();
     EXPECT_EQ(d.sockets_of("server").size(), 1u);

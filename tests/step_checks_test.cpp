@@ -35,8 +35,8 @@ TEST(ExpectationCheck, SuccessIsImpliedAndFailuresNameTheErrno) {
 }
 
 TEST(ExpectationCheck, DataContainsReturnsAndBlocks) {
-    Step step = parse_one({"server: recv 30", "  caption: c",
-                           "  expect: returns 5; data \"hello\""});
+    Step step =
+        parse_one({"server: recv 30", "  caption: c", "  expect: returns 5; data \"hello\""});
     EXPECT_TRUE(check_expectations(step, returned(5, 0, "hello"), 1024).passed);
     ExpectationResult wrong = check_expectations(step, returned(5, 0, "jello"), 1024);
     EXPECT_FALSE(wrong.passed);
@@ -50,8 +50,8 @@ TEST(ExpectationCheck, DataContainsReturnsAndBlocks) {
 }
 
 TEST(ExpectationCheck, AnUnprivilegedBindAllowedBySystemSettingIsANoteNotAFailure) {
-    Step step = parse_one({"server: bind 127.0.0.1:80 unprivileged", "  caption: c",
-                           "  expect: fails EACCES"});
+    Step step = parse_one(
+        {"server: bind 127.0.0.1:80 unprivileged", "  caption: c", "  expect: fails EACCES"});
     EXPECT_FALSE(check_expectations(step, returned(0), 1024).passed);
     ExpectationResult lowered = check_expectations(step, returned(0), 0);
     EXPECT_TRUE(lowered.passed);
@@ -99,8 +99,8 @@ TEST(PacketMatch, FlagsMustBeExactAndNoneMeansNone) {
     EXPECT_NE(match_packets(step.packets, psh, owners), "");
     psh[0].packet.tcp_flags = kTcpFin | kTcpAck;
     EXPECT_EQ(match_packets(step.packets, psh, owners), "");
-    Step quiet = parse_one({"client: socket AF_INET SOCK_STREAM", "  caption: c",
-                            "  packets: none"});
+    Step quiet =
+        parse_one({"client: socket AF_INET SOCK_STREAM", "  caption: c", "  packets: none"});
     EXPECT_EQ(match_packets(quiet.packets, {}, owners), "");
     EXPECT_NE(match_packets(quiet.packets, psh, owners).find("expected no packets"),
               std::string::npos);

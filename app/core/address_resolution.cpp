@@ -45,8 +45,8 @@ SocketAddress resolve_step_address(const StepAddress& address, const Engine& eng
         case StepAddress::Kind::Literal:
             return address.literal;
         case StepAddress::Kind::ActorSocket: {
-            SocketAddress bound = reach_on_loopback(
-                engine.directory().bound_address(address.actor, address.socket));
+            SocketAddress bound =
+                reach_on_loopback(engine.directory().bound_address(address.actor, address.socket));
             if (bound.empty()) {
                 error = address.text + " has no bound address yet (has " + address.actor +
                         " called bind?)";

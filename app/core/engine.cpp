@@ -62,8 +62,8 @@ Sleep socket_call_sleep(pid_t tid) {
     if (stat[paren + 2] != 'S') return Sleep::Running;
     const long number = std::strtol(syscall_line.c_str(), nullptr, 10);
     static const long kWaitingCalls[] = {
-        SYS_accept, SYS_accept4, SYS_connect, SYS_sendto, SYS_recvfrom, SYS_sendmsg,
-        SYS_recvmsg, SYS_ppoll,
+        SYS_accept,   SYS_accept4, SYS_connect, SYS_sendto,
+        SYS_recvfrom, SYS_sendmsg, SYS_recvmsg, SYS_ppoll,
 #ifdef SYS_poll
         SYS_poll,
 #endif

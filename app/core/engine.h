@@ -129,7 +129,7 @@ class Engine {
     UnprivilegedBind unprivileged_bind_;
     BeforeCall before_call_;
     mutable std::string unix_dir_;  // guarded by mutex_
-    mutable std::mutex mutex_;  // guards everything below
+    mutable std::mutex mutex_;      // guards everything below
     mutable std::condition_variable ticket_changed_;
     std::vector<std::unique_ptr<Actor>> actors_;
     // Settled tickets are kept for a caller to read: the newest, at most kMaxSettledTickets of

@@ -61,7 +61,8 @@ std::vector<uint8_t>* Event::mutable_bytes() {
 
 uint64_t Event::bytes_total() const {
     if (const CallRecord* c = call()) return std::max<uint64_t>(c->bytes_total, c->bytes.size());
-    if (const PacketRecord* p = packet()) return std::max<uint64_t>(p->bytes_total, p->bytes.size());
+    if (const PacketRecord* p = packet())
+        return std::max<uint64_t>(p->bytes_total, p->bytes.size());
     return 0;
 }
 
@@ -236,7 +237,8 @@ std::string event_to_text(const Event& event) {
         std::string text = std::string(time) + "  packet " + transport_name(p->proto) + " " +
                            endpoint_text(*p, p->src) + " > " + endpoint_text(*p, p->dst);
         if (p->tcp_flags) text += " [" + tcp_flag_names(p->tcp_flags) + "]";
-        if (p->is_tcp()) text += " seq " + std::to_string(p->seq) + " ack " + std::to_string(p->ack);
+        if (p->is_tcp())
+            text += " seq " + std::to_string(p->seq) + " ack " + std::to_string(p->ack);
         text += " len " + std::to_string(p->len);
         if (!p->problem.empty()) text += "  (" + p->problem + ")";
         return text;

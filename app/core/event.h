@@ -65,11 +65,11 @@ struct PacketRecord {
     uint32_t seq = 0;       // absolute, as on the wire
     uint32_t ack = 0;
     uint32_t window = 0;
-    uint32_t len = 0;             // payload bytes on the wire
-    std::string problem;          // "truncated: ..." when the packet could not be fully decoded
-    std::vector<uint8_t> bytes;   // the whole IP packet as captured
-    uint64_t bytes_total = 0;     // its length on the wire
-    int64_t realtime_us = 0;      // wall-clock capture time (pcap files)
+    uint32_t len = 0;            // payload bytes on the wire
+    std::string problem;         // "truncated: ..." when the packet could not be fully decoded
+    std::vector<uint8_t> bytes;  // the whole IP packet as captured
+    uint64_t bytes_total = 0;    // its length on the wire
+    int64_t realtime_us = 0;     // wall-clock capture time (pcap files)
     std::shared_ptr<const DecodedPacket> decoded;  // every field, decoded once at capture
 
     bool has(uint8_t flag) const { return (tcp_flags & flag) == flag; }
@@ -89,9 +89,9 @@ struct StateRecord {
 struct LinkRecord {
     enum class Fate { Delivered, Dropped, Delayed, Duplicated, Reordered, Corrupted, Queued };
     Fate fate = Fate::Delivered;
-    std::string why;         // "you asked", "20% random loss", "queue full"
-    int64_t delay_us = 0;    // Delayed
-    uint64_t packet_seq = 0; // the Packet event this is about
+    std::string why;          // "you asked", "20% random loss", "queue full"
+    int64_t delay_us = 0;     // Delayed
+    uint64_t packet_seq = 0;  // the Packet event this is about
 };
 
 // A traced program's life (pid and thread: the actor names them too).
@@ -104,8 +104,8 @@ struct ProgramRecord {
     std::string text;     // Output: the bytes written; Started: the command line
 };
 
-using EventPayload = std::variant<std::monostate, CallRecord, StepRecord, PacketRecord,
-                                  StateRecord, LinkRecord, ProgramRecord>;
+using EventPayload = std::variant<std::monostate, CallRecord, StepRecord, PacketRecord, StateRecord,
+                                  LinkRecord, ProgramRecord>;
 
 struct Event {
     EventKind kind = EventKind::Call;

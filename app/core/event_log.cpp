@@ -14,7 +14,8 @@ void EventLog::append(Event event) {
         event.seq = next_seq_++;
         if (CallRecord* call = event.call(); call && call->bytes_total < call->bytes.size())
             call->bytes_total = call->bytes.size();
-        if (PacketRecord* packet = event.packet(); packet && packet->bytes_total < packet->bytes.size())
+        if (PacketRecord* packet = event.packet();
+            packet && packet->bytes_total < packet->bytes.size())
             packet->bytes_total = packet->bytes.size();
         if (auto* bytes = event.mutable_bytes(); bytes && bytes->size() > kMaxBytesPerEvent)
             bytes->resize(kMaxBytesPerEvent);

@@ -322,7 +322,8 @@ void LessonServer::serve_tcp() {
     std::vector<uint8_t> buffer(size_t{64} * 1024);
     auto close_client = [&](std::list<Client>::iterator it, const std::string& why) {
         int r = ::close(it->fd);
-        log_call(it->actor, plain_spec(CallOp::Close), r, errno, -1, it->peer, Direction::None, nullptr, 0, why);
+        log_call(it->actor, plain_spec(CallOp::Close), r, errno, -1, it->peer, Direction::None,
+                 nullptr, 0, why);
         return clients.erase(it);
     };
     // Out of file descriptors (EMFILE) or memory, accept() fails while the connection stays
@@ -370,8 +371,8 @@ void LessonServer::serve_tcp() {
                 if (fd < 0) {
                     const int err = errno;
                     if (err == EAGAIN || err == EINTR || err == ECONNABORTED) break;
-                    log_call("server", plain_spec(CallOp::Accept), -1, err, listen_fd_, {}, Direction::None,
-                             nullptr, 0, "not accepting new clients for 100 ms");
+                    log_call("server", plain_spec(CallOp::Accept), -1, err, listen_fd_, {},
+                             Direction::None, nullptr, 0, "not accepting new clients for 100 ms");
                     accept_paused_until = Clock::now() + std::chrono::milliseconds(100);
                     break;
                 }
@@ -380,10 +381,12 @@ void LessonServer::serve_tcp() {
                 client.fd = fd;
                 client.peer = from;
                 client.actor = options_.client_actor + "-" + std::to_string(++clients_seen_);
-                log_call("server", plain_spec(CallOp::Accept), fd, 0, fd, from, Direction::None, nullptr, 0,
+                log_call("server", plain_spec(CallOp::Accept), fd, 0, fd, from, Direction::None,
+                         nullptr, 0,
                          "a client connected from " + from.to_string() + "; its calls are in " +
                              client.actor);
-                log_call(client.actor, plain_spec(CallOp::Accept), fd, 0, fd, from, Direction::None, nullptr, 0,
+                log_call(client.actor, plain_spec(CallOp::Accept), fd, 0, fd, from, Direction::None,
+                         nullptr, 0,
                          "connected from " + from.to_string() + " (seen from the server)");
                 on_connect(client);
                 clients.push_back(std::move(client));
@@ -420,13 +423,12 @@ void LessonServer::serve_tcp() {
             if (!drop && !c.pending.empty() && (revents & (POLLOUT | POLLIN | POLLERR | POLLHUP))) {
                 ssize_t n = ::send(c.fd, c.pending.data(), c.pending.size(), MSG_NOSIGNAL);
                 if (n > 0) {
-                    log_call(c.actor, send_spec(c.pending.data(), c.pending.size()), n, 0,
-                             c.fd, c.peer, Direction::Sent, c.pending.data(),
-                             static_cast<size_t>(n));
+                    log_call(c.actor, send_spec(c.pending.data(), c.pending.size()), n, 0, c.fd,
+                             c.peer, Direction::Sent, c.pending.data(), static_cast<size_t>(n));
                     c.pending.erase(c.pending.begin(), c.pending.begin() + n);
                 } else if (const int err = errno; n < 0 && err != EAGAIN && err != EINTR) {
-                    log_call(c.actor, send_spec(c.pending.data(), c.pending.size()), -1, err,
-                             -1, c.peer);
+                    log_call(c.actor, send_spec(c.pending.data(), c.pending.size()), -1, err, -1,
+                             c.peer);
                     drop = true;
                     why = "the client went away before its reply was sent";
                 }
@@ -476,12 +478,13 @@ void LessonServer::serve_udp() {
             from.length = len;
             const std::string actor = actor_for(from);
             size_t kept = std::min(static_cast<size_t>(n), buffer.size());
-            log_call(actor, recv_spec(CallOp::RecvFrom, 65536), n, 0, listen_fd_, from, Direction::Received,
-                     buffer.data(), kept);
+            log_call(actor, recv_spec(CallOp::RecvFrom, 65536), n, 0, listen_fd_, from,
+                     Direction::Received, buffer.data(), kept);
             ssize_t s =
                 ::sendto(listen_fd_, buffer.data(), kept, MSG_NOSIGNAL, from.get(), from.length);
-            log_call(actor, sendto_spec(buffer.data(), s > 0 ? static_cast<size_t>(s) : 0, from), s, errno, listen_fd_, from, Direction::Sent,
-                     buffer.data(), s > 0 ? static_cast<size_t>(s) : 0);
+            log_call(actor, sendto_spec(buffer.data(), s > 0 ? static_cast<size_t>(s) : 0, from), s,
+                     errno, listen_fd_, from, Direction::Sent, buffer.data(),
+                     s > 0 ? static_cast<size_t>(s) : 0);
         }
     }
 }

@@ -71,7 +71,8 @@ class LessonServer {
     // What the protocol answers to newly received bytes (appended to the client's pending).
     void on_connect(Client& client);
     void on_bytes(Client& client, const uint8_t* data, size_t size);
-    void log_call(const std::string& actor, CallSpec spec, int64_t ret, int err, int fd, const SocketAddress& peer = {}, Direction dir = Direction::None,
+    void log_call(const std::string& actor, CallSpec spec, int64_t ret, int err, int fd,
+                  const SocketAddress& peer = {}, Direction dir = Direction::None,
                   const uint8_t* data = nullptr, size_t size = 0, const std::string& note = "");
     int64_t now_us() const;
 

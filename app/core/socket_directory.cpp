@@ -22,8 +22,7 @@ SocketAddress reach_on_loopback(const SocketAddress& address) {
 void SocketDirectory::publish(SocketSource source, const std::string& actor,
                               std::vector<SocketSnapshot> sockets) {
     std::lock_guard lock(mutex_);
-    std::erase_if(entries_,
-                  [&](const Entry& e) { return e.source == source && e.actor == actor; });
+    std::erase_if(entries_, [&](const Entry& e) { return e.source == source && e.actor == actor; });
     for (auto& s : sockets) {
         Entry entry{source, actor, std::move(s)};
         remember_locked(entry);
@@ -34,8 +33,7 @@ void SocketDirectory::publish(SocketSource source, const std::string& actor,
 void SocketDirectory::remember_locked(const Entry& entry) {
     const SocketSnapshot& s = entry.socket;
     if (!s.bound || s.local.port() <= 0) return;
-    Remembered r{{entry.actor, s.name}, reach_on_loopback(s.local), s.peer,
-                 s.type == SOCK_STREAM};
+    Remembered r{{entry.actor, s.name}, reach_on_loopback(s.local), s.peer, s.type == SOCK_STREAM};
     if (s.listening) r.peer = {};
     r.listening = s.listening;
     for (auto& known : remembered_)

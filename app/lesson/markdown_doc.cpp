@@ -80,7 +80,8 @@ std::optional<uint32_t> parse_entity_number(std::string_view digits, int base) {
             return std::nullopt;
         }
         // Saturate instead of overflowing: anything past U+10FFFF is invalid anyway.
-        value = value > 0x10FFFF ? value : value * static_cast<uint32_t>(base) + d;
+        value = value > 0x10FFFF ? value
+                                 : value * static_cast<uint32_t>(base) + static_cast<uint32_t>(d);
     }
     return value;
 }

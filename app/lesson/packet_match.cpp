@@ -4,8 +4,8 @@ namespace socketlab {
 
 std::string describe_packet(const PacketRecord& p, const OwnerOf& owner_of) {
     const auto owner = owner_of(p.src);
-    std::string text = (p.is_udp() ? std::string("UDP") : tcp_flag_names(p.tcp_flags)) +
-                       " from " + (owner ? *owner : p.src.to_string());
+    std::string text = (p.is_udp() ? std::string("UDP") : tcp_flag_names(p.tcp_flags)) + " from " +
+                       (owner ? *owner : p.src.to_string());
     if (p.is_tcp()) text += " seq " + std::to_string(p.seq) + " ack " + std::to_string(p.ack);
     return text + " len " + std::to_string(p.len);
 }
@@ -14,7 +14,8 @@ std::string match_packets(const std::vector<PacketExpectation>& expected,
                           const std::vector<RecordedPacket>& seen, const OwnerOf& owner_of) {
     auto all = [&] {
         std::string out;
-        for (const auto& p : seen) out += (out.empty() ? "" : "; ") + describe_packet(p.packet, owner_of);
+        for (const auto& p : seen)
+            out += (out.empty() ? "" : "; ") + describe_packet(p.packet, owner_of);
         return out.empty() ? std::string("no packets") : out;
     };
     if (expected.size() == 1 && expected[0].none) {

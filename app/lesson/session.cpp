@@ -282,8 +282,8 @@ void Session::check_packets(bool force) {
         status.packets_checked = true;
         std::string problem;
         if (capturing)
-            problem = match_packets(step.packets, recorder_->packets_between(status.started_us, end),
-                                    owner_of);
+            problem = match_packets(step.packets,
+                                    recorder_->packets_between(status.started_us, end), owner_of);
         else if (std::getenv("CI"))
             // In CI a lesson that says which packets it sends must show them: no capture is a
             // failure there, not a silent pass (elsewhere it is said once, where packets show).

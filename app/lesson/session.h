@@ -102,8 +102,8 @@ class Session {
     std::string capture_problem_;
     std::unique_ptr<PacketRecorder> recorder_;
     std::unique_ptr<SocketStateWatcher> state_watcher_;
-    std::mutex ports_mutex_;     // watch_ports runs on workers (before a call) and here
-    std::set<uint16_t> ports_;   // guarded by ports_mutex_
+    std::mutex ports_mutex_;    // watch_ports runs on workers (before a call) and here
+    std::set<uint16_t> ports_;  // guarded by ports_mutex_
     size_t states_read_at_step_ = SIZE_MAX;
     bool headless_ = false;  // run_to_end: may make calls on the caller's thread
 };

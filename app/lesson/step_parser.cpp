@@ -38,8 +38,7 @@ std::string parse_call(const std::vector<std::string>& words, Step& step) {
             call.args.push_back(words[i]);
         }
     }
-    if (!parsed.spec.new_name.empty() && entry->op != CallOp::Socket &&
-        entry->op != CallOp::Accept)
+    if (!parsed.spec.new_name.empty() && entry->op != CallOp::Socket && entry->op != CallOp::Accept)
         return "'as NAME' only names the socket made by socket or accept";
     if (std::string error = entry->parse(call, parsed); !error.empty()) return error;
     step.spec = std::move(parsed.spec);

@@ -236,5 +236,4 @@ bool parse_step_address(const std::string& word, StepAddress& out, std::string& 
     return true;
 }
 
-
 }  // namespace socketlab

@@ -47,8 +47,8 @@ const Table& table() {
 
 std::string StepCallWords::want(size_t min, size_t max, const char* usage) const {
     if (args.size() >= min && args.size() <= max) return "";
-    return "'" + call + "' takes " + usage + " (got " + std::to_string(args.size()) +
-           " argument" + (args.size() == 1 ? "" : "s") + ")";
+    return "'" + call + "' takes " + usage + " (got " + std::to_string(args.size()) + " argument" +
+           (args.size() == 1 ? "" : "s") + ")";
 }
 
 bool CallRun::would_block(short events) const {
@@ -63,7 +63,9 @@ void CallRun::refuse(std::string why) {
     out.engine_error = std::move(why);
 }
 
-const CallEntry& call_entry(CallOp op) { return *table().by_op.at(static_cast<size_t>(op)); }
+const CallEntry& call_entry(CallOp op) {
+    return *table().by_op.at(static_cast<size_t>(op));
+}
 
 const CallEntry* find_call(const std::string& name) {
     for (const CallEntry* entry : table().all)
@@ -80,9 +82,13 @@ std::string known_call_names() {
     return out;
 }
 
-const char* call_op_name(CallOp op) { return call_entry(op).name; }
+const char* call_op_name(CallOp op) {
+    return call_entry(op).name;
+}
 
-std::string call_args_text(const CallRecord& call) { return call_entry(call.spec.op).args_text(call); }
+std::string call_args_text(const CallRecord& call) {
+    return call_entry(call.spec.op).args_text(call);
+}
 
 std::string quoted_preview(const std::vector<uint8_t>& data, bool more) {
     constexpr size_t kShown = 40;

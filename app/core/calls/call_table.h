@@ -50,10 +50,10 @@ struct ActorSocket {
     int family = AF_INET;
     int type = SOCK_STREAM;
     bool listening = false;
-    bool shut_write = false;      // shutdown(SHUT_WR or SHUT_RDWR) was called on it
-    int receive_timeout_ms = 0;   // SO_RCVTIMEO as set by a step (0 = none)
-    int send_timeout_ms = 0;      // SO_SNDTIMEO
-    uint64_t created = 0;  // creation order, to find the most recent
+    bool shut_write = false;     // shutdown(SHUT_WR or SHUT_RDWR) was called on it
+    int receive_timeout_ms = 0;  // SO_RCVTIMEO as set by a step (0 = none)
+    int send_timeout_ms = 0;     // SO_SNDTIMEO
+    uint64_t created = 0;        // creation order, to find the most recent
 };
 
 // What a call's code may use while it runs on its actor's worker thread. The engine provides
@@ -65,8 +65,7 @@ class CallContext {
     // The actor's socket by name ("" = its most recent one); nullptr if it has none.
     virtual ActorSocket* find_socket(const std::string& name) = 0;
     // Records a socket the call made (socket, accept); base name "sock"/"conn" made unique.
-    virtual ActorSocket& add_socket(const std::string& base_name, int fd, int family,
-                                    int type) = 0;
+    virtual ActorSocket& add_socket(const std::string& base_name, int fd, int family, int type) = 0;
     virtual void forget_socket(const std::string& name) = 0;
     // socket() through the engine's factory (the lesson network may make it elsewhere).
     virtual int make_socket(int family, int type, int protocol) = 0;
@@ -91,9 +90,9 @@ struct CallRun {
     const CallSpec& spec;
     ActorSocket* socket = nullptr;  // the socket the call uses (needs_socket); may change
     CallOutcome out;
-    CallRecord record;       // becomes the event's payload
-    std::string note;        // becomes the event's note
-    bool as_note = false;    // logged as a Note (no system call was made: handoff)
+    CallRecord record;     // becomes the event's payload
+    std::string note;      // becomes the event's note
+    bool as_note = false;  // logged as a Note (no system call was made: handoff)
     int fd() const { return socket ? socket->fd : -1; }
     // Would a call on this socket wait for these poll events? (false when non-blocking)
     bool would_block(short events) const;

@@ -57,8 +57,12 @@ void set_result(CallRun& run, int64_t ret) {
     run.out.err = ret < 0 ? errno : 0;
 }
 
-std::string address_text(const CallRecord& call) { return call.spec.address.to_string(); }
-std::string no_args(const CallRecord&) { return ""; }
+std::string address_text(const CallRecord& call) {
+    return call.spec.address.to_string();
+}
+std::string no_args(const CallRecord&) {
+    return "";
+}
 
 // [SECTION] socket
 std::string parse_socket(const StepCallWords& words, ParsedStepCall& out) {
@@ -148,7 +152,9 @@ void run_listen(CallRun& run) {
     if (run.out.ret == 0) run.socket->listening = true;
 }
 
-std::string listen_text(const CallRecord& call) { return std::to_string(call.spec.backlog); }
+std::string listen_text(const CallRecord& call) {
+    return std::to_string(call.spec.backlog);
+}
 
 std::string parse_no_args(const StepCallWords& words, ParsedStepCall&) {
     return words.want(0, 0, "no arguments");
@@ -289,6 +295,8 @@ constexpr std::array kEntries = {
 
 }  // namespace
 
-std::span<const CallEntry> connection_calls() { return kEntries; }
+std::span<const CallEntry> connection_calls() {
+    return kEntries;
+}
 
 }  // namespace socketlab

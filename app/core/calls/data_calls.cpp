@@ -49,21 +49,25 @@ std::string parse_send(const StepCallWords& words, ParsedStepCall& out) {
 // Says what really happened when the errno alone could mean two things.
 void explain_failure(CallRun& run, bool sending) {
     if (run.out.ret >= 0 || !run.socket) return;
-    const bool nonblocking = (fcntl(run.fd(), F_GETFL) & O_NONBLOCK) || (run.spec.flags & MSG_DONTWAIT);
+    const bool nonblocking =
+        (fcntl(run.fd(), F_GETFL) & O_NONBLOCK) || (run.spec.flags & MSG_DONTWAIT);
     const int timeout = sending ? run.socket->send_timeout_ms : run.socket->receive_timeout_ms;
     if (run.out.err == EAGAIN && !nonblocking && timeout > 0)
         run.note = std::string("the socket is blocking, but its ") +
                    (sending ? "SO_SNDTIMEO" : "SO_RCVTIMEO") + " of " + std::to_string(timeout) +
                    " ms ran out: the call waited that long, then gave up";
     else if (run.out.err == EAGAIN && nonblocking)
-        run.note = "the socket is non-blocking: nothing could be done at once, so it returned "
-                   "at once";
+        run.note =
+            "the socket is non-blocking: nothing could be done at once, so it returned "
+            "at once";
     else if (run.out.err == EPIPE && run.socket->shut_write)
-        run.note = "this side shut down its own sending half (shutdown SHUT_WR) earlier: "
-                   "nothing more can be sent on it";
+        run.note =
+            "this side shut down its own sending half (shutdown SHUT_WR) earlier: "
+            "nothing more can be sent on it";
     else if (run.out.err == EPIPE)
-        run.note = "the peer has closed the connection (its RST arrived), so nothing more can be "
-                   "sent on it";
+        run.note =
+            "the peer has closed the connection (its RST arrived), so nothing more can be "
+            "sent on it";
 }
 
 void record_sent(CallRun& run, ssize_t n) {
@@ -212,6 +216,8 @@ constexpr std::array kEntries = {
 
 }  // namespace
 
-std::span<const CallEntry> data_calls() { return kEntries; }
+std::span<const CallEntry> data_calls() {
+    return kEntries;
+}
 
 }  // namespace socketlab

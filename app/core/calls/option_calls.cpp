@@ -128,7 +128,9 @@ void run_getsockopt(CallRun& run) {
         run.note = "value " + std::to_string(value);
 }
 
-std::string getsockopt_text(const CallRecord& call) { return option_name(call.spec); }
+std::string getsockopt_text(const CallRecord& call) {
+    return option_name(call.spec);
+}
 
 // [SECTION] setblocking, getsockname, getpeername
 std::string parse_setblocking(const StepCallWords& words, ParsedStepCall& out) {
@@ -141,9 +143,10 @@ std::string parse_setblocking(const StepCallWords& words, ParsedStepCall& out) {
 
 void run_setblocking(CallRun& run) {
     const int flags = fcntl(run.fd(), F_GETFL);
-    set_result(run, flags < 0 ? -1
-                              : fcntl(run.fd(), F_SETFL,
-                                      run.spec.blocking ? flags & ~O_NONBLOCK : flags | O_NONBLOCK));
+    set_result(run, flags < 0
+                        ? -1
+                        : fcntl(run.fd(), F_SETFL,
+                                run.spec.blocking ? flags & ~O_NONBLOCK : flags | O_NONBLOCK));
     run.note = run.spec.blocking ? "blocking again: calls wait for the peer"
                                  : "non-blocking: calls that would wait fail with EAGAIN "
                                    "(connect: EINPROGRESS) instead";
@@ -161,7 +164,7 @@ void run_name_query(CallRun& run) {
     SocketAddress a;
     socklen_t len = sizeof a.storage;
     set_result(run, run.spec.op == CallOp::GetSockName ? ::getsockname(run.fd(), a.get(), &len)
-                                                        : ::getpeername(run.fd(), a.get(), &len));
+                                                       : ::getpeername(run.fd(), a.get(), &len));
     if (run.out.ret != 0) return;
     a.length = len;
     run.note = "returned " + a.to_string();
@@ -169,7 +172,9 @@ void run_name_query(CallRun& run) {
     run.out.data.assign(text.begin(), text.end());  // for `contains` / `data`
 }
 
-std::string no_args(const CallRecord&) { return ""; }
+std::string no_args(const CallRecord&) {
+    return "";
+}
 
 constexpr std::array kEntries = {
     CallEntry{CallOp::SetSockOpt, "setsockopt", "OPTION VALUE", true, false, parse_setsockopt,
@@ -186,6 +191,8 @@ constexpr std::array kEntries = {
 
 }  // namespace
 
-std::span<const CallEntry> option_calls() { return kEntries; }
+std::span<const CallEntry> option_calls() {
+    return kEntries;
+}
 
 }  // namespace socketlab

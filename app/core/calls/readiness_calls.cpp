@@ -99,6 +99,8 @@ constexpr std::array kEntries = {
 
 }  // namespace
 
-std::span<const CallEntry> readiness_calls() { return kEntries; }
+std::span<const CallEntry> readiness_calls() {
+    return kEntries;
+}
 
 }  // namespace socketlab

@@ -57,9 +57,9 @@ void run_getaddrinfo(CallRun& run) {
     hints.ai_socktype = spec.type;
     hints.ai_flags = spec.ai_flags;
     addrinfo* list = nullptr;
-    const int rc = ::getaddrinfo(spec.host.empty() ? nullptr : spec.host.c_str(),
-                                 spec.service.empty() ? nullptr : spec.service.c_str(), &hints,
-                                 &list);
+    const int rc =
+        ::getaddrinfo(spec.host.empty() ? nullptr : spec.host.c_str(),
+                      spec.service.empty() ? nullptr : spec.service.c_str(), &hints, &list);
     if (rc != 0) {
         run.out.ret = -1;
         run.out.err = rc == EAI_SYSTEM ? errno : gai_error_as_err(rc);
@@ -97,6 +97,8 @@ constexpr std::array kEntries = {
 
 }  // namespace
 
-std::span<const CallEntry> resolution_calls() { return kEntries; }
+std::span<const CallEntry> resolution_calls() {
+    return kEntries;
+}
 
 }  // namespace socketlab

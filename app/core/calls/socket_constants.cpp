@@ -13,12 +13,9 @@ namespace {
 
 // Each name once, with the value the system headers give it.
 constexpr std::array kFamilies = {
-    NamedValue{"AF_INET", AF_INET},
-    NamedValue{"AF_INET6", AF_INET6},
-    NamedValue{"AF_UNIX", AF_UNIX},
-    NamedValue{"AF_UNSPEC", AF_UNSPEC},
-    NamedValue{"AF_NETLINK", AF_NETLINK},
-    NamedValue{"AF_PACKET", AF_PACKET},
+    NamedValue{"AF_INET", AF_INET},       NamedValue{"AF_INET6", AF_INET6},
+    NamedValue{"AF_UNIX", AF_UNIX},       NamedValue{"AF_UNSPEC", AF_UNSPEC},
+    NamedValue{"AF_NETLINK", AF_NETLINK}, NamedValue{"AF_PACKET", AF_PACKET},
 };
 
 constexpr std::array kTypes = {
@@ -80,14 +77,30 @@ constexpr std::array kOptions = {
 
 }  // namespace
 
-std::span<const NamedValue> socket_families() { return kFamilies; }
-std::span<const NamedValue> socket_types() { return kTypes; }
-std::span<const NamedValue> socket_protocols() { return kProtocols; }
-std::span<const NamedValue> message_flags() { return kMessageFlags; }
-std::span<const NamedValue> addrinfo_flags() { return kAddrinfoFlags; }
-std::span<const NamedValue> poll_event_bits() { return kPollEvents; }
-std::span<const NamedValue> shutdown_modes() { return kShutdownModes; }
-std::span<const SocketOption> socket_options() { return kOptions; }
+std::span<const NamedValue> socket_families() {
+    return kFamilies;
+}
+std::span<const NamedValue> socket_types() {
+    return kTypes;
+}
+std::span<const NamedValue> socket_protocols() {
+    return kProtocols;
+}
+std::span<const NamedValue> message_flags() {
+    return kMessageFlags;
+}
+std::span<const NamedValue> addrinfo_flags() {
+    return kAddrinfoFlags;
+}
+std::span<const NamedValue> poll_event_bits() {
+    return kPollEvents;
+}
+std::span<const NamedValue> shutdown_modes() {
+    return kShutdownModes;
+}
+std::span<const SocketOption> socket_options() {
+    return kOptions;
+}
 
 bool step_may_use_flag(int flag) {
     return flag == MSG_PEEK || flag == MSG_DONTWAIT || flag == MSG_WAITALL || flag == MSG_TRUNC;
