@@ -134,7 +134,9 @@ std::string errno_explanation(int err) {
     for (const auto& info : kGaiErrors)
         if (info.value == err) return info.explanation;
     if (err > kGaiErrorBase / 2) return gai_strerror(kGaiErrorBase - err);
-    return std::strerror(err);
+    // strerrordesc_np: glibc's thread-safe form of strerror (no locale, no shared buffer).
+    const char* text = strerrordesc_np(err);
+    return text ? text : "Unknown error " + std::to_string(err);
 }
 
 }  // namespace socketlab

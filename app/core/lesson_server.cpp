@@ -235,7 +235,7 @@ std::string answer_http(const std::string& head) {
     return response;
 }
 
-std::string answer_text_line(std::string line, bool& quit) {
+std::string answer_text_line(const std::string& line, bool& quit) {
     const auto space = line.find(' ');
     std::string command = line.substr(0, space);
     std::string argument = space == std::string::npos ? "" : line.substr(space + 1);

@@ -137,7 +137,7 @@ std::atomic<uint32_t> next_sequence{1};
 
 constexpr int kReplyTimeoutMs = 1000;  // per datagram: the kernel answers in microseconds
 constexpr auto kDumpLimit = std::chrono::seconds(5);  // in case something keeps feeding us
-constexpr size_t kReceiveBufferSize = 64 * 1024;      // well above the kernel's dump chunk
+constexpr size_t kReceiveBufferSize = size_t{64} * 1024;     // well above the kernel's dump chunk
 
 bool fail(std::string* error, const std::string& text) {
     if (error) *error = text;
@@ -145,7 +145,8 @@ bool fail(std::string* error, const std::string& text) {
 }
 
 std::string errno_text(int err) {
-    return std::string(std::strerror(err));
+    const char* text = strerrordesc_np(err);  // glibc's thread-safe strerror
+    return text ? text : "error " + std::to_string(err);
 }
 
 // A netlink message's payload (NLMSG_DATA without the macro's C casts).
@@ -271,7 +272,7 @@ bool receive_dump(int fd, uint32_t sequence, nlmsghdr* buffer, const std::set<ui
             info.peer_port = peer_port;
             info.state = tcp_state_from_kernel(diag->idiag_state);
             info.inode = diag->idiag_inode;
-            out.push_back(std::move(info));
+            out.push_back(info);
         }
         if (len != 0) return fail(error, "the kernel sent a truncated netlink message");
     }
