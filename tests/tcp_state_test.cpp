@@ -190,8 +190,8 @@ TEST_P(TcpStateLifecycle, ListeningSocketIsListen) {
     auto info = find(port, 0);
     ASSERT_TRUE(info) << "the listener on port " << port << " is not listed";
     EXPECT_EQ(info->state, TcpState::Listen);
-    EXPECT_EQ(info->local, local_address_of(listener.get()).to_string());
-    EXPECT_EQ(info->local, family() == AF_INET ? "127.0.0.1:" + std::to_string(port)
+    EXPECT_EQ(info->local.to_string(), local_address_of(listener.get()).to_string());
+    EXPECT_EQ(info->local.to_string(), family() == AF_INET ? "127.0.0.1:" + std::to_string(port)
                                                : "[::1]:" + std::to_string(port));
     EXPECT_EQ(info->inode, inode_of(listener.get()));
     EXPECT_NE(info->inode, 0u);
@@ -208,8 +208,8 @@ TEST_P(TcpStateLifecycle, ConnectedPairIsEstablishedOnBothSides) {
     auto client = find(c.client_port, c.server_port);
     ASSERT_TRUE(client);
     EXPECT_EQ(client->state, TcpState::Established);
-    EXPECT_EQ(client->local, local_address_of(c.client.get()).to_string());
-    EXPECT_EQ(client->peer, peer_address_of(c.client.get()).to_string());
+    EXPECT_EQ(client->local.to_string(), local_address_of(c.client.get()).to_string());
+    EXPECT_EQ(client->peer.to_string(), peer_address_of(c.client.get()).to_string());
     EXPECT_EQ(client->inode, inode_of(c.client.get()));
 
     // The accepted socket shares the listener's port: only the peer port tells them apart.
@@ -417,7 +417,7 @@ TEST(TcpStateDiag, RepeatedAndEmptyQueriesOnOneNetlinkSocket) {
             if (s.family != AF_INET || s.local_port != port || s.peer_port != 0) continue;
             ++listeners;
             EXPECT_EQ(s.state, TcpState::Listen);
-            EXPECT_EQ(s.peer, "0.0.0.0:0");
+            EXPECT_EQ(s.peer.to_string(), "0.0.0.0:0");
             EXPECT_EQ(s.inode, inode_of(listener.get()));
         }
         EXPECT_EQ(listeners, 1);

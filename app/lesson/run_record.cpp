@@ -10,7 +10,9 @@ bool carries_bytes(const Event& event) {
            call->ret >= 0;
 }
 
-RunRecord::RunRecord(Limits limits) : limits_(limits) { clear(); }
+RunRecord::RunRecord(Limits limits) : limits_(limits) {
+    clear();
+}
 
 void RunRecord::clear() {
     events_.clear();
@@ -64,7 +66,8 @@ void RunRecord::add(std::vector<Event> fresh) {
 void RunRecord::file(size_t index) {
     const Event& e = events_[index];
     if (e.kind == EventKind::Packet) packet_events_.push_back(index);
-    if (const StateRecord* state = e.state()) tcp_states_[e.actor + "." + e.socket_name] = state->to;
+    if (const StateRecord* state = e.state())
+        tcp_states_[e.actor + "." + e.socket_name] = state->to;
     if (e.actor.empty()) return;
     ActorRecord& a = actor_for(e.actor);
     if (e.kind == EventKind::Step) return;  // steps are shown by the step controls

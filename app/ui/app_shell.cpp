@@ -303,7 +303,8 @@ int run_app(const ShellOptions& options) {
     shell.settings = load_settings();
     shell.progress = load_progress();
     if (options.text_scale > 0) shell.settings.text_scale = options.text_scale;
-    if (Panel* list = shell.panel("lesson-list")) list->set_visible(shell.settings.show_lesson_list);
+    if (Panel* list = shell.panel("lesson-list"))
+        list->set_visible(shell.settings.show_lesson_list);
     const int width = options.width > 0 ? options.width : shell.settings.window_width;
     const int height = options.height > 0 ? options.height : shell.settings.window_height;
 

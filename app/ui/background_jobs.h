@@ -45,8 +45,7 @@ class BackgroundJobs {
 // Whether a job's future has its result (never waits). False for an empty future.
 template <typename T>
 bool is_done(const std::future<T>& future) {
-    return future.valid() &&
-           future.wait_for(std::chrono::seconds(0)) == std::future_status::ready;
+    return future.valid() && future.wait_for(std::chrono::seconds(0)) == std::future_status::ready;
 }
 
 }  // namespace socketlab::ui

@@ -38,7 +38,6 @@ ImU32 with_alpha(ImVec4 color, float alpha) {
     return ImGui::GetColorU32(color);
 }
 
-
 // A call mark's words: the call and, once it returned, its result, shortened to fit `width`
 // (arguments go first, then the "-1" before an errno name; the tooltip has it all).
 struct CallLabel {
@@ -117,7 +116,8 @@ void call_tooltip(const std::deque<Event>& events, const std::vector<LadderRow>&
     ImGui::BeginTooltip();
     ImGui::PushFont(fonts().mono_bold);
     ImGui::Text("%s: %s(%s)%s%s", e.actor.c_str(), event_call_name(e).c_str(),
-                event_args_text(e).c_str(), e.kind == EventKind::Wait ? " \xE2\x80\xA6 blocked" : " = ",
+                event_args_text(e).c_str(),
+                e.kind == EventKind::Wait ? " \xE2\x80\xA6 blocked" : " = ",
                 e.kind == EventKind::Wait ? "" : call_result_text(e).c_str());
     ImGui::PopFont();
     if (e.failed())

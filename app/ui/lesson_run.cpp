@@ -162,8 +162,9 @@ size_t LessonRun::selected_row(const ActorRecord& actor) const {
     if (it == selected_.end()) return SIZE_MAX;
     const auto& events = record_.events();
     // The timeline is in log order, so by seq; a row let go with old events is no longer there.
-    auto row = std::lower_bound(actor.timeline.begin(), actor.timeline.end(), it->second,
-                                [&](size_t index, uint64_t seq) { return events[index].seq < seq; });
+    auto row =
+        std::lower_bound(actor.timeline.begin(), actor.timeline.end(), it->second,
+                         [&](size_t index, uint64_t seq) { return events[index].seq < seq; });
     if (row == actor.timeline.end() || events[*row].seq != it->second) return SIZE_MAX;
     return static_cast<size_t>(row - actor.timeline.begin());
 }
@@ -190,7 +191,8 @@ void LessonRun::reset() {
 }
 
 void LessonRun::send_own_bytes(const std::string& actor, const std::string& text) {
-    if (ready()) live_->session->send_own_bytes(actor, std::vector<uint8_t>(text.begin(), text.end()));
+    if (ready())
+        live_->session->send_own_bytes(actor, std::vector<uint8_t>(text.begin(), text.end()));
 }
 
 void LessonRun::toggle_play(double now) {

@@ -56,8 +56,7 @@ struct FlowLifeline {
     // tells a learner which socket it was meant for).
     std::string label() const {
         if (!actor.empty()) return actor;
-        return address.port() >= 0 ? "port " + std::to_string(address.port())
-                                   : address.to_string();
+        return address.port() >= 0 ? "port " + std::to_string(address.port()) : address.to_string();
     }
 };
 

@@ -23,7 +23,7 @@ struct PanelContext {
     const LessonLibrary& library;
     Progress& progress;
     Settings& settings;
-    double now = 0.0;              // glfwGetTime() seconds
+    double now = 0.0;         // glfwGetTime() seconds
     std::string next_lesson;  // the lesson after this one in course order ("" = none)
     // Asked for by the panels this frame; the shell acts once every panel has drawn.
     std::string open_lesson;        // open this lesson ("" = nothing)
@@ -36,7 +36,7 @@ class Panel {
     virtual const char* name() const = 0;  // "Lesson list", shown in the View menu
     // The id of its layout column and child window (saved widths are keyed by it).
     virtual const char* id() const = 0;
-    virtual float width_share() const = 0;           // of the window, when every panel shows
+    virtual float width_share() const = 0;            // of the window, when every panel shows
     virtual char toggle_key() const { return '\0'; }  // 'L': that key shows / hides it
     virtual void draw(PanelContext& context) = 0;
 
