@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "lesson/lesson_library.h"
+#include "lesson_run_util.h"
 #include "socket_client_util.h"
 #include "ui/lesson_run.h"
 
@@ -19,15 +20,8 @@ using socketlab::test::echo_round_trip;
 using socketlab::test::random_bytes;
 using socketlab::test::send_all;
 
-// Drains the run until pred holds for one of its events (or 20 s pass).
 bool drain_until(LessonRun& run, const std::function<bool(const Event&)>& pred) {
-    const auto deadline = std::chrono::steady_clock::now() + 20s;
-    while (std::chrono::steady_clock::now() < deadline) {
-        run.log().wait_for(pred, 100ms);
-        run.drain_events();
-        if (std::any_of(run.events().begin(), run.events().end(), pred)) return true;
-    }
-    return false;
+    return socketlab::test::tick_until_event(run, pred);
 }
 
 class KeptServer : public ::testing::Test {
@@ -37,12 +31,14 @@ class KeptServer : public ::testing::Test {
         const Lesson* lesson = library_.find("tcp-echo");
         ASSERT_NE(lesson, nullptr);
         ASSERT_EQ(lesson->try_server.kind, "tcp-echo");
-        run_ = std::make_unique<LessonRun>(*lesson);
-        std::string error;
-        ASSERT_TRUE(run_->open_kept_server(error)) << error;
-        ASSERT_NE(run_->kept_server(), nullptr);
+        run_ = std::make_unique<LessonRun>(*lesson, jobs_);
+        ASSERT_TRUE(socketlab::test::tick_until(*run_, [&] { return run_->ready(); }));
+        run_->keep_server_open(true);
+        ASSERT_TRUE(socketlab::test::tick_until(*run_, [&] { return !run_->kept_server_busy(); }));
+        ASSERT_NE(run_->kept_server(), nullptr) << run_->kept_server_error();
     }
     LessonLibrary library_;
+    BackgroundJobs jobs_;
     std::unique_ptr<LessonRun> run_;
 };
 
@@ -70,16 +66,16 @@ TEST_F(KeptServer, OutsideClientsAreActorsWithTheirBytes) {
     ::close(later);
     ASSERT_TRUE(drain_until(
         *run_, [](const Event& e) { return e.actor == "outside-3" && e.is_call(CallOp::Close); }));
-    ActorView* first = run_->find_actor("outside-1");
-    ASSERT_NE(first, nullptr);
+    ASSERT_NE(run_->record().actor("outside-1"), nullptr);
     std::vector<uint8_t> received;
-    for (const auto& chunk : first->chunks)
+    for (const auto& chunk : run_->chunks_of("outside-1"))
         if (chunk.direction == ByteDirection::Received)
             received.insert(received.end(), chunk.bytes->begin(), chunk.bytes->end());
     EXPECT_EQ(received, all);
-    EXPECT_NE(run_->find_actor("outside-3"), nullptr);
+    EXPECT_NE(run_->record().actor("outside-3"), nullptr);
     // Reset starts the lesson over but leaves the kept server open.
     run_->reset();
+    ASSERT_TRUE(socketlab::test::tick_until(*run_, [&] { return run_->ready(); }));
     EXPECT_NE(run_->kept_server(), nullptr);
     int after_reset = connect_to(address);
     ASSERT_GE(after_reset, 0);
@@ -105,7 +101,7 @@ TEST_F(KeptServer, AFloodKeepsTheNewestBytesAndSaysHowManyWent) {
     const auto chunk = random_bytes(1 << 20);
     for (size_t sent = 0; sent < total; sent += chunk.size()) {
         ASSERT_TRUE(send_all(fd, chunk));
-        run_->drain_events();
+        socketlab::test::tick(*run_);
     }
     reader.join();
     ::close(fd);
@@ -113,14 +109,14 @@ TEST_F(KeptServer, AFloodKeepsTheNewestBytesAndSaysHowManyWent) {
         *run_, [](const Event& e) { return e.actor == "outside-1" && e.is_call(CallOp::Close); }));
     // Sent and received, the flood is bigger than the UI keeps.
     size_t kept = 0;
-    for (const auto& e : run_->events()) kept += e.bytes().size();
+    for (const auto& e : run_->record().events()) kept += e.bytes().size();
     EXPECT_LE(kept, LessonRun::kMaxEventBytes);
-    ActorView* actor = run_->find_actor("outside-1");
+    const ActorRecord* actor = run_->record().actor("outside-1");
     ASSERT_NE(actor, nullptr);
     EXPECT_GT(actor->dropped_bytes, 0u);
-    EXPECT_GT(run_->dropped_events(), 0u);
+    EXPECT_GT(run_->record().dropped_events(), 0u);
     // The newest events are the ones kept: the close is there.
-    EXPECT_TRUE(run_->events().back().is_call(CallOp::Close));
+    EXPECT_TRUE(run_->record().events().back().is_call(CallOp::Close));
 }
 
 }  // namespace

@@ -12,6 +12,7 @@
 
 #include "capture_test_util.h"
 #include "core/event_log.h"
+#include "event_test_util.h"
 #include "lesson/lesson_library.h"
 #include "lesson/session.h"
 #include "ui/packet_flow.h"
@@ -35,37 +36,17 @@ struct Events {
     }
     size_t packet(int64_t t_us, const std::string& src, const std::string& dst,
                   const std::string& flags, uint32_t seq, uint32_t ack, uint32_t len = 0,
-                  const std::string& proto = "tcp") {
-        Event e;
-        e.kind = EventKind::Packet;
-        e.t_us = t_us;
-        e.packet.proto = proto;
-        e.packet.src = src;
-        e.packet.dst = dst;
-        e.packet.flags = flags;
-        e.packet.seq = seq;
-        e.packet.ack = ack;
-        e.packet.len = len;
-        return add(std::move(e));
+                  TransportProto proto = TransportProto::Tcp) {
+        return add(test::packet_event(t_us, src, dst, flags, seq, ack, len, proto));
     }
     size_t udp(int64_t t_us, const std::string& src, const std::string& dst, uint32_t len) {
-        return packet(t_us, src, dst, "", 0, 0, len, "udp");
+        return packet(t_us, src, dst, "", 0, 0, len, TransportProto::Udp);
     }
+    // args: where a connect() went when it failed (the call names no address then).
     size_t call(int64_t t_us, const std::string& actor, const std::string& name,
                 const std::string& local = "", const std::string& peer = "", int step = 0,
                 int64_t ret = 0, int err = 0, const std::string& args = "") {
-        Event e;
-        e.kind = EventKind::Call;
-        e.t_us = t_us;
-        e.actor = actor;
-        e.call = name;
-        e.local = local;
-        e.peer = peer;
-        e.step = step;
-        e.ret = ret;
-        e.err = err;
-        e.args = args;
-        return add(std::move(e));
+        return add(test::call_event(t_us, actor, name, local, peer, step, ret, err, args));
     }
     size_t wait(int64_t t_us, const std::string& actor, const std::string& name,
                 const std::string& local = "", const std::string& peer = "", int step = 0) {
@@ -74,23 +55,11 @@ struct Events {
         return i;
     }
     size_t step(int64_t t_us, const std::string& actor, int step) {
-        Event e;
-        e.kind = EventKind::Step;
-        e.t_us = t_us;
-        e.actor = actor;
-        e.step = step;
-        return add(std::move(e));
+        return add(test::step_event(t_us, actor, step));
     }
     size_t state(int64_t t_us, const std::string& actor, const std::string& local,
                  const std::string& peer, const std::string& state_name) {
-        Event e;
-        e.kind = EventKind::State;
-        e.t_us = t_us;
-        e.actor = actor;
-        e.local = local;
-        e.peer = peer;
-        e.note = state_name;
-        return add(std::move(e));
+        return add(test::state_event(t_us, actor, local, peer, state_name));
     }
 
     // A listening server on kServer: socket, bind, listen.
@@ -107,9 +76,10 @@ FlowModel built(const std::deque<Event>& events, uint64_t dropped = 0) {
     return flow;
 }
 
-const PacketSummary& summary(const std::deque<Event>& events, const FlowModel& flow, size_t p) {
-    return events[flow.packets()[p].event].packet;
+const PacketRecord& summary(const std::deque<Event>& events, const FlowModel& flow, size_t p) {
+    return *events[flow.packets()[p].event].packet();
 }
+using test::str;
 uint32_t rel_seq(const std::deque<Event>& events, const FlowModel& flow, size_t p) {
     return flow.shown_seq(flow.packets()[p], summary(events, flow, p), true);
 }
@@ -150,8 +120,8 @@ void expect_same_model(const FlowModel& a, const FlowModel& b, const std::string
     for (size_t i = 0; i < a.connections().size(); ++i) {
         const FlowConnection &x = a.connections()[i], &y = b.connections()[i];
         EXPECT_EQ(x.proto, y.proto) << "connection " << i;
-        EXPECT_EQ(x.client, y.client) << "connection " << i;
-        EXPECT_EQ(x.server, y.server) << "connection " << i;
+        EXPECT_EQ(str(x.client), str(y.client)) << "connection " << i;
+        EXPECT_EQ(str(x.server), str(y.server)) << "connection " << i;
         EXPECT_EQ(x.initiator_seen, y.initiator_seen) << "connection " << i;
         EXPECT_EQ(x.client_isn, y.client_isn) << "connection " << i;
         EXPECT_EQ(x.server_isn, y.server_isn) << "connection " << i;
@@ -162,7 +132,7 @@ void expect_same_model(const FlowModel& a, const FlowModel& b, const std::string
     ASSERT_EQ(a.lifelines().size(), b.lifelines().size());
     for (size_t i = 0; i < a.lifelines().size(); ++i) {
         EXPECT_EQ(a.lifelines()[i].actor, b.lifelines()[i].actor) << "lifeline " << i;
-        EXPECT_EQ(a.lifelines()[i].address, b.lifelines()[i].address) << "lifeline " << i;
+        EXPECT_EQ(str(a.lifelines()[i].address), str(b.lifelines()[i].address)) << "lifeline " << i;
     }
     ASSERT_EQ(a.rows().size(), b.rows().size());
     for (size_t i = 0; i < a.rows().size(); ++i) {
@@ -191,16 +161,21 @@ Events handshake_and_data(uint32_t client_isn, uint32_t server_isn) {
     return ev;
 }
 
-TEST(PacketFlow, HasTcpFlagMatchesWholeNamesOnly) {
-    EXPECT_TRUE(has_tcp_flag("SYN,ACK", "SYN"));
-    EXPECT_TRUE(has_tcp_flag("SYN,ACK", "ACK"));
-    EXPECT_TRUE(has_tcp_flag("FIN", "FIN"));
-    EXPECT_TRUE(has_tcp_flag("FIN,PSH,ACK", "PSH"));
-    EXPECT_FALSE(has_tcp_flag("PSH,ACK", "SYN"));
-    EXPECT_FALSE(has_tcp_flag("SYN,ACK", "AC"));
-    EXPECT_FALSE(has_tcp_flag("SYN,ACK", "SYN,"));
-    EXPECT_FALSE(has_tcp_flag("SYNACK", "SYN"));
-    EXPECT_FALSE(has_tcp_flag("", "SYN"));
+// Flags are bits now (PacketRecord::has); whole flags only, as has_tcp_flag's names were.
+TEST(PacketFlow, TcpFlagBitsMatchWholeFlagsOnly) {
+    auto has = [](const std::string& flags, uint8_t flag) {
+        PacketRecord p;
+        p.tcp_flags = test::flag_bits(flags);
+        return p.has(flag);
+    };
+    EXPECT_TRUE(has("SYN,ACK", kTcpSyn));
+    EXPECT_TRUE(has("SYN,ACK", kTcpAck));
+    EXPECT_TRUE(has("FIN", kTcpFin));
+    EXPECT_TRUE(has("FIN,PSH,ACK", kTcpPsh));
+    EXPECT_FALSE(has("PSH,ACK", kTcpSyn));
+    EXPECT_FALSE(has("", kTcpSyn));
+    EXPECT_EQ(tcp_flag_names(kTcpSyn | kTcpAck), "SYN,ACK");
+    EXPECT_EQ(tcp_flag_names(0), "");
 }
 
 TEST(PacketFlow, HandshakeClientIsTheSenderOfTheFirstSynWithoutAck) {
@@ -210,9 +185,9 @@ TEST(PacketFlow, HandshakeClientIsTheSenderOfTheFirstSynWithoutAck) {
     ASSERT_EQ(flow.packets().size(), 5u);
     ASSERT_EQ(flow.connections().size(), 1u);
     const FlowConnection& c = flow.connections()[0];
-    EXPECT_EQ(c.proto, "tcp");
-    EXPECT_EQ(c.client, kClient);
-    EXPECT_EQ(c.server, kServer);
+    EXPECT_EQ(c.proto, TransportProto::Tcp);
+    EXPECT_EQ(str(c.client), kClient);
+    EXPECT_EQ(str(c.server), kServer);
     EXPECT_TRUE(c.initiator_seen);
     EXPECT_EQ(c.client_isn, 1000u);
     EXPECT_EQ(c.server_isn, 5000u);
@@ -226,8 +201,8 @@ TEST(PacketFlow, HandshakeClientIsTheSenderOfTheFirstSynWithoutAck) {
         EXPECT_EQ(flow.packets()[i].connection, 0u) << i;
     }
     // Packets keep log order; event indices and seqs point back into the copy.
-    EXPECT_EQ(ev.events[flow.packets()[0].event].packet.flags, "SYN");
-    EXPECT_EQ(ev.events[flow.packets()[3].event].packet.len, 5u);
+    EXPECT_EQ(tcp_flag_names(ev.events[flow.packets()[0].event].packet()->tcp_flags), "SYN");
+    EXPECT_EQ(ev.events[flow.packets()[3].event].packet()->len, 5u);
     EXPECT_EQ(flow.packets()[1].event_seq, ev.events[flow.packets()[1].event].seq);
 
     // Client on the left, server on the right, arrows between them.
@@ -253,7 +228,7 @@ TEST(PacketFlow, RelativeSeqAndAckPerDirectionAndAbsoluteOnRequest) {
         if (i > 0) {
             EXPECT_EQ(rel_ack(ev.events, flow, i), ack[i]) << "packet " << i;
         }
-        const PacketSummary& s = summary(ev.events, flow, i);
+        const PacketRecord& s = summary(ev.events, flow, i);
         EXPECT_EQ(flow.shown_seq(flow.packets()[i], s, false), s.seq) << "packet " << i;
         EXPECT_EQ(flow.shown_ack(flow.packets()[i], s, false), s.ack) << "packet " << i;
     }
@@ -287,7 +262,7 @@ TEST(PacketFlow, CaptureStartingMidConnectionCountsFromTheFirstNumberSeen) {
     ASSERT_EQ(flow.connections().size(), 1u);
     const FlowConnection& c = flow.connections()[0];
     EXPECT_FALSE(c.initiator_seen);
-    EXPECT_EQ(c.client, kClient);  // the guess: the first sender
+    EXPECT_EQ(str(c.client), kClient);  // the guess: the first sender
     EXPECT_EQ(c.client_isn, 7000u);
     EXPECT_EQ(c.server_isn, 9000u);
     EXPECT_EQ(rel_seq(ev.events, flow, 0), 0u);
@@ -333,7 +308,7 @@ TEST(PacketFlow, ANewSynOnTheSamePortsAfterFinOrRstIsANewConnection) {
     EXPECT_EQ(flow.connections()[1].server_isn, 77u);
     EXPECT_EQ(flow.connections()[2].client_isn, 9u);
     for (const auto& c : flow.connections()) {
-        EXPECT_EQ(c.client, kClient);
+        EXPECT_EQ(str(c.client), kClient);
         EXPECT_TRUE(c.initiator_seen);
         EXPECT_TRUE(c.shares_lifelines);  // three connections between client and server
     }
@@ -377,7 +352,7 @@ TEST(PacketFlow, TwoClientsGetTheirOwnLifelinesClientsLeftServersRight) {
     FlowModel flow = built(ev.events);
 
     ASSERT_EQ(flow.connections().size(), 2u);
-    EXPECT_EQ(flow.connections()[1].client, kClient2);
+    EXPECT_EQ(str(flow.connections()[1].client), kClient2);
     EXPECT_FALSE(flow.connections()[0].shares_lifelines);
     EXPECT_FALSE(flow.connections()[1].shares_lifelines);
     // Seen in the order client, server, client2; shown clients first.
@@ -432,9 +407,9 @@ TEST(PacketFlow, UdpClientIsTheFirstSender) {
 
     ASSERT_EQ(flow.connections().size(), 1u);
     const FlowConnection& c = flow.connections()[0];
-    EXPECT_EQ(c.proto, "udp");
-    EXPECT_EQ(c.client, a);
-    EXPECT_EQ(c.server, b);
+    EXPECT_EQ(c.proto, TransportProto::Udp);
+    EXPECT_EQ(str(c.client), a);
+    EXPECT_EQ(str(c.server), b);
     EXPECT_TRUE(c.initiator_seen);
     EXPECT_FALSE(c.client_isn.has_value());
     EXPECT_FALSE(c.closing);
@@ -462,7 +437,7 @@ TEST(PacketFlow, RstFromAClosedPortGetsAPortLifeline) {
 
     ASSERT_EQ(flow.packets().size(), 2u);
     ASSERT_EQ(flow.connections().size(), 1u);
-    EXPECT_EQ(flow.connections()[0].client, wrong);
+    EXPECT_EQ(str(flow.connections()[0].client), wrong);
     EXPECT_TRUE(flow.connections()[0].closing);
     // The client's lifeline sends the SYN; a bare "port 40999" one answers.
     EXPECT_EQ(label_from(flow, 0), "client");
@@ -472,7 +447,7 @@ TEST(PacketFlow, RstFromAClosedPortGetsAPortLifeline) {
     const size_t port = lifeline_named(flow, "port 40999");
     ASSERT_NE(port, SIZE_MAX);
     EXPECT_EQ(flow.lifelines()[port].actor, "");
-    EXPECT_EQ(flow.lifelines()[port].address, closed);
+    EXPECT_EQ(str(flow.lifelines()[port].address), closed);
     // Clients left; the bare address (seen before the server had a packet) and the server right.
     EXPECT_EQ(labels(flow), (std::vector<std::string>{"client", "port 40999", "server"}));
     // RST,ACK: seq 0 relative to itself, ack 1 (the SYN counts one).
@@ -485,14 +460,14 @@ TEST(PacketFlow, LifelineLabelIsTheActorOrThePort) {
     actor.actor = "client2";
     EXPECT_EQ(actor.label(), "client2");
     FlowLifeline v4;
-    v4.address = "127.0.0.1:56887";
+    v4.address = test::addr("127.0.0.1:56887");
     EXPECT_EQ(v4.label(), "port 56887");
     FlowLifeline v6;
-    v6.address = "[::1]:5000";
+    v6.address = test::addr("[::1]:5000");
     EXPECT_EQ(v6.label(), "port 5000");
-    FlowLifeline bare;
-    bare.address = "somewhere";
-    EXPECT_EQ(bare.label(), "somewhere");
+    FlowLifeline bare;  // an address without a port is shown as it is
+    bare.address = SocketAddress::from_unix_path("/tmp/somewhere");
+    EXPECT_EQ(bare.label(), "unix:/tmp/somewhere");
 }
 
 TEST(PacketFlow, CallsSitOnTheirLifelinesMergedWithPacketsInTimeOrder) {
@@ -702,14 +677,11 @@ TEST(PacketFlow, TrimmedEventsRebuildWithShiftedIndices) {
     for (const LadderRow& row : flow.rows()) EXPECT_LT(row.event, copy.size());
     // The SYN is gone: the first connection's start was not seen.
     EXPECT_FALSE(flow.connections()[0].initiator_seen);
-    EXPECT_EQ(flow.connections()[0].client, kServer);  // the guess: the first sender
+    EXPECT_EQ(str(flow.connections()[0].client), kServer);  // the guess: the first sender
 
     // More events after the trim are filed incrementally again.
-    Event late;
-    late.kind = EventKind::Packet;
+    Event late = test::packet_event(900, kClient2, kServer, "PSH,ACK", 78, 89, 3);
     late.seq = all.next_seq;
-    late.t_us = 900;
-    late.packet = {"tcp", kClient2, kServer, "PSH,ACK", 78, 89, 0, 3, ""};
     copy.push_back(late);
     flow.update(copy, drop);
     expect_same_model(flow, built(copy, drop), "after the trim and one more");
@@ -745,7 +717,7 @@ TEST(PacketFlow, ResetClearsAndStartsOver) {
     flow.update(copy, 0);
     expect_same_model(flow, built(copy), "after the reset");
     ASSERT_EQ(flow.packets().size(), 1u);
-    EXPECT_EQ(flow.connections()[0].client, kClient2);
+    EXPECT_EQ(str(flow.connections()[0].client), kClient2);
 }
 
 TEST(PacketFlow, ResetAndRefilledBeforeAnUpdateRebuilds) {
@@ -852,7 +824,7 @@ TEST(PacketFlow, RealHandshakeLessonRun) {
     const uint32_t ack[] = {0, 1, 1};
     for (size_t i = 0; i < 3; ++i) {
         SCOPED_TRACE("packet " + std::to_string(i));
-        EXPECT_EQ(summary(events, flow, i).flags, flags[i]);
+        EXPECT_EQ(tcp_flag_names(summary(events, flow, i).tcp_flags), flags[i]);
         EXPECT_EQ(flow.packets()[i].connection, 0u);
         EXPECT_EQ(flow.packets()[i].from_client, from_client[i]);
         EXPECT_EQ(label_from(flow, i), from_client[i] ? "client" : "server");
@@ -883,24 +855,25 @@ TEST(PacketFlow, RealHandshakeLessonRun) {
     // which answers RST.
     const Event* refused = nullptr;
     for (const Event& e : events)
-        if (e.kind == EventKind::Call && e.call == "connect" && e.err == ECONNREFUSED) refused = &e;
+        if (e.kind == EventKind::Call && e.is_call(CallOp::Connect) &&
+            e.call()->err == ECONNREFUSED)
+            refused = &e;
     ASSERT_NE(refused, nullptr);
-    const std::string closed = refused->args;
-    const size_t port = closed.rfind(':');
-    ASSERT_NE(port, std::string::npos);
-    const std::string port_label = "port " + closed.substr(port + 1);
+    const std::string closed = str(refused->call()->spec.address);
+    ASSERT_GT(refused->call()->spec.address.port(), 0);
+    const std::string port_label = "port " + std::to_string(refused->call()->spec.address.port());
     const size_t port_lifeline = lifeline_named(flow, port_label);
     ASSERT_NE(port_lifeline, SIZE_MAX) << port_label;
-    EXPECT_EQ(flow.lifelines()[port_lifeline].address, closed);
+    EXPECT_EQ(str(flow.lifelines()[port_lifeline].address), closed);
     bool saw_syn = false, saw_rst = false;
     for (size_t p = 0; p < flow.packets().size(); ++p) {
-        const PacketSummary& s = summary(events, flow, p);
-        if (s.dst == closed && s.flags == "SYN") {
+        const PacketRecord& s = summary(events, flow, p);
+        if (str(s.dst) == closed && s.tcp_flags == kTcpSyn) {
             saw_syn = true;
             EXPECT_EQ(label_from(flow, p), "client");
             EXPECT_EQ(flow.packets()[p].to_lifeline, port_lifeline);
         }
-        if (s.src == closed && has_tcp_flag(s.flags, "RST")) {
+        if (str(s.src) == closed && s.has(kTcpRst)) {
             saw_rst = true;
             EXPECT_EQ(flow.packets()[p].from_lifeline, port_lifeline);
             EXPECT_EQ(label_to(flow, p), "client");

@@ -274,6 +274,10 @@ struct LessonNetwork::Impl {
 
     // Namespace mode.
     std::string helper_path;
+    std::shared_ptr<const std::atomic<bool>> cancel;  // NetworkOptions::cancel
+    bool cancelled() const { return cancel && cancel->load(); }
+    // poll() on one fd, in short slices so a cancel is seen; 0 on timeout or cancel.
+    int poll_cancellable(pollfd& pfd, std::chrono::milliseconds timeout) const;
     pid_t pid = -1;
     int control = -1;  // requests and replies
     int packets = -1;  // packets and markers from the helper
@@ -509,10 +513,13 @@ bool LessonNetwork::Impl::start_helper(const std::string& path, std::chrono::mil
 
     // Wait for Ready.
     pollfd pfd{control, POLLIN, 0};
-    int n;
-    do {
-        n = ::poll(&pfd, 1, static_cast<int>(timeout.count()));
-    } while (n < 0 && errno == EINTR);
+    const int n = poll_cancellable(pfd, timeout);
+    if (n == 0 && cancelled()) {
+        *err = ECANCELED;
+        *why = "the lesson closed before the network helper " + path + " reported";
+        end_helper();
+        return false;
+    }
     if (n == 0) {
         *err = ETIMEDOUT;
         *problem = "the network helper " + path + " did not report within " +
@@ -553,6 +560,20 @@ void LessonNetwork::Impl::end_helper() {
     supervisor.join();
 }
 
+int LessonNetwork::Impl::poll_cancellable(pollfd& pfd, std::chrono::milliseconds timeout) const {
+    const auto deadline = Clock::now() + timeout;
+    for (;;) {
+        if (cancelled()) return 0;
+        auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+        if (left.count() < 0) return 0;
+        if (cancel) left = std::min(left, NetworkOptions::kCancelCheck);
+        const int n = ::poll(&pfd, 1, static_cast<int>(left.count()));
+        if (n < 0 && errno == EINTR) continue;
+        if (n != 0) return n;
+        if (Clock::now() >= deadline) return 0;
+    }
+}
+
 int LessonNetwork::Impl::request(nh::MsgType type, const int64_t (&values)[4], const void* payload,
                                  size_t size, int pass_fd, nh::Message* reply, uint32_t* id_out,
                                  std::chrono::milliseconds timeout) {
@@ -571,10 +592,9 @@ int LessonNetwork::Impl::request(nh::MsgType type, const int64_t (&values)[4], c
     for (;;) {
         auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
         pollfd pfd{control, POLLIN, 0};
-        int n = ::poll(&pfd, 1, static_cast<int>(std::max<int64_t>(left.count(), 0)));
-        if (n < 0 && errno == EINTR) continue;
+        int n = poll_cancellable(pfd, std::max(left, std::chrono::milliseconds(0)));
         // A late reply to this request is recognised by its id and skipped next time.
-        if (n == 0) return -ETIMEDOUT;
+        if (n == 0) return cancelled() ? -ECANCELED : -ETIMEDOUT;
         int got = nh::receive_message(control, reply);
         if (got <= 0) {
             helper_gone = true;
@@ -713,6 +733,7 @@ LessonNetwork::~LessonNetwork() = default;
 std::unique_ptr<LessonNetwork> LessonNetwork::open(const NetworkOptions& options) {
     std::unique_ptr<LessonNetwork> net(new LessonNetwork());
     Impl& d = *net->impl_;
+    d.cancel = options.cancel;
     d.queue.set_limits(std::max<size_t>(options.queue_packets, 1),
                        std::max<size_t>(options.queue_bytes, 1));
     if (!options.want_capture) {

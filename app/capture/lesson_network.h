@@ -36,6 +36,7 @@
 //   ... at the end of a headless run: net->flush(1s); net->stop();
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -73,6 +74,11 @@ struct NetworkOptions {
     bool force_namespace = false;  // tests: use the namespace even when privileged
     // How long open() waits for the helper to report that its namespace is ready.
     std::chrono::milliseconds helper_timeout{5000};
+    // Set (from any thread) when whoever opened the network is shutting down: open() stops
+    // waiting for the helper, and requests to it (make_socket, bind_unprivileged) give up
+    // with -ECANCELED, within about kCancelCheck. Null: never cancelled.
+    std::shared_ptr<const std::atomic<bool>> cancel;
+    static constexpr std::chrono::milliseconds kCancelCheck{20};
     // The bounds of the queue between the capture and the sink (tests make them small).
     size_t queue_packets = 10000;
     size_t queue_bytes = size_t{32} * 1024 * 1024;

@@ -6,12 +6,12 @@
 #include <sys/signalfd.h>
 #include <unistd.h>
 
-#include <algorithm>
 #include <iostream>
 
 #include "cli/transcript.h"
 #include "core/lesson_server.h"
 #include "lesson/lesson_library.h"
+#include "lesson/run_record.h"
 #include "lesson/session.h"
 
 namespace socketlab {
@@ -97,16 +97,17 @@ int run_lesson_command(const std::string& lessons_dir, const std::string& id, bo
                       << '\n';
         }
     }
-    std::vector<Event> events;
-    log.drain(events);
-    // Workers stamp the time just before they append; order strictly by time for readers.
-    std::stable_sort(events.begin(), events.end(),
-                     [](const Event& a, const Event& b) { return a.t_us < b.t_us; });
+    // The whole run, as the window records it (unbounded here: every event is printed).
+    RunRecord record(RunRecord::unbounded());
+    record.take_from(log);
     if (!json)
         std::cout << lesson->title << " (" << lesson->id << ", " << lesson->steps.size()
                   << " steps)\n";
-    for (const auto& e : events)
+    // Workers stamp the time just before they append; order strictly by time for readers.
+    for (size_t index : record.in_time_order()) {
+        const Event& e = record.events()[index];
         json ? print_event_json(std::cout, e) : print_event_text(std::cout, e);
+    }
     std::cout.flush();
     for (const auto& m : messages) std::cerr << "FAILED " << m << '\n';
     std::ostream& summary = json ? std::cerr : std::cout;

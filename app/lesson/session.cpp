@@ -32,8 +32,11 @@ int64_t realtime_now_us() {
 
 }  // namespace
 
-Session::Session(const Lesson& lesson, EventLog& log)
-    : lesson_(lesson), log_(log), engine_(std::make_unique<Engine>(log, &directory_)) {
+Session::Session(const Lesson& lesson, EventLog& log, NetworkOptions network)
+    : lesson_(lesson),
+      log_(log),
+      network_options_(std::move(network)),
+      engine_(std::make_unique<Engine>(log, &directory_)) {
     statuses_.resize(lesson_.steps.size());
     if (lesson_.capture) open_network();
     attach_engine();
@@ -47,7 +50,7 @@ Session::~Session() {
 
 // [SECTION] Network and capture
 void Session::open_network() {
-    network_ = LessonNetwork::open({});
+    network_ = LessonNetwork::open(network_options_);
     recorder_ = std::make_unique<PacketRecorder>(
         log_, directory_, network_->mode() == LessonNetwork::Mode::HostLoopback);
     if (network_->mode() == LessonNetwork::Mode::NoCapture) {

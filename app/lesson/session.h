@@ -37,7 +37,9 @@ struct StepStatus {
 
 class Session {
   public:
-    Session(const Lesson& lesson, EventLog& log);
+    // network: how the lesson network is opened (lessons with `capture: yes`); its cancel
+    // flag, once set, makes the opening and every helper request give up (closing a lesson).
+    Session(const Lesson& lesson, EventLog& log, NetworkOptions network = {});
     ~Session();
 
     const Lesson& lesson() const { return lesson_; }
@@ -93,6 +95,7 @@ class Session {
 
     Lesson lesson_;
     EventLog& log_;
+    NetworkOptions network_options_;
     SocketDirectory directory_;  // before engine_: the engine publishes into it
     std::unique_ptr<Engine> engine_;
     std::vector<StepStatus> statuses_;

@@ -5,6 +5,7 @@
 #include "core/errno_text.h"
 #include "core/lesson_server.h"
 #include "core/tcp_state.h"
+#include "ui/event_text.h"
 #include "ui/fonts.h"
 #include "ui/hex_view.h"
 #include "ui/packet_style.h"
@@ -18,41 +19,41 @@ std::string result_text(const Event& e) {
         case EventKind::Wait:
             return "\xE2\x80\xA6 blocked";  // …
         case EventKind::Note:
-            return e.ret < 0 ? "not called" : "note";
+            return is_not_called(e) ? "not called" : "note";
         case EventKind::State:
-            return e.note;
+            return tcp_state_name(e.state()->to);
         case EventKind::Step:
         case EventKind::Packet:
+        case EventKind::Link:
+        case EventKind::Program:
             return "";
         case EventKind::Call:
             break;
     }
-    if (e.failed()) return "-1 " + errno_name(e.err);
-    return std::to_string(e.ret);
+    return call_result_text(e);
 }
 
 ImVec4 result_color(const Event& e) {
     if (e.kind == EventKind::Wait) return theme::waiting();
-    if ((e.kind == EventKind::Note && e.ret < 0) || e.failed()) return theme::error();
+    if (is_not_called(e) || e.failed()) return theme::error();
     if (e.kind == EventKind::Note || e.kind == EventKind::State) return theme::muted();
     return theme::ok();
 }
 
 }  // namespace
 
-void ActorColumn::draw(ActorView& actor, const std::deque<Event>& events,
-                       const std::vector<SocketSnapshot>& sockets,
-                       const std::map<std::string, std::string>& tcp_states, float height) {
+void ActorColumn::draw(LessonRun& run, const ActorRecord& actor,
+                       const std::vector<SocketSnapshot>& sockets, float height) {
     ImGui::PushID(actor.name.c_str());
     ImGui::PushFont(fonts().heading3);
     ImGui::TextUnformatted(actor.name.c_str());
     ImGui::PopFont();
-    draw_sockets(actor, events, sockets, tcp_states);
+    draw_sockets(run.record(), actor, sockets);
     float used = ImGui::GetCursorPosY();
     float rest = std::max(height - used, ImGui::GetFrameHeight() * 6.0f);
     float line = ImGui::GetTextLineHeightWithSpacing();
-    draw_timeline(actor, events, rest * 0.38f);
-    draw_details(actor, events, std::max(rest * 0.2f, line * 3.5f));
+    draw_timeline(run, actor, rest * 0.38f);
+    draw_details(run, actor, std::max(rest * 0.2f, line * 3.5f));
     ImGui::PushStyleColor(ImGuiCol_Text, theme::muted());
     ImGui::TextUnformatted("Bytes (\xE2\x86\x92 sent, \xE2\x86\x90 received)");
     ImGui::PopStyleColor();
@@ -66,13 +67,13 @@ void ActorColumn::draw(ActorView& actor, const std::deque<Event>& events,
         ImGui::PopStyleColor();
     }
     ImGui::BeginChild("bytes", ImVec2(0, 0), true);
-    draw_byte_stream("stream", actor.chunks, true);
+    draw_byte_stream("stream", run.chunks_of(actor.name), true);
     ImGui::EndChild();
     ImGui::PopID();
 }
 
 const std::vector<ActorColumn::KernelSocket>& ActorColumn::kernel_sockets(
-    const ActorView& actor, const std::deque<Event>& events) {
+    const ActorRecord& actor, const std::deque<Event>& events) {
     KernelSockets& known = kernel_[actor.name];
     const size_t last = actor.timeline.empty() ? SIZE_MAX : actor.timeline.back();
     if (known.timeline_size == actor.timeline.size() && known.last_event == last)
@@ -83,38 +84,35 @@ const std::vector<ActorColumn::KernelSocket>& ActorColumn::kernel_sockets(
     std::map<std::string, size_t> by_address;
     for (size_t index : actor.timeline) {
         const Event& e = events[index];
-        if (e.kind != EventKind::State) continue;
-        auto [it, added] = by_address.emplace(e.local + "|" + e.peer, known.sockets.size());
+        const StateRecord* state = e.state();
+        if (!state) continue;
+        auto [it, added] = by_address.emplace(
+            state->local.to_string() + "|" + state->peer.to_string(), known.sockets.size());
         if (added) known.sockets.emplace_back();
-        known.sockets[it->second] = {e.socket_name, e.note, e.local, e.peer};
+        known.sockets[it->second] = {e.socket_name, state->to, state->local, state->peer};
     }
     return known.sockets;
 }
 
 namespace {
 
-// "ESTABLISHED" -> the kernel's sentence about it (core/tcp_state.h), for a tooltip.
-std::string state_meaning(const std::string& name) {
-    for (int value = 1; value <= 12; ++value) {
-        const TcpState state = tcp_state_from_kernel(value);
-        if (name == tcp_state_name(state)) return tcp_state_meaning(state);
-    }
-    return "";
+bool same_address(const SocketAddress& a, const SocketAddress& b) {
+    return a.to_string() == b.to_string();
 }
 
-void state_line(const std::string& state) {
+void state_line(TcpState state) {
     ImGui::Indent();
     ImGui::TextDisabled("TCP state:");
     ImGui::SameLine();
     ImGui::PushFont(fonts().mono_bold);
-    ImGui::TextColored(tcp_state_color(state), "%s", state.c_str());
+    ImGui::TextColored(tcp_state_color(state), "%s", tcp_state_name(state));
     ImGui::PopFont();
     if (ImGui::IsItemHovered()) {
-        const std::string meaning = state_meaning(state);
+        const std::string meaning = tcp_state_meaning(state);
         ImGui::BeginTooltip();
         ImGui::PushTextWrapPos(ImGui::GetFontSize() * 28.0f);
         ImGui::Text("%s, as the kernel reports it (sock_diag): read, not simulated.",
-                    state.c_str());
+                    tcp_state_name(state));
         if (!meaning.empty()) ImGui::TextUnformatted(meaning.c_str());
         ImGui::PopTextWrapPos();
         ImGui::EndTooltip();
@@ -124,33 +122,30 @@ void state_line(const std::string& state) {
 
 }  // namespace
 
-void ActorColumn::draw_sockets(const ActorView& actor, const std::deque<Event>& events,
-                               const std::vector<SocketSnapshot>& sockets,
-                               const std::map<std::string, std::string>& tcp_states) {
-    const std::vector<KernelSocket>& kernel = kernel_sockets(actor, events);
+void ActorColumn::draw_sockets(const RunRecord& record, const ActorRecord& actor,
+                               const std::vector<SocketSnapshot>& sockets) {
+    const std::vector<KernelSocket>& kernel = kernel_sockets(actor, record.events());
     // Kernel sockets that are one of the open sockets below; the others have no fd.
     std::vector<bool> shown(kernel.size(), false);
-    auto kernel_state_of = [&](const SocketSnapshot& s) -> std::string {
+    auto kernel_state_of = [&](const SocketSnapshot& s) -> TcpState {
         bool named = false;
         for (size_t i = 0; i < kernel.size(); ++i) {
             const KernelSocket& k = kernel[i];
             if (k.name != s.name) continue;
             named = true;
             // The peer is not known yet while connect() is under way (SYN_SENT).
-            if (k.local == s.local && (k.peer == s.peer || s.peer.empty() || s.listening)) {
+            if (same_address(k.local, s.local) &&
+                (same_address(k.peer, s.peer) || s.peer.empty() || s.listening)) {
                 shown[i] = true;
                 return k.state;
             }
         }
         // Its reports were let go with old events (a long run): the newest state by name.
-        if (!named) {
-            auto it = tcp_states.find(actor.name + "." + s.name);
-            if (it != tcp_states.end()) return it->second;
-        }
-        return "";
+        if (!named) return record.tcp_state(actor.name, s.name).value_or(TcpState::Unknown);
+        return TcpState::Unknown;
     };
     bool kernel_only = false;
-    for (const KernelSocket& k : kernel) kernel_only |= k.state != "CLOSED";
+    for (const KernelSocket& k : kernel) kernel_only |= k.state != TcpState::Close;
     if (sockets.empty() && !kernel_only) {
         ImGui::TextDisabled("no open sockets");
         return;
@@ -166,26 +161,27 @@ void ActorColumn::draw_sockets(const ActorView& actor, const std::deque<Event>& 
         std::string text = s.name + " (fd " + std::to_string(s.fd) + ", " + kind +
                            (s.nonblocking ? ", non-blocking" : "") + ")";
         if (s.listening)
-            text += " listening on " + s.local;
+            text += " listening on " + s.local.to_string();
         else if (!s.peer.empty())
-            text += " " + s.local + " \xE2\x86\x94 " + s.peer;
+            text += " " + s.local.to_string() + " \xE2\x86\x94 " + s.peer.to_string();
         else if (s.bound)
-            text += " " + s.local;
+            text += " " + s.local.to_string();
         ImGui::TextUnformatted(text.c_str());
         if (s.type == SOCK_STREAM && s.family != AF_UNIX) {
-            const std::string state = kernel_state_of(s);
-            if (!state.empty()) state_line(state);
+            const TcpState state = kernel_state_of(s);
+            if (state != TcpState::Unknown) state_line(state);
         }
     }
     // Sockets only the kernel still has: closed by the program but not gone yet (TIME_WAIT,
     // FIN_WAIT_2), or connections the kernel completed that accept() has not taken yet.
     for (size_t i = 0; i < kernel.size(); ++i) {
         const KernelSocket& k = kernel[i];
-        if (shown[i] || k.state == "CLOSED") continue;
+        if (shown[i] || k.state == TcpState::Close) continue;
         std::string text = k.name == "queued"
                                ? "queued (in the accept queue: no fd until accept() returns it)"
                                : k.name + " (closed, no fd: the kernel still keeps it)";
-        text += " " + k.local + (k.peer.empty() ? "" : " \xE2\x86\x94 " + k.peer);
+        text += " " + k.local.to_string() +
+                (k.peer.empty() ? "" : " \xE2\x86\x94 " + k.peer.to_string());
         ImGui::PushStyleColor(ImGuiCol_Text, theme::muted());
         ImGui::TextUnformatted(text.c_str());
         ImGui::PopStyleColor();
@@ -195,7 +191,9 @@ void ActorColumn::draw_sockets(const ActorView& actor, const std::deque<Event>& 
     ImGui::PopFont();
 }
 
-void ActorColumn::draw_timeline(ActorView& actor, const std::deque<Event>& events, float height) {
+void ActorColumn::draw_timeline(LessonRun& run, const ActorRecord& actor, float height) {
+    const std::deque<Event>& events = run.record().events();
+    const size_t selected_row = run.selected_row(actor);
     const ImGuiTableFlags flags = ImGuiTableFlags_ScrollY | ImGuiTableFlags_RowBg |
                                   ImGuiTableFlags_BordersOuter | ImGuiTableFlags_SizingStretchProp;
     if (!ImGui::BeginTable("timeline", 2, flags, ImVec2(0, height))) return;
@@ -221,21 +219,23 @@ void ActorColumn::draw_timeline(ActorView& actor, const std::deque<Event>& event
                 ImGui::TextDisabled("you");
             ImGui::TableNextColumn();
             ImGui::PushID(row);
-            const bool selected = actor.selected == static_cast<size_t>(row);
+            const bool selected = selected_row == static_cast<size_t>(row);
             const ImVec2 text_pos = ImGui::GetCursorScreenPos();
             if (ImGui::Selectable(
                     "##row", selected,
                     ImGuiSelectableFlags_SpanAllColumns | ImGuiSelectableFlags_AllowItemOverlap))
-                actor.selected = selected ? SIZE_MAX : static_cast<size_t>(row);
+                run.select_row(actor, selected ? SIZE_MAX : static_cast<size_t>(row));
+            const std::string name = event_call_name(e);
+            const std::string args = event_args_text(e);
             if (ImGui::IsItemHovered() && e.kind == EventKind::State) {
                 ImGui::SetTooltip("%s: %s (the kernel's TCP state; click for what it means)",
-                                  e.socket_name.c_str(), e.args.c_str());
+                                  e.socket_name.c_str(), args.c_str());
             } else if (ImGui::IsItemHovered()) {
                 ImGui::BeginTooltip();
-                ImGui::Text("%s(%s) = %s", e.call.c_str(), e.args.c_str(), result_text(e).c_str());
+                ImGui::Text("%s(%s) = %s", name.c_str(), args.c_str(), result_text(e).c_str());
                 if (e.failed())
-                    ImGui::Text("%s: %s", errno_name(e.err).c_str(),
-                                errno_explanation(e.err).c_str());
+                    ImGui::Text("%s: %s", errno_name(event_errno(e)).c_str(),
+                                errno_explanation(event_errno(e)).c_str());
                 ImGui::EndTooltip();
             }
             ImGui::SetCursorScreenPos(text_pos);
@@ -247,21 +247,26 @@ void ActorColumn::draw_timeline(ActorView& actor, const std::deque<Event>& event
                 return ImGui::CalcTextSize((a + b).c_str()).x <= width;
             };
             std::string result = " = " + result_text(e);
-            std::string call = e.call + "(" + e.args + ")";
+            std::string call = name + "(" + args + ")";
             ImVec4 color = result_color(e);
-            if (e.kind == EventKind::State) {
-                // "conn: ESTABLISHED → CLOSE_WAIT", the new state in its colour.
-                const size_t arrow = e.args.find(" -> ");
-                call =
-                    e.socket_name + ": " +
-                    (arrow == std::string::npos ? "" : e.args.substr(0, arrow) + " \xE2\x86\x92 ");
-                result = arrow == std::string::npos ? e.args : e.note;
-                color = tcp_state_color(e.note);
+            if (const StateRecord* state = e.state()) {
+                // "conn: ESTABLISHED → CLOSE_WAIT", the new state in its colour; a socket that
+                // took over a state (accept) shows the state with its new name.
+                call = e.socket_name + ": ";
+                if (state->renamed) {
+                    result = args;
+                } else {
+                    call += (state->from == TcpState::Unknown ? std::string("new")
+                                                              : tcp_state_name(state->from)) +
+                            std::string(" \xE2\x86\x92 ");
+                    result = tcp_state_name(state->to);
+                }
+                color = tcp_state_color(state->to);
             }
             if (!fits(call, result) && e.kind != EventKind::State)
-                call = e.call + (e.args.empty() ? "()" : "(\xE2\x80\xA6)");
-            if (!fits(call, result) && e.kind != EventKind::State) call = e.call;
-            if (!fits(call, result) && e.failed()) result = " " + errno_name(e.err);
+                call = name + (args.empty() ? "()" : "(\xE2\x80\xA6)");
+            if (!fits(call, result) && e.kind != EventKind::State) call = name;
+            if (!fits(call, result) && e.failed()) result = " " + errno_name(event_errno(e));
             ImGui::TextUnformatted(call.c_str());
             ImGui::SameLine(0.0f, 0.0f);
             ImGui::PushStyleColor(ImGuiCol_Text, color);
@@ -276,54 +281,60 @@ void ActorColumn::draw_timeline(ActorView& actor, const std::deque<Event>& event
     ImGui::EndTable();
 }
 
-void ActorColumn::draw_details(const ActorView& actor, const std::deque<Event>& events,
-                               float height) {
+void ActorColumn::draw_details(const LessonRun& run, const ActorRecord& actor, float height) {
+    const std::deque<Event>& events = run.record().events();
+    const size_t selected = run.selected_row(actor);
     ImGui::BeginChild("details", ImVec2(0, height), true);
     if (actor.timeline.empty()) {
         ImGui::TextDisabled("no calls yet");
         ImGui::EndChild();
         return;
     }
-    size_t row =
-        actor.selected < actor.timeline.size() ? actor.selected : actor.timeline.size() - 1;
+    size_t row = selected < actor.timeline.size() ? selected : actor.timeline.size() - 1;
     const Event& e = events[actor.timeline[row]];
+    const std::string name = event_call_name(e);
+    const std::string args = event_args_text(e);
     ImGui::PushTextWrapPos(0.0f);
-    if (e.kind == EventKind::State) {
+    if (const StateRecord* state = e.state()) {
         // A state change the kernel reported: what the new state means, and how we know.
         ImGui::PushFont(fonts().mono_bold);
         ImGui::Text("TCP state of %s: ", e.socket_name.c_str());
         ImGui::SameLine(0.0f, 0.0f);
-        ImGui::TextColored(tcp_state_color(e.note), "%s", e.note.c_str());
+        ImGui::TextColored(tcp_state_color(state->to), "%s", tcp_state_name(state->to));
         ImGui::PopFont();
-        const std::string meaning = state_meaning(e.note);
+        const std::string meaning = tcp_state_meaning(state->to);
         if (!meaning.empty()) ImGui::TextUnformatted(meaning.c_str());
-        if (!e.local.empty())
-            ImGui::Text("local %s   peer %s", e.local.c_str(),
-                        e.peer.empty() ? "-" : e.peer.c_str());
+        if (!state->local.empty())
+            ImGui::Text("local %s   peer %s", state->local.to_string().c_str(),
+                        state->peer.empty() ? "-" : state->peer.to_string().c_str());
         ImGui::TextDisabled(
             "%s; read from the kernel (sock_diag), which is asked every few ms: seen at %.3f ms",
-            e.args.c_str(), static_cast<double>(e.t_us) / 1000.0);
+            args.c_str(), static_cast<double>(e.t_us) / 1000.0);
         ImGui::PopTextWrapPos();
         ImGui::EndChild();
         return;
     }
     ImGui::PushFont(fonts().mono_bold);
     if (e.kind == EventKind::Call)
-        ImGui::Text("%s(%s) = %lld", e.call.c_str(), e.args.c_str(), static_cast<long long>(e.ret));
+        ImGui::Text("%s(%s) = %lld", name.c_str(), args.c_str(),
+                    static_cast<long long>(event_ret(e)));
     else if (e.kind == EventKind::Wait)
-        ImGui::Text("%s(%s) \xE2\x80\xA6 blocked, waiting for the other side", e.call.c_str(),
-                    e.args.c_str());
+        ImGui::Text("%s(%s) \xE2\x80\xA6 blocked, waiting for the other side", name.c_str(),
+                    args.c_str());
     else
-        ImGui::Text("%s", e.call.c_str());
+        ImGui::Text("%s", name.c_str());
     ImGui::PopFont();
     if (e.failed()) {
         ImGui::PushStyleColor(ImGuiCol_Text, theme::error());
-        ImGui::Text("%s: %s", errno_name(e.err).c_str(), errno_explanation(e.err).c_str());
+        ImGui::Text("%s: %s", errno_name(event_errno(e)).c_str(),
+                    errno_explanation(event_errno(e)).c_str());
         ImGui::PopStyleColor();
     }
-    if (!e.local.empty() || !e.peer.empty())
-        ImGui::Text("local %s   peer %s", e.local.empty() ? "-" : e.local.c_str(),
-                    e.peer.empty() ? "-" : e.peer.c_str());
+    const CallRecord* call = e.call();
+    if (call && (!call->local.empty() || !call->peer.empty()))
+        ImGui::Text("local %s   peer %s",
+                    call->local.empty() ? "-" : call->local.to_string().c_str(),
+                    call->peer.empty() ? "-" : call->peer.to_string().c_str());
     if (!e.note.empty()) ImGui::TextDisabled("%s", e.note.c_str());
     ImGui::TextDisabled("at %.3f ms", static_cast<double>(e.t_us) / 1000.0);
     ImGui::PopTextWrapPos();

@@ -9,37 +9,35 @@
 #include <string>
 #include <vector>
 
-#include "core/engine.h"
+#include "core/socket_directory.h"
 #include "ui/lesson_run.h"
 
 namespace socketlab::ui {
 
 class ActorColumn {
   public:
-    // tcp_states: LessonRun::tcp_states() ("actor.socket" -> kernel state name).
-    void draw(ActorView& actor, const std::deque<Event>& events,
-              const std::vector<SocketSnapshot>& sockets,
-              const std::map<std::string, std::string>& tcp_states, float height);
+    // sockets: the actor's open sockets, from the run's socket directory.
+    void draw(LessonRun& run, const ActorRecord& actor, const std::vector<SocketSnapshot>& sockets,
+              float height);
 
   private:
     // A TCP socket as the kernel last reported it (the actor's newest State event for it).
     struct KernelSocket {
         std::string name;  // the actor's name for it when reported ("conn", "queued", ...)
-        std::string state;
-        std::string local, peer;
+        TcpState state = TcpState::Unknown;
+        SocketAddress local, peer;
     };
     struct KernelSockets {
         size_t timeline_size = 0;  // the timeline these were read from (recomputed on change)
         size_t last_event = SIZE_MAX;
         std::vector<KernelSocket> sockets;
     };
-    const std::vector<KernelSocket>& kernel_sockets(const ActorView& actor,
+    const std::vector<KernelSocket>& kernel_sockets(const ActorRecord& actor,
                                                     const std::deque<Event>& events);
-    void draw_sockets(const ActorView& actor, const std::deque<Event>& events,
-                      const std::vector<SocketSnapshot>& sockets,
-                      const std::map<std::string, std::string>& tcp_states);
-    void draw_timeline(ActorView& actor, const std::deque<Event>& events, float height);
-    void draw_details(const ActorView& actor, const std::deque<Event>& events, float height);
+    void draw_sockets(const RunRecord& record, const ActorRecord& actor,
+                      const std::vector<SocketSnapshot>& sockets);
+    void draw_timeline(LessonRun& run, const ActorRecord& actor, float height);
+    void draw_details(const LessonRun& run, const ActorRecord& actor, float height);
 
     std::map<std::string, KernelSockets> kernel_;  // per actor
 };

@@ -1,9 +1,8 @@
 // [SECTION] index
 // - Shell state
 // - Text size
-// - Keys and menu
-// - Layout of the three panels
-// - Screenshot
+// - Keys and menu (the View menu is built from the panel list)
+// - Layout of the panels
 // - run_app: window, loader, context, backends, loop, cleanup (in reverse)
 #include "ui/app_shell.h"
 
@@ -13,35 +12,25 @@
 #include <backends/imgui_impl_glfw.h>
 #include <backends/imgui_impl_opengl3.h>
 #include <imgui.h>
-#include <poll.h>
-#include <pthread.h>
-#include <stb_image.h>
-#include <stb_image_write.h>
-#include <sys/eventfd.h>
-#include <sys/signalfd.h>
-#include <unistd.h>
 
 #include <algorithm>
-#include <atomic>
-#include <cerrno>
 #include <cfloat>
-#include <csignal>
-#include <cstdint>
 #include <cstdio>
 #include <filesystem>
 #include <memory>
 #include <optional>
-#include <thread>
 
-#include "paths/data_paths.h"
+#include "cli/data_paths.h"
 #include "lesson/lesson_library.h"
+#include "ui/background_jobs.h"
 #include "ui/fonts.h"
-#include "ui/lesson_list_panel.h"
 #include "ui/lesson_run.h"
-#include "ui/lesson_text_panel.h"
-#include "ui/live_pane_panel.h"
+#include "ui/panels.h"
+#include "ui/quit_signals.h"
+#include "ui/screenshot.h"
 #include "ui/settings.h"
 #include "ui/theme.h"
+#include "ui/window_icon.h"
 
 namespace socketlab::ui {
 namespace {
@@ -53,10 +42,10 @@ struct Shell {
     Progress progress;
     bool confirm_reset_progress = false;
     LessonLibrary library;
+    // Opening, resetting and closing lessons happen here, never on the UI thread.
+    std::unique_ptr<BackgroundJobs> jobs;
     std::unique_ptr<LessonRun> run;
-    LessonListPanel list_panel;
-    LessonTextPanel text_panel;
-    LivePanePanel live_pane;
+    std::vector<std::unique_ptr<Panel>> panels = make_panels();
     float pending_text_scale = 0.0f;  // applied between frames
     bool show_keys = false;
     std::vector<std::pair<int, int>> pressed_keys;  // (GLFW key, mods) since the last frame
@@ -64,14 +53,21 @@ struct Shell {
     std::string ini_path;
     GLFWwindow* window = nullptr;
 
+    Panel* panel(const char* id) {
+        for (auto& p : panels)
+            if (std::string(p->id()) == id) return p.get();
+        return nullptr;
+    }
+
     void open_lesson(const std::string& id) {
         const Lesson* lesson = library.find(id);
         if (!lesson && !library.lessons.empty()) lesson = &library.lessons.front();
-        run.reset();  // the old lesson's workers end before the new ones start
+        // The old lesson closes on the jobs' thread before the new one opens there.
+        run.reset();
         if (!lesson) return;
-        run = std::make_unique<LessonRun>(*lesson);
+        run = std::make_unique<LessonRun>(*lesson, *jobs);
         // A worker's event wakes the frame loop, which otherwise sleeps while nothing happens.
-        run->log().set_on_append([] { glfwPostEmptyEvent(); });
+        run->set_on_event([] { glfwPostEmptyEvent(); });
         settings.last_lesson = lesson->id;
         if (window) glfwSetWindowTitle(window, ("SocketLab \xE2\x80\x94 " + lesson->title).c_str());
     }
@@ -91,7 +87,8 @@ struct Shell {
     }
 
     void mark_finished_if_done() {
-        if (!run || !run->session().finished() || run->session().failures() > 0) return;
+        const Session* session = run ? run->session() : nullptr;
+        if (!session || !session->finished() || session->failures() > 0) return;
         if (progress.finished_lessons.insert(run->lesson().id).second && saving)
             save_progress(progress);
     }
@@ -144,10 +141,13 @@ void handle_keys(Shell& shell) {
             if (key == GLFW_KEY_0 || key == GLFW_KEY_KP_0) shell.pending_text_scale = 1.0f;
             continue;
         }
-        if (io.WantTextInput || !shell.run || mods != 0) continue;  // typing in a text field
+        if (io.WantTextInput || mods != 0) continue;  // typing in a text field
+        for (auto& panel : shell.panels)  // GLFW's letter keys are their capital letters
+            if (panel->toggle_key() && key == panel->toggle_key())
+                panel->set_visible(!panel->visible());
+        if (!shell.run) continue;
         if (key == GLFW_KEY_SPACE || key == GLFW_KEY_RIGHT) shell.run->step();
         if (key == GLFW_KEY_R) shell.run->reset();
-        if (key == GLFW_KEY_L) shell.settings.show_lesson_list = !shell.settings.show_lesson_list;
     }
 }
 
@@ -167,7 +167,10 @@ void draw_menu(Shell& shell, GLFWwindow* window) {
             shell.pending_text_scale = next_text_scale(shell.settings.text_scale, -1);
         if (ImGui::MenuItem("Normal text size", "Ctrl 0")) shell.pending_text_scale = 1.0f;
         ImGui::Separator();
-        ImGui::MenuItem("Lesson list", "L", &shell.settings.show_lesson_list);
+        for (auto& panel : shell.panels) {
+            const char key[2] = {panel->toggle_key(), '\0'};
+            ImGui::MenuItem(panel->name(), key[0] ? key : nullptr, panel->visible_toggle());
+        }
         ImGui::EndMenu();
     }
     if (ImGui::BeginMenu("Help")) {
@@ -222,7 +225,8 @@ void draw_keys_window(Shell& shell) {
     ImGui::End();
 }
 
-// [SECTION] Layout of the three panels
+// [SECTION] Layout of the panels
+// The visible panels side by side, in the order of the list (panels.cpp).
 void draw_frame(Shell& shell, GLFWwindow* window, double now) {
     const ImGuiViewport* viewport = ImGui::GetMainViewport();
     ImGui::SetNextWindowPos(viewport->WorkPos);
@@ -236,129 +240,46 @@ void draw_frame(Shell& shell, GLFWwindow* window, double now) {
     draw_menu(shell, window);
     if (!fonts().warning.empty()) ImGui::TextColored(theme::error(), "%s", fonts().warning.c_str());
 
-    // Column widths are saved in imgui.ini with the table, so the layout persists (one table
-    // id with the lesson list, one without, so each keeps its own widths).
-    const bool with_list = shell.settings.show_lesson_list;
+    std::vector<Panel*> shown;
+    std::string hidden;
+    for (auto& panel : shell.panels) {
+        if (panel->visible())
+            shown.push_back(panel.get());
+        else
+            hidden += std::string("-no-") + panel->id();
+    }
+    PanelContext context{shell.run.get(), shell.library, shell.progress, shell.settings};
+    context.now = now;
+    context.next_lesson = shell.next_lesson_id();
+    // Column widths are saved in imgui.ini with the table, so the layout persists: one table
+    // id per set of visible panels, so each keeps its own widths ("layout" with all of them,
+    // "layout-no-list" without the lesson list, as before panels were one list).
+    const std::string table_id =
+        hidden == "-no-lesson-list" ? std::string("layout-no-list") : "layout" + hidden;
     const ImGuiTableFlags table_flags = ImGuiTableFlags_Resizable | ImGuiTableFlags_BordersInnerV;
-    if (ImGui::BeginTable(with_list ? "layout" : "layout-no-list", with_list ? 3 : 2, table_flags,
-                          ImGui::GetContentRegionAvail())) {
-        if (with_list)
-            ImGui::TableSetupColumn("lessons", ImGuiTableColumnFlags_WidthStretch, 0.17f);
-        ImGui::TableSetupColumn("text", ImGuiTableColumnFlags_WidthStretch, 0.36f);
-        ImGui::TableSetupColumn("live", ImGuiTableColumnFlags_WidthStretch, 0.47f);
+    if (!shown.empty() && ImGui::BeginTable(table_id.c_str(), static_cast<int>(shown.size()),
+                                            table_flags, ImGui::GetContentRegionAvail())) {
+        for (Panel* panel : shown)
+            ImGui::TableSetupColumn(panel->id(), ImGuiTableColumnFlags_WidthStretch,
+                                    panel->width_share());
         ImGui::TableNextRow();
         const float height = ImGui::GetContentRegionAvail().y;
-
-        std::string picked;
-        if (with_list) {
+        for (Panel* panel : shown) {
             ImGui::TableNextColumn();
-            ImGui::BeginChild("lesson-list", ImVec2(0, height));
-            picked = shell.list_panel.draw(shell.library, shell.progress,
-                                           shell.run ? shell.run->lesson().id : std::string());
+            ImGui::BeginChild(panel->id(), ImVec2(0, height));
+            panel->draw(context);
             ImGui::EndChild();
         }
-
-        ImGui::TableNextColumn();
-        ImGui::BeginChild("lesson-text", ImVec2(0, height));
-        if (shell.run &&
-            shell.text_panel.draw(*shell.run,
-                                  shell.progress.quiz_answers[shell.run->lesson().id]) &&
-            shell.saving)
-            save_progress(shell.progress);
-        ImGui::EndChild();
-
-        ImGui::TableNextColumn();
-        ImGui::BeginChild("live-pane", ImVec2(0, height));
-        if (!shell.run) {
-            ImGui::TextDisabled("Pick a lesson on the left.");
-        } else if (shell.live_pane.draw(*shell.run, shell.settings, now,
-                                        !shell.next_lesson_id().empty())) {
-            picked = shell.next_lesson_id();
-        }
-        ImGui::EndChild();
         ImGui::EndTable();
-        if (!picked.empty() && (!shell.run || picked != shell.run->lesson().id))
-            shell.open_lesson(picked);
     }
     ImGui::End();
     draw_keys_window(shell);
+
+    if (context.progress_changed && shell.saving) save_progress(shell.progress);
+    if (!context.open_lesson.empty() &&
+        (!shell.run || context.open_lesson != shell.run->lesson().id))
+        shell.open_lesson(context.open_lesson);
 }
-
-// [SECTION] Screenshot
-bool write_screenshot(GLFWwindow* window, const std::string& path) {
-    int width = 0, height = 0;
-    glfwGetFramebufferSize(window, &width, &height);
-    std::vector<unsigned char> pixels(static_cast<size_t>(width) * static_cast<size_t>(height) * 4);
-    glPixelStorei(GL_PACK_ALIGNMENT, 1);
-    glReadBuffer(GL_BACK);
-    glReadPixels(0, 0, width, height, GL_RGBA, GL_UNSIGNED_BYTE, pixels.data());
-    // OpenGL's rows start at the bottom; PNG's at the top.
-    const size_t row = static_cast<size_t>(width) * 4;
-    std::vector<unsigned char> flipped(pixels.size());
-    for (int y = 0; y < height; ++y)
-        std::copy_n(&pixels[static_cast<size_t>(height - 1 - y) * row], row,
-                    &flipped[static_cast<size_t>(y) * row]);
-    for (size_t i = 3; i < flipped.size(); i += 4) flipped[i] = 255;  // opaque
-    return stbi_write_png(path.c_str(), width, height, 4, flipped.data(), static_cast<int>(row)) !=
-           0;
-}
-
-void set_window_icon(GLFWwindow* window) {
-    const std::string path = default_assets_dir() + "/icon.png";
-    int width = 0, height = 0, channels = 0;
-    unsigned char* pixels = stbi_load(path.c_str(), &width, &height, &channels, 4);
-    if (!pixels) {
-        std::fprintf(stderr, "socketlab: warning: no window icon (%s: %s)\n", path.c_str(),
-                     stbi_failure_reason());
-        return;
-    }
-    GLFWimage icon{width, height, pixels};
-    glfwSetWindowIcon(window, 1, &icon);
-    stbi_image_free(pixels);
-}
-
-// Ctrl+C in the terminal (SIGINT) or SIGTERM closes the window the normal way, so settings
-// and layout are saved. The signals are blocked in every thread and read from a signalfd on a
-// thread of their own, which may call glfwPostEmptyEvent (a signal handler may not). The
-// destructor wakes that thread through an eventfd (no signal sent to a thread).
-class QuitSignals {
-  public:
-    QuitSignals() {
-        sigset_t signals;
-        sigemptyset(&signals);
-        sigaddset(&signals, SIGINT);
-        sigaddset(&signals, SIGTERM);
-        pthread_sigmask(SIG_BLOCK, &signals, nullptr);  // before any worker thread starts
-        signal_fd_ = signalfd(-1, &signals, SFD_CLOEXEC);
-        wake_fd_ = eventfd(0, EFD_CLOEXEC);
-        waiter_ = std::thread([this] {
-            pollfd fds[2] = {{signal_fd_, POLLIN, 0}, {wake_fd_, POLLIN, 0}};
-            while (::poll(fds, 2, -1) < 0 && errno == EINTR) {
-            }
-            if (fds[1].revents != 0 || (fds[0].revents & POLLIN) == 0) return;  // closing
-            signalfd_siginfo info{};
-            (void)!::read(signal_fd_, &info, sizeof info);
-            requested_ = true;
-            glfwPostEmptyEvent();
-        });
-    }
-    ~QuitSignals() {
-        const uint64_t one = 1;
-        (void)!::write(wake_fd_, &one, sizeof one);  // ends its poll
-        waiter_.join();
-        ::close(signal_fd_);
-        ::close(wake_fd_);
-    }
-    QuitSignals(const QuitSignals&) = delete;
-    QuitSignals& operator=(const QuitSignals&) = delete;
-    bool requested() const { return requested_; }
-
-  private:
-    int signal_fd_ = -1;
-    int wake_fd_ = -1;
-    std::atomic<bool> requested_{false};
-    std::thread waiter_;
-};
 
 void glfw_error(int code, const char* text) {
     std::fprintf(stderr, "socketlab: GLFW error %d: %s\n", code, text);
@@ -367,6 +288,9 @@ void glfw_error(int code, const char* text) {
 }  // namespace
 
 // [SECTION] run_app
+// In the order of Dear ImGui's GLFW + OpenGL 3 example: window, loader, context, backends,
+// loop, cleanup in reverse. The side jobs live in their own files (quit_signals, window_icon,
+// screenshot); the panels in panels.cpp.
 int run_app(const ShellOptions& options) {
     const bool screenshot = !options.screenshot_path.empty();
     // First, before any thread exists (GL drivers and the engine start some), so that every
@@ -379,6 +303,8 @@ int run_app(const ShellOptions& options) {
     shell.settings = load_settings();
     shell.progress = load_progress();
     if (options.text_scale > 0) shell.settings.text_scale = options.text_scale;
+    if (Panel* list = shell.panel("lesson-list"))
+        list->set_visible(shell.settings.show_lesson_list);
     const int width = options.width > 0 ? options.width : shell.settings.window_width;
     const int height = options.height > 0 ? options.height : shell.settings.window_height;
 
@@ -389,7 +315,7 @@ int run_app(const ShellOptions& options) {
         return 2;
     }
 
-    // Window and GL context.
+    // Window.
     glfwSetErrorCallback(glfw_error);
     if (!glfwInit()) {
         std::fprintf(stderr,
@@ -419,6 +345,8 @@ int run_app(const ShellOptions& options) {
     set_window_icon(window);
     glfwMakeContextCurrent(window);
     glfwSwapInterval(1);
+
+    // Loader.
     if (!gladLoadGL(glfwGetProcAddress)) {
         std::fprintf(stderr, "socketlab: cannot load OpenGL functions\n");
         glfwDestroyWindow(window);
@@ -426,13 +354,14 @@ int run_app(const ShellOptions& options) {
         return 1;
     }
 
-    // ImGui context and backends.
+    // Context.
     IMGUI_CHECKVERSION();
     ImGui::CreateContext();
     ImGuiIO& io = ImGui::GetIO();
     shell.ini_path = imgui_ini_path();
     io.IniFilename = screenshot || shell.ini_path.empty() ? nullptr : shell.ini_path.c_str();
-    // Our key callback first: ImGui's backend chains to callbacks installed before it.
+
+    // Backends. Our key callback first: ImGui's backend chains to callbacks installed before it.
     glfwSetWindowUserPointer(window, &shell);
     glfwSetKeyCallback(window, on_key);
     ImGui_ImplGlfw_InitForOpenGL(window, true);
@@ -440,14 +369,15 @@ int run_app(const ShellOptions& options) {
     rebuild_fonts(shell.settings.text_scale);
     theme::apply_style(shell.settings.text_scale);
 
+    // The lesson (opened in the background; its jobs' thread wakes the loop when done).
+    shell.jobs = std::make_unique<BackgroundJobs>([] { glfwPostEmptyEvent(); });
     shell.window = window;
     shell.open_lesson(!options.lesson_id.empty() ? options.lesson_id : shell.settings.last_lesson);
     int exit_status = 0;
     if (screenshot && shell.run) {
         std::vector<std::string> messages;
-        if (!shell.run->session().run_to_end(std::chrono::milliseconds(5000), messages))
+        if (!shell.run->run_to_end_now(messages))
             for (const auto& m : messages) std::fprintf(stderr, "FAILED %s\n", m.c_str());
-        shell.run->drain_events();
     }
 
     // The loop. While nothing happens it sleeps in glfwWaitEvents: an idle window costs no CPU.
@@ -458,9 +388,9 @@ int run_app(const ShellOptions& options) {
             glfwPollEvents();
         } else {
             double timeout = 30.0;
-            if (shell.run && shell.run->playing) {
+            if (shell.run && shell.run->playing()) {
                 // Due for the next step but the last one is still running: its events wake us.
-                timeout = shell.run->next_play_time - glfwGetTime();
+                timeout = shell.run->seconds_to_next_play(glfwGetTime());
                 if (timeout <= 0) timeout = 0.25;
             }
             if (io.WantTextInput) timeout = std::min(timeout, 0.5);  // caret blink
@@ -472,14 +402,17 @@ int run_app(const ShellOptions& options) {
             shell.pending_text_scale = 0;
             if (shell.saving) save_settings(shell.settings);
         }
+        const double now = glfwGetTime();
+        if (shell.run)
+            shell.run->tick(now, shell.progress.quiz_answers[shell.run->lesson().id],
+                            shell.settings.play_delay_seconds);
         ImGui_ImplOpenGL3_NewFrame();
         ImGui_ImplGlfw_NewFrame();
         // A screenshot shows the window as it is, not hovered by wherever Xvfb left the pointer.
         if (screenshot) io.MousePos = ImVec2(-FLT_MAX, -FLT_MAX);
         ImGui::NewFrame();
-        if (shell.run) shell.run->drain_events();
         handle_keys(shell);
-        draw_frame(shell, window, glfwGetTime());
+        draw_frame(shell, window, now);
         shell.mark_finished_if_done();
         ImGui::Render();
 
@@ -507,12 +440,15 @@ int run_app(const ShellOptions& options) {
 
     // Cleanup, in reverse.
     if (!screenshot) {
+        if (Panel* list = shell.panel("lesson-list"))
+            shell.settings.show_lesson_list = list->visible();
         shell.settings.window_maximized = glfwGetWindowAttrib(window, GLFW_MAXIMIZED) != 0;
         if (!shell.settings.window_maximized)
             glfwGetWindowSize(window, &shell.settings.window_width, &shell.settings.window_height);
         save_settings(shell.settings);
     }
-    shell.run.reset();
+    shell.run.reset();   // its closing is queued on the jobs' thread, and gives up any wait
+    shell.jobs.reset();  // runs the closing; nothing wakes the (ending) loop after this
     ImGui_ImplOpenGL3_Shutdown();
     ImGui_ImplGlfw_Shutdown();
     ImGui::DestroyContext();

@@ -8,6 +8,7 @@
 #include <cmath>
 
 #include "core/errno_text.h"
+#include "ui/event_text.h"
 #include "ui/fonts.h"
 #include "ui/theme.h"
 
@@ -37,11 +38,6 @@ ImU32 with_alpha(ImVec4 color, float alpha) {
     return ImGui::GetColorU32(color);
 }
 
-std::string result_of(const Event& e) {
-    if (e.failed()) return "-1 " + errno_name(e.err);
-    return std::to_string(e.ret);
-}
-
 // A call mark's words: the call and, once it returned, its result, shortened to fit `width`
 // (arguments go first, then the "-1" before an errno name; the tooltip has it all).
 struct CallLabel {
@@ -59,17 +55,19 @@ CallLabel call_label(const Event& e, LadderRowKind kind, bool still_blocked, ImF
         label.result = " \xE2\x80\xA6 blocked";  // …
         label.result_color = still_blocked ? theme::waiting() : theme::muted();
     } else if (kind != LadderRowKind::CallStart) {
-        label.result = " = " + result_of(e);
+        label.result = " = " + call_result_text(e);
         label.result_color = e.failed() ? theme::error() : theme::ok();
     } else {
         label.result = " \xE2\x80\xA6";  // made here; returns further down
         label.result_color = theme::muted();
     }
-    const bool args = kind != LadderRowKind::CallReturn && !e.args.empty();
-    label.call = e.call + "(" + (args ? e.args : "") + ")";
+    const std::string name = event_call_name(e);
+    const std::string arg_text = event_args_text(e);
+    const bool args = kind != LadderRowKind::CallReturn && !arg_text.empty();
+    label.call = name + "(" + (args ? arg_text : "") + ")";
     auto fits = [&] { return text_size(font, label.call + label.result).x <= width; };
-    if (!fits() && args) label.call = e.call + "(\xE2\x80\xA6)";
-    if (!fits() && e.failed()) label.result = " = " + errno_name(e.err);
+    if (!fits() && args) label.call = name + "(\xE2\x80\xA6)";
+    if (!fits() && e.failed()) label.result = " = " + errno_name(event_errno(e));
     return label;
 }
 
@@ -81,7 +79,7 @@ std::string time_text(int64_t t_us) {
 
 void packet_tooltip(const FlowModel& flow, const FlowPacket& packet, const Event& e,
                     bool relative) {
-    const PacketSummary& p = e.packet;
+    const PacketRecord& p = *e.packet();
     const auto& lifelines = flow.lifelines();
     ImGui::BeginTooltip();
     ImGui::PushFont(fonts().mono_bold);
@@ -91,11 +89,12 @@ void packet_tooltip(const FlowModel& flow, const FlowPacket& packet, const Event
     ImGui::Text("%s \xE2\x86\x92 %s", lifelines[packet.from_lifeline].label().c_str(),
                 lifelines[packet.to_lifeline].label().c_str());
     ImGui::PushFont(fonts().mono);
-    ImGui::Text("%s \xE2\x86\x92 %s", p.src.c_str(), p.dst.c_str());
-    if (p.proto == "tcp") {
+    ImGui::Text("%s \xE2\x86\x92 %s", packet_endpoint(p, p.src).c_str(),
+                packet_endpoint(p, p.dst).c_str());
+    if (p.is_tcp()) {
         ImGui::Text("seq %u (%s %u)", flow.shown_seq(packet, p, relative),
                     relative ? "absolute" : "relative", flow.shown_seq(packet, p, !relative));
-        if (has_tcp_flag(p.flags, "ACK"))
+        if (p.has(kTcpAck))
             ImGui::Text("ack %u (%s %u)", flow.shown_ack(packet, p, relative),
                         relative ? "absolute" : "relative", flow.shown_ack(packet, p, !relative));
         ImGui::Text("window %u", p.window);
@@ -116,13 +115,14 @@ void call_tooltip(const std::deque<Event>& events, const std::vector<LadderRow>&
                                                                 : row.event];
     ImGui::BeginTooltip();
     ImGui::PushFont(fonts().mono_bold);
-    ImGui::Text("%s: %s(%s)%s%s", e.actor.c_str(), e.call.c_str(), e.args.c_str(),
+    ImGui::Text("%s: %s(%s)%s%s", e.actor.c_str(), event_call_name(e).c_str(),
+                event_args_text(e).c_str(),
                 e.kind == EventKind::Wait ? " \xE2\x80\xA6 blocked" : " = ",
-                e.kind == EventKind::Wait ? "" : result_of(e).c_str());
+                e.kind == EventKind::Wait ? "" : call_result_text(e).c_str());
     ImGui::PopFont();
     if (e.failed())
-        ImGui::TextColored(theme::error(), "%s: %s", errno_name(e.err).c_str(),
-                           errno_explanation(e.err).c_str());
+        ImGui::TextColored(theme::error(), "%s: %s", errno_name(event_errno(e)).c_str(),
+                           errno_explanation(event_errno(e)).c_str());
     if (row.kind == LadderRowKind::Call) {
         ImGui::Text("at %s ms", time_text(e.t_us).c_str());
     } else {
@@ -170,7 +170,7 @@ void draw_arrow(ImDrawList* draw, ImVec2 from, ImVec2 to, ImU32 color, float thi
 
 void draw_packet_row(ImDrawList* draw, const Geometry& g, float top, const FlowModel& flow,
                      const FlowPacket& packet, const Event& e, bool relative, bool selected) {
-    const PacketSummary& p = e.packet;
+    const PacketRecord& p = *e.packet();
     const ImU32 color = ImGui::GetColorU32(packet_color(p));
     const float from_x = g.x[packet.from_lifeline];
     const float to_x = g.x[packet.to_lifeline];
@@ -185,7 +185,7 @@ void draw_packet_row(ImDrawList* draw, const Geometry& g, float top, const FlowM
     std::string numbers = "  " + packet_numbers(flow, packet, p, relative);
     if (const FlowConnection& c = flow.connections()[packet.connection]; c.shares_lifelines) {
         // Several connections between the same two lifelines: the ports tell them apart.
-        auto port = [](const std::string& a) { return a.substr(a.rfind(':')); };
+        auto port = [](const SocketAddress& a) { return ":" + std::to_string(a.port()); };
         numbers += "  " + port(c.client) + "\xE2\x86\x94" + port(c.server);
     }
     const float label_w = text_size(fonts().mono_bold, kind).x + text_size(fonts().mono, numbers).x;
@@ -433,7 +433,7 @@ void LadderView::draw(const FlowModel& flow, const std::deque<Event>& events,
                     ImGui::Text(
                         "%s: no socket of this lesson has this address (a port where "
                         "nothing listens, say: the kernel itself answers, with a RST).",
-                        lifelines[i].address.c_str());
+                        lifelines[i].address.to_string().c_str());
                 else
                     ImGui::Text(
                         "%s: its packets start and end on this line, and its socket "

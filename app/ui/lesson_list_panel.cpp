@@ -8,9 +8,11 @@
 
 namespace socketlab::ui {
 
-std::string LessonListPanel::draw(const LessonLibrary& library, const Progress& progress,
-                                  const std::string& current_id) {
-    std::string picked;
+void LessonListPanel::draw(PanelContext& context) {
+    const LessonLibrary& library = context.library;
+    const Progress& progress = context.progress;
+    const std::string current_id = context.run ? context.run->lesson().id : std::string();
+    std::string& picked = context.open_lesson;
     ImGui::PushFont(fonts().bold);
     ImGui::TextUnformatted("Lessons");
     ImGui::PopFont();
@@ -69,7 +71,6 @@ std::string LessonListPanel::draw(const LessonLibrary& library, const Progress& 
         ImGui::PopTextWrapPos();
         ImGui::PopStyleColor();
     }
-    return picked;
 }
 
 }  // namespace socketlab::ui

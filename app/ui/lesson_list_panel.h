@@ -4,16 +4,18 @@
 
 #include <string>
 
-#include "lesson/lesson_library.h"
-#include "ui/settings.h"
+#include "ui/panel.h"
 
 namespace socketlab::ui {
 
-class LessonListPanel {
+class LessonListPanel : public Panel {
   public:
-    // Returns the id of a lesson the user picked this frame, or "".
-    std::string draw(const LessonLibrary& library, const Progress& progress,
-                     const std::string& current_id);
+    const char* name() const override { return "Lesson list"; }
+    const char* id() const override { return "lesson-list"; }
+    float width_share() const override { return 0.17f; }
+    char toggle_key() const override { return 'L'; }
+    // Picking a lesson asks for it (context.open_lesson).
+    void draw(PanelContext& context) override;
 };
 
 }  // namespace socketlab::ui

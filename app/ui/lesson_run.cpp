@@ -1,165 +1,251 @@
 #include "ui/lesson_run.h"
 
-#include <cstddef>
+#include <algorithm>
+#include <chrono>
 
 namespace socketlab::ui {
+namespace {
 
-LessonRun::LessonRun(const Lesson& lesson) : session_(lesson, log_) {
-    restart_clock();
+// A question's text without its Markdown marks, for one line in the step controls.
+std::string first_line_text(const std::string& markdown) {
+    MarkdownDoc doc = parse_markdown(markdown);
+    return doc.blocks.empty() ? markdown : plain_text(doc.blocks[0].spans);
+}
+
+ByteChunk chunk_of(const Event& e) {
+    const CallRecord& call = *e.call();
+    ByteChunk chunk;
+    chunk.direction =
+        call.direction == Direction::Sent ? ByteDirection::Sent : ByteDirection::Received;
+    chunk.bytes = &call.bytes;
+    chunk.total = e.bytes_total();
+    std::string where =
+        call.peer.empty()
+            ? ""
+            : (chunk.direction == ByteDirection::Sent ? " to " : " from ") + call.peer.to_string();
+    chunk.label = std::string(call_op_name(call.spec.op)) + "() " + std::to_string(call.ret) +
+                  " bytes" + where;
+    if (e.step > 0) chunk.label = "step " + std::to_string(e.step) + ": " + chunk.label;
+    return chunk;
+}
+
+}  // namespace
+
+void LessonRun::Live::restart_clock() {
+    clock_start_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                         session->engine().start_time().time_since_epoch())
+                         .count();
+}
+
+LessonRun::LessonRun(const Lesson& lesson, BackgroundJobs& jobs, NetworkOptions network)
+    : lesson_(lesson), jobs_(jobs), live_(std::make_shared<Live>()) {
     for (const auto& block : lesson.blocks)
         if (block.kind == LessonBlock::Kind::Prose)
             prose_.push_back(parse_markdown(block.markdown));
-    // The server and client columns are there from the start, empty until their first call.
-    actors_.push_back(ActorView("server"));
-    actors_.push_back(ActorView("client"));
+    live_->lesson = lesson;
+    live_->network = std::move(network);
+    live_->network.cancel = live_->cancel;
+    // Opening the lesson network starts the namespace helper: up to seconds.
+    job_ = jobs_.post([live = live_] {
+        live->session = std::make_unique<Session>(live->lesson, live->log, live->network);
+        live->restart_clock();
+    });
 }
 
 LessonRun::~LessonRun() {
-    close_kept_server();
-    log_.set_on_append(nullptr);
-    session_.engine().shutdown();
+    // Whatever is under way gives up; the rest of the closing happens on the worker, after
+    // any job still queued for this lesson (the order of the queue).
+    live_->cancel->store(true);
+    jobs_.post([live = live_] {
+        live->log.set_on_append(nullptr);
+        if (live->kept_server) live->kept_server->stop();
+        live->kept_server.reset();
+        if (live->session) live->session->engine().shutdown();
+        live->session.reset();
+    });
 }
 
-ActorView* LessonRun::find_actor(const std::string& name) {
-    for (auto& a : actors_)
-        if (a.name == name) return &a;
-    return nullptr;
+std::string LessonRun::busy_text() const {
+    switch (phase_) {
+        case Phase::Opening:
+            return lesson_.capture ? "Opening the lesson and its network\xE2\x80\xA6"
+                                   : "Opening the lesson\xE2\x80\xA6";
+        case Phase::Resetting:
+            return "Resetting\xE2\x80\xA6 (closing every socket and ending the workers)";
+        case Phase::Ready:
+            break;
+    }
+    return "";
 }
 
-void LessonRun::add_to_actor(size_t index) {
-    const Event& e = events_[index];
-    if (e.kind == EventKind::Packet) packet_events_.push_back(index);
-    if (e.kind == EventKind::State) tcp_states_[e.actor + "." + e.socket_name] = e.note;
-    if (e.actor.empty()) return;
-    ActorView* actor = find_actor(e.actor);
-    if (!actor) {
-        actors_.push_back(ActorView(e.actor));
-        actor = &actors_.back();
-    }
-    if (e.kind == EventKind::Step) return;  // steps are shown by the step controls
-    actor->timeline.push_back(index);
-    if (e.direction != Direction::None && e.kind == EventKind::Call && e.ret >= 0) {
-        ByteChunk chunk;
-        chunk.direction =
-            e.direction == Direction::Sent ? ByteDirection::Sent : ByteDirection::Received;
-        chunk.bytes = &e.bytes;
-        chunk.total = e.bytes_total;
-        std::string where =
-            e.peer.empty() ? ""
-                           : (chunk.direction == ByteDirection::Sent ? " to " : " from ") + e.peer;
-        chunk.label = e.call + "() " + std::to_string(e.ret) + " bytes" + where;
-        if (e.step > 0) chunk.label = "step " + std::to_string(e.step) + ": " + chunk.label;
-        actor->chunks.push_back(std::move(chunk));
-        actor->chunk_events.push_back(index);
-    }
+void LessonRun::set_on_event(std::function<void()> on_event) {
+    live_->log.set_on_append(std::move(on_event));
 }
 
-void LessonRun::trim_events() {
-    if (events_.size() <= kMaxEvents && event_bytes_ <= kMaxEventBytes) return;
-    // Drop a tenth more than needed at once, so the index rewrite below is rare.
-    size_t drop = 0;
-    size_t bytes = event_bytes_;
-    while (drop < events_.size() &&
-           (events_.size() - drop > kMaxEvents * 9 / 10 || bytes > kMaxEventBytes * 9 / 10)) {
-        bytes -= events_[drop].bytes.size();
-        ++drop;
-    }
-    for (auto& actor : actors_) {
-        size_t calls = 0;
-        while (calls < actor.timeline.size() && actor.timeline[calls] < drop) ++calls;
-        actor.timeline.erase(actor.timeline.begin(),
-                             actor.timeline.begin() + static_cast<std::ptrdiff_t>(calls));
-        actor.dropped_calls += calls;
-        for (auto& index : actor.timeline) index -= drop;
-        if (actor.selected != SIZE_MAX)
-            actor.selected = actor.selected >= calls ? actor.selected - calls : SIZE_MAX;
-        size_t chunks = 0;
-        while (chunks < actor.chunk_events.size() && actor.chunk_events[chunks] < drop) {
-            actor.dropped_bytes += actor.chunks[chunks].total;
-            ++chunks;
+void LessonRun::take_finished_jobs() {
+    if (is_done(job_)) {
+        job_.get();
+        if (phase_ == Phase::Resetting) {
+            // The old workers are gone: what they logged belongs to the run that ended.
+            std::vector<Event> stale;
+            live_->log.drain(stale);
+            record_.clear();
+            chunks_.clear();
+            selected_.clear();
         }
-        actor.chunks.erase(actor.chunks.begin(),
-                           actor.chunks.begin() + static_cast<std::ptrdiff_t>(chunks));
-        actor.chunk_events.erase(actor.chunk_events.begin(),
-                                 actor.chunk_events.begin() + static_cast<std::ptrdiff_t>(chunks));
-        for (auto& index : actor.chunk_events) index -= drop;
+        phase_ = Phase::Ready;
     }
-    size_t packets = 0;
-    while (packets < packet_events_.size() && packet_events_[packets] < drop) ++packets;
-    packet_events_.erase(packet_events_.begin(),
-                         packet_events_.begin() + static_cast<std::ptrdiff_t>(packets));
-    for (auto& index : packet_events_) index -= drop;
-    // ByteChunks point into the events that stay: a deque keeps them where they are.
-    events_.erase(events_.begin(), events_.begin() + static_cast<std::ptrdiff_t>(drop));
-    event_bytes_ = bytes;
-    dropped_events_ += drop;
-}
-
-void LessonRun::restart_clock() {
-    clock_start_ns_ = std::chrono::duration_cast<std::chrono::nanoseconds>(
-                          session_.engine().start_time().time_since_epoch())
-                          .count();
-}
-
-bool LessonRun::open_kept_server(std::string& error) {
-    const TryServer& wanted = lesson().try_server;
-    if (wanted.kind.empty()) {
-        error = "this lesson has no server to keep open";
-        return false;
+    if (is_done(kept_job_)) {
+        kept_job_.get();
+        kept_error_ = live_->kept_error;
+        kept_open_ = live_->kept_server != nullptr;
     }
-    if (kept_server_) return true;
-    LessonServerOptions options;
-    server_kind_options(wanted.kind, options);
-    options.host = wanted.host;
-    options.clock = [this] {
-        auto now = std::chrono::steady_clock::now().time_since_epoch();
-        return (std::chrono::duration_cast<std::chrono::nanoseconds>(now).count() -
-                clock_start_ns_.load()) /
-               1000;
-    };
-    auto server = std::make_unique<LessonServer>(log_);
-    if (!server->start(options, error)) return false;
-    kept_server_ = std::move(server);
-    return true;
 }
 
-void LessonRun::close_kept_server() {
-    if (kept_server_) kept_server_->stop();
-    kept_server_.reset();
-}
+void LessonRun::tick(double now, const std::map<std::string, int>& answers,
+                     double play_delay_seconds) {
+    take_finished_jobs();
+    if (!ready()) return;
+    Session& session = *live_->session;
+    record_.take_from(live_->log);
+    sync_chunks();
+    session.update();
 
-void LessonRun::drain_events() {
-    std::vector<Event> fresh;
-    log_.drain(fresh);
-    for (auto& e : fresh) {
-        event_bytes_ += e.bytes.size();
-        events_.push_back(std::move(e));
-        add_to_actor(events_.size() - 1);
+    if (playing_) {
+        if (!session.has_next()) {
+            playing_ = false;
+        } else if (now >= next_play_time_ && session.ready_for_next()) {
+            step();
+            next_play_time_ = now + play_delay_seconds;
+        }
     }
-    trim_events();
-    session_.update();
+    update_prediction(answers);
+}
+
+void LessonRun::sync_chunks() {
+    // A trim or a clear shifted the record's indices: build the chunks again (rare).
+    if (record_.generation() != chunks_generation_) {
+        chunks_.clear();
+        chunks_generation_ = record_.generation();
+    }
+    for (const ActorRecord& actor : record_.actors()) {
+        std::vector<ByteChunk>& chunks = chunks_[actor.name];
+        for (size_t i = chunks.size(); i < actor.byte_events.size(); ++i)
+            chunks.push_back(chunk_of(record_.events()[actor.byte_events[i]]));
+    }
+}
+
+void LessonRun::update_prediction(const std::map<std::string, int>& answers) {
+    const Session& session = *live_->session;
+    const size_t next = session.next_step();
+    size_t question = SIZE_MAX;
+    for (const auto& quiz : lesson_.quizzes) {
+        if (!quiz.is_prediction || quiz.before_step != next) continue;
+        for (size_t q = quiz.first_question; q < quiz.first_question + quiz.question_count; ++q)
+            if (!answers.count(lesson_.questions[q].id) && question == SIZE_MAX) question = q;
+    }
+    if (next == prediction_step_ && question == prediction_question_) return;
+    prediction_step_ = next;
+    prediction_question_ = question;
+    pending_prediction_ =
+        question == SIZE_MAX ? "" : first_line_text(lesson_.questions[question].question);
+}
+
+const std::vector<ByteChunk>& LessonRun::chunks_of(const std::string& actor) const {
+    static const std::vector<ByteChunk> kNone;
+    auto it = chunks_.find(actor);
+    return it == chunks_.end() ? kNone : it->second;
+}
+
+size_t LessonRun::selected_row(const ActorRecord& actor) const {
+    auto it = selected_.find(actor.name);
+    if (it == selected_.end()) return SIZE_MAX;
+    const auto& events = record_.events();
+    // The timeline is in log order, so by seq; a row let go with old events is no longer there.
+    auto row =
+        std::lower_bound(actor.timeline.begin(), actor.timeline.end(), it->second,
+                         [&](size_t index, uint64_t seq) { return events[index].seq < seq; });
+    if (row == actor.timeline.end() || events[*row].seq != it->second) return SIZE_MAX;
+    return static_cast<size_t>(row - actor.timeline.begin());
+}
+
+void LessonRun::select_row(const ActorRecord& actor, size_t row) {
+    if (row >= actor.timeline.size())
+        selected_.erase(actor.name);
+    else
+        selected_[actor.name] = record_.events()[actor.timeline[row]].seq;
 }
 
 bool LessonRun::step() {
-    bool started = session_.start_next_step();
-    drain_events();
-    return started;
+    return ready() && live_->session->start_next_step();
 }
 
 void LessonRun::reset() {
-    playing = false;
-    session_.reset();  // joins the old workers: nothing more arrives from them
-    restart_clock();
-    std::vector<Event> stale;
-    log_.drain(stale);
-    events_.clear();
-    packet_events_.clear();
-    tcp_states_.clear();
-    event_bytes_ = 0;
-    dropped_events_ = 0;
-    actors_.clear();
-    actors_.push_back(ActorView("server"));
-    actors_.push_back(ActorView("client"));
+    if (!ready()) return;
+    playing_ = false;
+    phase_ = Phase::Resetting;
+    job_ = jobs_.post([live = live_] {
+        live->session->reset();  // joins the old workers: nothing more arrives from them
+        live->restart_clock();
+    });
+}
+
+void LessonRun::send_own_bytes(const std::string& actor, const std::string& text) {
+    if (ready())
+        live_->session->send_own_bytes(actor, std::vector<uint8_t>(text.begin(), text.end()));
+}
+
+void LessonRun::toggle_play(double now) {
+    playing_ = !playing_;
+    next_play_time_ = now;
+}
+
+double LessonRun::seconds_to_next_play(double now) const {
+    return playing_ ? next_play_time_ - now : -1.0;
+}
+
+const LessonServer* LessonRun::kept_server() const {
+    return kept_open_ && !kept_server_busy() ? live_->kept_server.get() : nullptr;
+}
+
+void LessonRun::keep_server_open(bool keep) {
+    if (kept_server_busy() || keep == kept_open_) return;
+    kept_error_.clear();
+    if (!keep) {
+        kept_open_ = false;
+        kept_job_ = jobs_.post([live = live_] {
+            if (live->kept_server) live->kept_server->stop();
+            live->kept_server.reset();
+        });
+        return;
+    }
+    const TryServer& wanted = lesson_.try_server;
+    if (wanted.kind.empty()) {
+        kept_error_ = "this lesson has no server to keep open";
+        return;
+    }
+    kept_job_ = jobs_.post([live = live_, wanted] {
+        LessonServerOptions options;
+        server_kind_options(wanted.kind, options);
+        options.host = wanted.host;
+        Live* clock = live.get();  // the server stops before Live goes (the closing job)
+        options.clock = [clock] {
+            auto now = std::chrono::steady_clock::now().time_since_epoch();
+            return (std::chrono::duration_cast<std::chrono::nanoseconds>(now).count() -
+                    clock->clock_start_ns.load()) /
+                   1000;
+        };
+        auto server = std::make_unique<LessonServer>(live->log);
+        live->kept_error.clear();
+        if (server->start(options, live->kept_error)) live->kept_server = std::move(server);
+    });
+}
+
+bool LessonRun::run_to_end_now(std::vector<std::string>& messages) {
+    if (job_.valid()) job_.wait();
+    take_finished_jobs();
+    if (!ready()) return false;
+    return live_->session->run_to_end(std::chrono::milliseconds(5000), messages);
 }
 
 }  // namespace socketlab::ui

@@ -1,94 +1,144 @@
-// The live state of the lesson on screen: its Session and the UI's own copy of the events,
-// drained from the engine's log once per frame. Panels draw only from this copy.
+// The lesson on screen: its Session (made, reset and closed in the background), the record of
+// what the run has done (lesson/run_record.h), and what only the window needs besides: the
+// byte chunks the hex views draw, which timeline row each column has selected, the Play timer,
+// the prediction question that waits before the next step, and the kept-open server.
+//
+// Nothing here waits: opening a lesson (its network helper can take seconds), Reset, closing,
+// and starting or stopping the kept-open server run on BackgroundJobs; meanwhile phase() says
+// what is under way and session() is null. The UI thread makes no socket call.
+//
+// Usage (the frame loop):
+//   LessonRun run(lesson, jobs);     // opening starts in the background
+//   each frame: run.tick(now, answers, delay);  then the panels draw from run.record()
 #pragma once
 
 #include <atomic>
-#include <deque>
+#include <future>
 #include <map>
 #include <memory>
 #include <string>
 #include <vector>
 
+#include "capture/lesson_network.h"
 #include "core/event_log.h"
 #include "core/lesson_server.h"
 #include "lesson/markdown_doc.h"
+#include "lesson/run_record.h"
 #include "lesson/session.h"
+#include "ui/background_jobs.h"
 #include "ui/hex_view.h"
 
 namespace socketlab::ui {
 
-// What one actor's column shows, built up as events arrive.
-struct ActorView {
-    explicit ActorView(std::string actor_name) : name(std::move(actor_name)) {}
-    std::string name;
-    std::vector<size_t> timeline;      // indices into LessonRun::events (calls, waits, notes)
-    std::vector<ByteChunk> chunks;     // data sent and received, pointing into events
-    std::vector<size_t> chunk_events;  // the event each chunk points into
-    size_t selected = SIZE_MAX;        // timeline row shown in the detail box; SIZE_MAX = latest
-    // A long transcript (an outside client's flood) keeps the newest events: what was let go.
-    size_t dropped_calls = 0;
-    uint64_t dropped_bytes = 0;
-};
-
 class LessonRun {
   public:
-    explicit LessonRun(const Lesson& lesson);
-    ~LessonRun();
+    enum class Phase { Opening, Ready, Resetting };
 
-    const Lesson& lesson() const { return session_.lesson(); }
-    Session& session() { return session_; }
-    EventLog& log() { return log_; }
+    // Starts opening the lesson on `jobs` (which must outlive every LessonRun posted to it).
+    // network: how the lesson network is opened (tests point it at a helper of their own).
+    LessonRun(const Lesson& lesson, BackgroundJobs& jobs, NetworkOptions network = {});
+    // Returns at once: the session is shut down and freed on `jobs`; a helper request still
+    // under way gives up (NetworkOptions::cancel).
+    ~LessonRun();
+    LessonRun(const LessonRun&) = delete;
+    LessonRun& operator=(const LessonRun&) = delete;
+
+    const Lesson& lesson() const { return lesson_; }
     const std::vector<MarkdownDoc>& prose() const { return prose_; }  // one per Prose block
 
-    // Moves new events into the UI's copy and updates the step states. Once per frame.
-    void drain_events();
-    const std::deque<Event>& events() const { return events_; }
-    std::vector<ActorView>& actors() { return actors_; }
-    // Indices into events() of the captured packets, in order.
-    const std::vector<size_t>& packet_events() const { return packet_events_; }
-    // The kernel's TCP state of each socket, from the State events: "actor.socket" -> state.
-    const std::map<std::string, std::string>& tcp_states() const { return tcp_states_; }
-    ActorView* find_actor(const std::string& name);
+    Phase phase() const { return phase_; }
+    bool ready() const { return phase_ == Phase::Ready; }
+    // "Opening the lesson…" / "Resetting…" while not ready; "" when ready.
+    std::string busy_text() const;
+    // The session, only while ready (else null: a background job owns it).
+    Session* session() { return ready() ? live_->session.get() : nullptr; }
+    const Session* session() const { return ready() ? live_->session.get() : nullptr; }
+
+    // Called (from a worker) after each event is logged: wakes the frame loop.
+    void set_on_event(std::function<void()> on_event);
+
+    // Once per frame, before drawing: takes finished background work, moves new events into
+    // the record, updates the step states, runs Play, and works out the pending prediction.
+    // answers: the learner's saved quiz answers for this lesson (question id -> choice).
+    void tick(double now, const std::map<std::string, int>& answers, double play_delay_seconds);
+
+    // What the run has done (empty while opening or resetting).
+    const RunRecord& record() const { return record_; }
+    // The chunks an actor's hex view draws, one per record().actor(name)->byte_events entry.
+    const std::vector<ByteChunk>& chunks_of(const std::string& actor) const;
+    // The timeline row shown in an actor's details box (SIZE_MAX = follow the newest).
+    size_t selected_row(const ActorRecord& actor) const;
+    void select_row(const ActorRecord& actor, size_t row);
 
     bool step();   // starts the next step if it is ready
     void reset();  // closes everything and starts over (a kept-open server stays open)
+    // The learner's own bytes, sent by actor on its current socket.
+    void send_own_bytes(const std::string& actor, const std::string& text);
+
+    // Play: one step every play delay, each only once the previous has settled.
+    void toggle_play(double now);
+    bool playing() const { return playing_; }
+    // Seconds until Play wants the next step (for the frame loop's sleep); < 0 when not playing.
+    double seconds_to_next_play(double now) const;
+    // The unanswered prediction question asked before the next step ("" = none).
+    const std::string& pending_prediction() const { return pending_prediction_; }
 
     // "Keep the server open" (lesson front matter try-server): a server of the lesson's kind for
-    // the learner's own client, whose clients appear as actors. False with error on failure.
-    bool open_kept_server(std::string& error);
-    void close_kept_server();
-    const LessonServer* kept_server() const { return kept_server_.get(); }
+    // the learner's own client, whose clients appear as actors. Starts or stops it in the
+    // background; kept_server() is null while that is under way or when it is closed.
+    void keep_server_open(bool keep);
+    bool kept_server_busy() const { return kept_job_.valid(); }
+    const LessonServer* kept_server() const;
+    const std::string& kept_server_error() const { return kept_error_; }
 
-    // The UI's copy is bounded: past these, the oldest events go (and their bytes).
+    // Screenshots only (they show a finished run): waits for the opening, then runs every step
+    // to its end. The one place the UI thread waits on purpose.
+    bool run_to_end_now(std::vector<std::string>& messages);
+
+    // The record's bounds: past these, the oldest events go (and their bytes).
     static constexpr size_t kMaxEvents = 20000;
     static constexpr size_t kMaxEventBytes = size_t{64} * 1024 * 1024;
-    uint64_t dropped_events() const { return dropped_events_; }
-
-    bool playing = false;
-    double next_play_time = 0.0;
-    std::string own_text = "Hello from me";
-    // The unanswered prediction question asked before the next step ("" = none); set by the
-    // lesson text panel, which knows the learner's answers.
-    std::string pending_prediction;
 
   private:
-    void add_to_actor(size_t index);
-    void trim_events();
-    void restart_clock();
+    // What the background jobs share with the window; outlives the LessonRun until closed.
+    struct Live {
+        Lesson lesson;
+        NetworkOptions network;
+        EventLog log;
+        std::unique_ptr<Session> session;
+        std::unique_ptr<LessonServer> kept_server;
+        std::string kept_error;  // written by the kept-server job
+        // The kept-open server stamps its events on the lesson engine's clock, which restarts
+        // on Reset; it reads the start from here (it runs on its own thread).
+        std::atomic<int64_t> clock_start_ns{0};
+        std::shared_ptr<std::atomic<bool>> cancel = std::make_shared<std::atomic<bool>>(false);
+        void restart_clock();
+    };
 
-    EventLog log_;
-    Session session_;
+    void take_finished_jobs();
+    void sync_chunks();
+    void update_prediction(const std::map<std::string, int>& answers);
+
+    Lesson lesson_;
     std::vector<MarkdownDoc> prose_;
-    std::deque<Event> events_;  // a deque: ByteChunk points at bytes inside these events
-    std::vector<ActorView> actors_;
-    std::vector<size_t> packet_events_;
-    std::map<std::string, std::string> tcp_states_;
-    size_t event_bytes_ = 0;
-    uint64_t dropped_events_ = 0;
-    // The kept-open server stamps its events on the lesson engine's clock, which restarts on
-    // Reset; it reads the start from here (it runs on its own thread).
-    std::atomic<int64_t> clock_start_ns_{0};
-    std::unique_ptr<LessonServer> kept_server_;
+    BackgroundJobs& jobs_;
+    std::shared_ptr<Live> live_;
+    Phase phase_ = Phase::Opening;
+    std::future<void> job_;       // opening or resetting
+    std::future<void> kept_job_;  // starting or stopping the kept-open server
+    bool kept_open_ = false;      // the kept server is running (when no kept job is under way)
+    std::string kept_error_;
+
+    RunRecord record_{RunRecord::Limits{kMaxEvents, kMaxEventBytes}};
+    uint64_t chunks_generation_ = 0;
+    std::map<std::string, std::vector<ByteChunk>> chunks_;
+    std::map<std::string, uint64_t> selected_;  // actor -> Event::seq of its selected row
+
+    bool playing_ = false;
+    double next_play_time_ = 0.0;
+    size_t prediction_step_ = SIZE_MAX;  // the next step and question the text below is for
+    size_t prediction_question_ = SIZE_MAX;
+    std::string pending_prediction_;
 };
 
 }  // namespace socketlab::ui

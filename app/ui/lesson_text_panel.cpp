@@ -8,20 +8,13 @@
 #include "ui/theme.h"
 
 namespace socketlab::ui {
-namespace {
-
-// A question's text without its Markdown marks, for one line in the step controls.
-std::string first_line_text(const std::string& markdown) {
-    MarkdownDoc doc = parse_markdown(markdown);
-    return doc.blocks.empty() ? markdown : plain_text(doc.blocks[0].spans);
-}
-
-}  // namespace
-
-bool LessonTextPanel::draw(LessonRun& run, std::map<std::string, int>& quiz_picks) {
-    bool picks_changed = false;
+void LessonTextPanel::draw(PanelContext& context) {
+    if (!context.run) return;
+    LessonRun& run = *context.run;
     const Lesson& lesson = run.lesson();
-    const size_t next = run.session().next_step();
+    std::map<std::string, int>& quiz_picks = context.progress.quiz_answers[lesson.id];
+    // While the lesson opens or resets, its text is there to read; the steps show as pending.
+    const size_t next = run.session() ? run.session()->next_step() : 0;
     if (shown_lesson_ != lesson.id) {
         shown_lesson_ = lesson.id;
         ImGui::SetScrollY(0.0f);
@@ -30,31 +23,25 @@ bool LessonTextPanel::draw(LessonRun& run, std::map<std::string, int>& quiz_pick
         scroll_to_next_ = next > 0;
     }
     shown_next_step_ = next;
-    run.pending_prediction.clear();
-    for (const auto& quiz : lesson.quizzes) {
-        if (!quiz.is_prediction || quiz.before_step != next) continue;
-        for (size_t q = quiz.first_question; q < quiz.first_question + quiz.question_count; ++q)
-            if (!quiz_picks.count(lesson.questions[q].id) && run.pending_prediction.empty())
-                run.pending_prediction = first_line_text(lesson.questions[q].question);
-    }
     size_t prose_index = 0;
     for (const auto& block : lesson.blocks) {
         if (block.kind == LessonBlock::Kind::Prose) {
             if (prose_index < run.prose().size()) draw_markdown(run.prose()[prose_index]);
             ++prose_index;
         } else if (block.kind == LessonBlock::Kind::Quiz) {
-            picks_changed |= quiz_view_.draw(lesson, lesson.quizzes[block.quiz], quiz_picks);
+            context.progress_changed |=
+                quiz_view_.draw(lesson, lesson.quizzes[block.quiz], quiz_picks);
         } else {
             draw_steps_block(run, block);
         }
         ImGui::Spacing();
     }
-    return picks_changed;
 }
 
-void LessonTextPanel::draw_steps_block(LessonRun& run, const LessonBlock& block) {
-    const auto& statuses = run.session().statuses();
-    const size_t current = run.session().next_step();  // the step Space will run
+void LessonTextPanel::draw_steps_block(const LessonRun& run, const LessonBlock& block) {
+    static const StepStatus kPending;
+    const Session* session = run.session();
+    const size_t current = session ? session->next_step() : 0;  // the step Space will run
     ImDrawList* draw = ImGui::GetWindowDrawList();
     const float pad = ImGui::GetStyle().FramePadding.x;
     draw->ChannelsSplit(2);
@@ -64,7 +51,7 @@ void LessonTextPanel::draw_steps_block(LessonRun& run, const LessonBlock& block)
     ImGui::Dummy(ImVec2(0, pad * 0.5f));
     for (size_t i = block.first_step; i < block.first_step + block.step_count; ++i) {
         const Step& step = run.lesson().steps[i];
-        const StepStatus& status = statuses[i];
+        const StepStatus& status = session ? session->statuses()[i] : kPending;
         StatusStyle style = status_style(status.state);
         ImGui::PushStyleColor(ImGuiCol_Text, style.color);
         ImGui::TextUnformatted(style.glyph);

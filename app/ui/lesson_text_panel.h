@@ -5,18 +5,21 @@
 #include <map>
 #include <string>
 
-#include "ui/lesson_run.h"
+#include "ui/panel.h"
 #include "ui/quiz_view.h"
 
 namespace socketlab::ui {
 
-class LessonTextPanel {
+class LessonTextPanel : public Panel {
   public:
-    // quiz_picks: the learner's saved answers for this lesson; returns true when they changed.
-    bool draw(LessonRun& run, std::map<std::string, int>& quiz_picks);
+    const char* name() const override { return "Lesson text"; }
+    const char* id() const override { return "lesson-text"; }
+    float width_share() const override { return 0.36f; }
+    // Answering a quiz changes the saved answers (context.progress_changed).
+    void draw(PanelContext& context) override;
 
   private:
-    void draw_steps_block(LessonRun& run, const LessonBlock& block);
+    void draw_steps_block(const LessonRun& run, const LessonBlock& block);
     // Follow the lesson as it advances: scroll when the next step changes, not on every frame
     // (the learner may be reading elsewhere), and not when a lesson opens (its top shows).
     QuizView quiz_view_;

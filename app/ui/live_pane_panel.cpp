@@ -5,14 +5,31 @@
 #include <algorithm>
 #include <cstdio>
 
+#include "ui/theme.h"
+
 namespace socketlab::ui {
 
-bool LivePanePanel::draw(LessonRun& run, Settings& settings, double now, bool has_next_lesson) {
-    const bool next_lesson = controls_.draw(run, settings, now, has_next_lesson);
+void LivePanePanel::draw(PanelContext& context) {
+    if (!context.run) {
+        ImGui::TextDisabled("Pick a lesson on the left.");
+        return;
+    }
+    LessonRun& run = *context.run;
+    if (!run.ready()) {
+        // Opening (the network helper may take seconds) or resetting, in the background.
+        ImGui::PushStyleColor(ImGuiCol_Text, theme::waiting());
+        ImGui::PushTextWrapPos(0.0f);
+        ImGui::TextUnformatted(run.busy_text().c_str());
+        ImGui::PopTextWrapPos();
+        ImGui::PopStyleColor();
+        return;
+    }
+    if (controls_.draw(run, context.settings, context.now, !context.next_lesson.empty()))
+        context.open_lesson = context.next_lesson;
     ImGui::Separator();
-    if (!run.session().network()) {
+    if (!run.session()->network()) {
         draw_columns(run);
-        return next_lesson;
+        return;
     }
     // A packet lesson is about the packets: their tab is the one that opens with the lesson.
     const bool first_frame = tabs_lesson_ != run.lesson().id;
@@ -25,12 +42,11 @@ bool LivePanePanel::draw(LessonRun& run, Settings& settings, double now, bool ha
         char label[64];
         std::snprintf(label, sizeof label, "Packets (%zu)###packets", packets_.packet_count(run));
         if (ImGui::BeginTabItem(label, nullptr, first_frame ? ImGuiTabItemFlags_SetSelected : 0)) {
-            packets_.draw(run, now);
+            packets_.draw(run, context.now);
             ImGui::EndTabItem();
         }
         ImGui::EndTabBar();
     }
-    return next_lesson;
 }
 
 void LivePanePanel::draw_columns(LessonRun& run) {
@@ -38,7 +54,7 @@ void LivePanePanel::draw_columns(LessonRun& run) {
     controls_.draw_own_text(run);
     try_server_.draw(run);
     ImGui::Separator();
-    auto& actors = run.actors();
+    const auto& actors = run.record().actors();
     const int columns = static_cast<int>(std::min<size_t>(actors.size(), 63));
     // The columns keep a readable size: at 2x text the pane scrolls rather than squeezing them.
     const float min_width = ImGui::GetFontSize() * 13.0f;
@@ -59,8 +75,8 @@ void LivePanePanel::draw_columns(LessonRun& run) {
         ImGui::TableNextColumn();
         ImGui::BeginChild(ImGui::GetID(actors[static_cast<size_t>(i)].name.c_str()),
                           ImVec2(0, height - ImGui::GetStyle().CellPadding.y * 2), false);
-        const auto sockets = run.session().engine().sockets_of(actors[static_cast<size_t>(i)].name);
-        column_.draw(actors[static_cast<size_t>(i)], run.events(), sockets, run.tcp_states(),
+        const ActorRecord& actor = actors[static_cast<size_t>(i)];
+        column_.draw(run, actor, run.session()->directory().sockets_of(actor.name),
                      ImGui::GetContentRegionAvail().y);
         ImGui::EndChild();
     }

@@ -1,6 +1,7 @@
 // Right panel: the step controls, then one column per actor (server, client, ...). For lessons
 // with `capture: yes` the columns share the space with the packets, as two tabs: "Calls and
-// bytes" (the columns) and "Packets" (ladder, list, detail), which opens first.
+// bytes" (the columns) and "Packets" (ladder, list, detail), which opens first. While the
+// lesson opens or resets (in the background), it says so instead.
 #pragma once
 
 #include <string>
@@ -8,15 +9,19 @@
 
 #include "ui/actor_column.h"
 #include "ui/packets_panel.h"
+#include "ui/panel.h"
 #include "ui/step_controls.h"
 #include "ui/try_server_bar.h"
 
 namespace socketlab::ui {
 
-class LivePanePanel {
+class LivePanePanel : public Panel {
   public:
-    // Returns true when the learner asks for the next lesson.
-    bool draw(LessonRun& run, Settings& settings, double now, bool has_next_lesson);
+    const char* name() const override { return "Live pane"; }
+    const char* id() const override { return "live-pane"; }
+    float width_share() const override { return 0.47f; }
+    // "Next lesson" asks for the lesson after this one (context.open_lesson).
+    void draw(PanelContext& context) override;
 
   private:
     void draw_columns(LessonRun& run);

@@ -49,12 +49,15 @@ ImU32 byte_color_of(size_t offset, void* user) {
 
 }  // namespace
 
-void PacketDetailView::decode(const Event& e) {
-    decoded_ = decode_ip_packet(e.bytes.data(), e.bytes.size());
+void PacketDetailView::show(const Event& e) {
+    // Decoded once, where it was captured: the view only reads the record.
+    static const auto kNothing = std::make_shared<const DecodedPacket>();
+    const PacketRecord& p = *e.packet();
+    decoded_ = p.decoded ? p.decoded : kNothing;
     decoded_seq_ = e.seq;
     decoded_t_us_ = e.t_us;
-    byte_layer_.assign(e.bytes.size(), kNone);
-    for (const PacketField& f : decoded_.fields)
+    byte_layer_.assign(p.bytes.size(), kNone);
+    for (const PacketField& f : decoded_->fields)
         for (size_t i = f.offset; i < f.offset + f.length && i < byte_layer_.size(); ++i)
             byte_layer_[i] = layer_code(f.layer);
     hovered_byte_ = SIZE_MAX;
@@ -62,8 +65,8 @@ void PacketDetailView::decode(const Event& e) {
 }
 
 bool PacketDetailView::field_has_byte(size_t field, size_t offset) const {
-    if (field >= decoded_.fields.size() || offset == SIZE_MAX) return false;
-    const PacketField& f = decoded_.fields[field];
+    if (field >= decoded_->fields.size() || offset == SIZE_MAX) return false;
+    const PacketField& f = decoded_->fields[field];
     return offset >= f.offset && offset < f.offset + f.length;
 }
 
@@ -82,8 +85,8 @@ void PacketDetailView::draw(const FlowModel& flow, const std::deque<Event>& even
     }
     const FlowPacket& packet = flow.packets()[index];
     const Event& e = events[packet.event];
-    if (e.seq != decoded_seq_ || e.t_us != decoded_t_us_) decode(e);
-    const PacketSummary& p = e.packet;
+    if (e.seq != decoded_seq_ || e.t_us != decoded_t_us_ || !decoded_) show(e);
+    const PacketRecord& p = *e.packet();
     const auto& lifelines = flow.lifelines();
 
     // What it is, in one line; where it went and when, in the next.
@@ -99,12 +102,13 @@ void PacketDetailView::draw(const FlowModel& flow, const std::deque<Event>& even
     ImGui::PopFont();
     ImGui::PushTextWrapPos(0.0f);
     ImGui::PushFont(fonts().mono);
-    ImGui::TextDisabled("%s \xE2\x86\x92 %s, %zu bytes, at %.3f ms", p.src.c_str(), p.dst.c_str(),
-                        e.bytes.size(), static_cast<double>(e.t_us) / 1000.0);
+    ImGui::TextDisabled("%s \xE2\x86\x92 %s, %zu bytes, at %.3f ms",
+                        packet_endpoint(p, p.src).c_str(), packet_endpoint(p, p.dst).c_str(),
+                        p.bytes.size(), static_cast<double>(e.t_us) / 1000.0);
     ImGui::PopFont();
-    if (!decoded_.problem.empty())
+    if (!decoded_->problem.empty())
         ImGui::TextColored(theme::error(), "Could not decode all of it: %s",
-                           decoded_.problem.c_str());
+                           decoded_->problem.c_str());
     ImGui::PopTextWrapPos();
 
     // The fields and the hex side by side when there is room, else one above the other.
@@ -142,8 +146,7 @@ void PacketDetailView::draw(const FlowModel& flow, const std::deque<Event>& even
         ImGui::EndGroup();
     } else {
         const auto columns = static_cast<size_t>(hex_columns_for((avail.x - frame) / glyph));
-        const size_t row_count = (e.bytes.size() + columns - 1) / columns;  // rounded up
-        const float rows = static_cast<float>(row_count);
+        const float rows = static_cast<float>((e.bytes().size() + columns - 1) / columns);
         const float legend = ImGui::GetTextLineHeightWithSpacing();
         const float hex_h =
             std::min(rows * pitch + legend + ImGui::GetStyle().WindowPadding.y * 2.0f +
@@ -168,8 +171,8 @@ void PacketDetailView::draw_fields(float height) {
     ImGui::TableSetupColumn("Value", ImGuiTableColumnFlags_WidthStretch, 0.55f);
     ImGui::TableHeadersRow();
     std::string layer;
-    for (size_t i = 0; i < decoded_.fields.size(); ++i) {
-        const PacketField& f = decoded_.fields[i];
+    for (size_t i = 0; i < decoded_->fields.size(); ++i) {
+        const PacketField& f = decoded_->fields[i];
         const uint8_t code = layer_code(f.layer);
         if (f.layer != layer) {
             // A band per layer, in the colour its bytes have in the hex below.
@@ -221,13 +224,13 @@ void PacketDetailView::draw_fields(float height) {
 void PacketDetailView::draw_meaning(float height) {
     size_t shown = hovered_field_;
     if (shown == SIZE_MAX && hovered_byte_ != SIZE_MAX)
-        for (size_t i = 0; i < decoded_.fields.size() && shown == SIZE_MAX; ++i)
+        for (size_t i = 0; i < decoded_->fields.size() && shown == SIZE_MAX; ++i)
             if (field_has_byte(i, hovered_byte_)) shown = i;
     if (shown == SIZE_MAX) shown = pinned_field_;
     ImGui::BeginChild("meaning", ImVec2(0.0f, height), true);
     ImGui::PushTextWrapPos(0.0f);
-    if (shown < decoded_.fields.size()) {
-        const PacketField& f = decoded_.fields[shown];
+    if (shown < decoded_->fields.size()) {
+        const PacketField& f = decoded_->fields[shown];
         ImGui::PushFont(fonts().bold);
         ImGui::TextColored(layer_color(layer_code(f.layer)), "%s %s:", f.layer.c_str(),
                            f.name.c_str());
@@ -251,7 +254,7 @@ void PacketDetailView::draw_hex(const Event& e, float height, int columns) {
     ImGui::BeginChild("packet-hex", ImVec2(0.0f, height), true,
                       ImGuiWindowFlags_HorizontalScrollbar);
     // Legend: the layers' colours, in words.
-    const char* names[] = {"IP header", decoded_.proto == "udp" ? "UDP header" : "TCP header",
+    const char* names[] = {"IP header", decoded_->proto == "udp" ? "UDP header" : "TCP header",
                            "TCP options", "payload"};
     for (uint8_t code = kIp; code <= kPayload; ++code) {
         if (std::find(byte_layer_.begin(), byte_layer_.end(), code) == byte_layer_.end()) continue;
@@ -266,12 +269,12 @@ void PacketDetailView::draw_hex(const Event& e, float height, int columns) {
     // The field pointed at in the list, else the one under the mouse in the hex, else the kept one.
     size_t field = hovered_field_;
     if (field == SIZE_MAX && hovered_byte_ != SIZE_MAX)
-        for (size_t i = 0; i < decoded_.fields.size() && field == SIZE_MAX; ++i)
+        for (size_t i = 0; i < decoded_->fields.size() && field == SIZE_MAX; ++i)
             if (field_has_byte(i, hovered_byte_)) field = i;
     if (field == SIZE_MAX) field = pinned_field_;
-    if (field < decoded_.fields.size()) {
-        options.highlight_begin = decoded_.fields[field].offset;
-        options.highlight_end = decoded_.fields[field].offset + decoded_.fields[field].length;
+    if (field < decoded_->fields.size()) {
+        options.highlight_begin = decoded_->fields[field].offset;
+        options.highlight_end = decoded_->fields[field].offset + decoded_->fields[field].length;
         ImVec4 band = theme::waiting();
         band.w = 0.5f;
         options.highlight_color = ImGui::GetColorU32(band);
@@ -279,19 +282,19 @@ void PacketDetailView::draw_hex(const Event& e, float height, int columns) {
     size_t hovered = SIZE_MAX;
     options.hovered_offset = &hovered;
     options.byte_tooltip = false;
-    draw_hex_view("packet", e.bytes.data(), e.bytes.size(), options);
-    if (hovered != SIZE_MAX && hovered < e.bytes.size()) {
+    draw_hex_view("packet", e.bytes().data(), e.bytes().size(), options);
+    if (hovered != SIZE_MAX && hovered < e.bytes().size()) {
         // Which field(s) this byte is part of: a byte can hold several bit fields.
         ImGui::BeginTooltip();
         ImGui::PushFont(fonts().mono);
-        ImGui::Text("byte %zu = 0x%02x (%u)", hovered, e.bytes[hovered],
-                    static_cast<unsigned>(e.bytes[hovered]));
+        ImGui::Text("byte %zu = 0x%02x (%u)", hovered, e.bytes()[hovered],
+                    static_cast<unsigned>(e.bytes()[hovered]));
         ImGui::PopFont();
-        for (size_t i = 0; i < decoded_.fields.size(); ++i)
+        for (size_t i = 0; i < decoded_->fields.size(); ++i)
             if (field_has_byte(i, hovered))
-                ImGui::TextColored(layer_color(layer_code(decoded_.fields[i].layer)), "%s %s",
-                                   decoded_.fields[i].layer.c_str(),
-                                   decoded_.fields[i].name.c_str());
+                ImGui::TextColored(layer_color(layer_code(decoded_->fields[i].layer)), "%s %s",
+                                   decoded_->fields[i].layer.c_str(),
+                                   decoded_->fields[i].name.c_str());
         ImGui::EndTooltip();
     }
     hovered_byte_ = hovered;

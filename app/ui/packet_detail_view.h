@@ -3,7 +3,8 @@
 // byte highlights the field(s) it belongs to and explains them. Clicking a field keeps its
 // explanation shown.
 //
-// The packet is decoded (decode_ip_packet) once when it is selected, not every frame.
+// The packet was decoded once, where it was captured (PacketRecord::decoded): this view only
+// reads that decoding, and works out which layer each byte belongs to when the selection changes.
 //
 // Usage:
 //   detail.draw(flow, run.events(), selection, ImVec2(0, height));
@@ -15,7 +16,9 @@
 
 #include <imgui.h>
 
-#include "capture/packet_decode.h"
+#include <memory>
+
+#include "core/decoded_packet.h"
 #include "core/event.h"
 #include "ui/packet_flow.h"
 #include "ui/packet_style.h"
@@ -28,16 +31,17 @@ class PacketDetailView {
               ImVec2 size);
 
   private:
-    void decode(const Event& e);
+    void show(const Event& e);
     void draw_fields(float height);
     void draw_meaning(float height);
     void draw_hex(const Event& e, float height, int columns);
     bool field_has_byte(size_t field, size_t offset) const;
 
-    // The decoded packet, for the event with this seq and time (a reset restarts seq numbers).
+    // The shown packet's decoding, for the event with this seq and time (a reset restarts seq
+    // numbers).
     uint64_t decoded_seq_ = 0;
     int64_t decoded_t_us_ = -1;
-    DecodedPacket decoded_;
+    std::shared_ptr<const DecodedPacket> decoded_;
     std::vector<uint8_t> byte_layer_;  // per byte: 0 IP, 1 transport, 2 option, 3 payload
 
     size_t hovered_field_ = SIZE_MAX;   // this frame, from the field list

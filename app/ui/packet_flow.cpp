@@ -4,45 +4,25 @@
 #include <set>
 
 #include "core/address.h"
+#include "core/socket_directory.h"
 
 namespace socketlab::ui {
 namespace {
 
-// The port of "127.0.0.1:5000" / "[::1]:5000"; -1 for anything else (unix paths, "").
-int port_of(const std::string& address) {
-    const size_t colon = address.rfind(':');
-    if (colon == std::string::npos || colon + 1 >= address.size()) return -1;
-    if (address.compare(0, 5, "unix:") == 0) return -1;
-    int port = 0;
-    for (size_t i = colon + 1; i < address.size(); ++i) {
-        if (address[i] < '0' || address[i] > '9') return -1;
-        port = port * 10 + (address[i] - '0');
-        if (port > 65535) return -1;
-    }
-    return port;
+bool same_address(const SocketAddress& a, const SocketAddress& b) {
+    return a.to_string() == b.to_string();
 }
 
-bool is_wildcard(const std::string& address) {
-    return address.rfind("0.0.0.0:", 0) == 0 || address.rfind("[::]:", 0) == 0;
+bool is_call_that_connects(CallOp op) {
+    return op == CallOp::Connect || op == CallOp::SendTo || op == CallOp::Send ||
+           op == CallOp::SendAll;
 }
 
-bool is_call_that_connects(const std::string& call) {
-    return call == "connect" || call == "sendto" || call == "send" || call == "sendall";
+bool is_call_of_a_server(CallOp op) {
+    return op == CallOp::Listen || op == CallOp::Bind || op == CallOp::Accept;
 }
 
 }  // namespace
-
-bool has_tcp_flag(const std::string& flags, const char* name) {
-    const size_t length = std::char_traits<char>::length(name);
-    size_t start = 0;
-    while (start <= flags.size()) {
-        size_t end = flags.find(',', start);
-        if (end == std::string::npos) end = flags.size();
-        if (end - start == length && flags.compare(start, length, name) == 0) return true;
-        start = end + 1;
-    }
-    return false;
-}
 
 void FlowModel::clear() {
     const uint64_t generation = generation_ + 1;
@@ -94,8 +74,11 @@ void FlowModel::file_event(const std::deque<Event>& events, size_t index) {
             return;
         case EventKind::State:
             // May name a packet's end before any call does (SYN_SENT while connect() waits).
-            learn_addresses(e);
+            learn_addresses(e.actor, e.state()->local, e.state()->peer);
             dirty_ = true;
+            return;
+        case EventKind::Link:
+        case EventKind::Program:
             return;
         case EventKind::Note:
             if (e.step > 0) {
@@ -108,15 +91,17 @@ void FlowModel::file_event(const std::deque<Event>& events, size_t index) {
         case EventKind::Call:
             break;
     }
-    if (e.actor.empty()) return;
-    learn_addresses(e);
+    const CallRecord* call = e.call();
+    if (e.actor.empty() || !call) return;
+    learn_addresses(e.actor, call->local, call->peer);
+    const CallOp op = call->spec.op;
     if (std::find(actors_.begin(), actors_.end(), e.actor) == actors_.end())
         actors_.push_back(e.actor);
     // Which side of the ladder the actor belongs on, decided by its first telling call.
     if (!call_role_.count(e.actor)) {
-        if (e.call == "listen" || e.call == "bind" || e.call == "accept")
+        if (is_call_of_a_server(op))
             call_role_[e.actor] = true;
-        else if (is_call_that_connects(e.call))
+        else if (is_call_that_connects(op))
             call_role_[e.actor] = false;
     }
     dirty_ = true;
@@ -173,21 +158,22 @@ void FlowModel::file_event(const std::deque<Event>& events, size_t index) {
     if (from_step) pending_start_.erase(pending);
     insert_item(done);
 
-    if (e.call == "connect") {
+    if (op == CallOp::Connect) {
         // A failed connect() gives its port back, so no later event names the SYN's source:
         // remember where it was going and when.
-        std::string peer = e.peer;
-        if (port_of(peer) <= 0 && SocketAddress::parse(e.args)) peer = e.args;
-        if (port_of(peer) > 0) attempts_.push_back({e.actor, peer, start_us, e.t_us});
+        const SocketAddress& peer = call->peer.port() > 0 ? call->peer : call->spec.address;
+        if (peer.port() > 0) attempts_.push_back({e.actor, peer, start_us, e.t_us});
     }
 }
 
 void FlowModel::file_packet(const Event& e, size_t index) {
-    const PacketSummary& p = e.packet;
-    const bool tcp = p.proto == "tcp";
-    const bool syn = tcp && has_tcp_flag(p.flags, "SYN");
-    const bool syn_only = syn && !has_tcp_flag(p.flags, "ACK");
-    const std::string key = p.proto + " " + std::min(p.src, p.dst) + "|" + std::max(p.src, p.dst);
+    const PacketRecord& p = *e.packet();
+    const bool tcp = p.is_tcp();
+    const bool syn = tcp && p.has(kTcpSyn);
+    const bool syn_only = syn && !p.has(kTcpAck);
+    const std::string src = p.src.to_string(), dst = p.dst.to_string();
+    const std::string key =
+        std::string(transport_name(p.proto)) + " " + std::min(src, dst) + "|" + std::max(src, dst);
 
     auto found = open_connection_.find(key);
     // Ports used again after a FIN or RST: a new connection, not more of the old one.
@@ -210,11 +196,11 @@ void FlowModel::file_packet(const Event& e, size_t index) {
     packet.event = index;
     packet.event_seq = e.seq;
     packet.connection = found->second;
-    packet.from_client = p.src == c.client;
+    packet.from_client = same_address(p.src, c.client);
     if (tcp) {
         std::optional<uint32_t>& isn = packet.from_client ? c.client_isn : c.server_isn;
         if (!isn) isn = p.seq;
-        if (has_tcp_flag(p.flags, "FIN") || has_tcp_flag(p.flags, "RST")) c.closing = true;
+        if (p.has(kTcpFin) || p.has(kTcpRst)) c.closing = true;
     }
     packets_.push_back(packet);
 
@@ -227,18 +213,15 @@ void FlowModel::file_packet(const Event& e, size_t index) {
     insert_item(item);
 }
 
-void FlowModel::learn_addresses(const Event& e) {
-    if (e.actor.empty()) return;
-    const int port = port_of(e.local);
-    if (port <= 0) return;
-    if (is_wildcard(e.local)) {
-        port_owner_.emplace(port, e.actor);
-        return;
-    }
+void FlowModel::learn_addresses(const std::string& actor, const SocketAddress& local,
+                                const SocketAddress& peer) {
+    if (actor.empty() || local.port() <= 0) return;
     // First owner wins: a connection handed to a worker thread stays on the lifeline that
-    // accepted it, and a listener's address stays with the listener.
-    local_owner_.emplace(e.local, e.actor);
-    if (port_of(e.peer) > 0) pair_owner_.emplace(e.local + "|" + e.peer, e.actor);
+    // accepted it, and a listener's address stays with the listener. A socket bound to the
+    // wildcard address owns the loopback address it is reached on.
+    const std::string here = reach_on_loopback(local).to_string();
+    local_owner_.emplace(here, actor);
+    if (peer.port() > 0) pair_owner_.emplace(here + "|" + peer.to_string(), actor);
 }
 
 void FlowModel::insert_item(const Item& item) {
@@ -249,14 +232,14 @@ void FlowModel::insert_item(const Item& item) {
     items_.insert(std::upper_bound(items_.begin(), items_.end(), item, later), item);
 }
 
-std::string FlowModel::actor_at(const std::string& address, const std::string& other,
+std::string FlowModel::actor_at(const SocketAddress& address, const SocketAddress& other,
                                 int64_t t_us) const {
-    if (auto it = pair_owner_.find(address + "|" + other); it != pair_owner_.end())
+    const std::string here = address.to_string();
+    if (auto it = pair_owner_.find(here + "|" + other.to_string()); it != pair_owner_.end())
         return it->second;
-    if (auto it = local_owner_.find(address); it != local_owner_.end()) return it->second;
-    if (auto it = port_owner_.find(port_of(address)); it != port_owner_.end()) return it->second;
+    if (auto it = local_owner_.find(here); it != local_owner_.end()) return it->second;
     for (auto it = attempts_.rbegin(); it != attempts_.rend(); ++it)
-        if (it->peer == other && t_us >= it->start_us && t_us <= it->end_us + 100000)
+        if (same_address(it->peer, other) && t_us >= it->start_us && t_us <= it->end_us + 100000)
             return it->actor;
     return "";
 }
@@ -275,14 +258,14 @@ void FlowModel::layout(const std::deque<Event>& events) {
     };
     std::vector<End> ends;
     std::map<std::string, size_t> end_index;
-    auto add_end = [&](const std::string& actor, const std::string& address, bool server) {
-        const std::string key = actor.empty() ? "@" + address : "a:" + actor;
+    auto add_end = [&](const std::string& actor, const SocketAddress& address, bool server) {
+        const std::string key = actor.empty() ? "@" + address.to_string() : "a:" + actor;
         auto it = end_index.find(key);
         if (it != end_index.end()) return it->second;
         End end;
         end.key = key;
         end.lifeline.actor = actor;
-        end.lifeline.address = actor.empty() ? address : "";
+        end.lifeline.address = actor.empty() ? address : SocketAddress();
         end.server = server;
         ends.push_back(std::move(end));
         end_index[key] = ends.size() - 1;
@@ -302,7 +285,7 @@ void FlowModel::layout(const std::deque<Event>& events) {
     }
     for (const auto& actor : actors_) {
         auto role = call_role_.find(actor);
-        add_end(actor, "", role != call_role_.end() && role->second);
+        add_end(actor, SocketAddress(), role != call_role_.end() && role->second);
     }
     std::vector<size_t> order(ends.size());
     for (size_t i = 0; i < order.size(); ++i) order[i] = i;
@@ -386,14 +369,14 @@ size_t FlowModel::row_of_packet(size_t packet) const {
     return packet < packet_rows_.size() ? packet_rows_[packet] : SIZE_MAX;
 }
 
-uint32_t FlowModel::shown_seq(const FlowPacket& packet, const PacketSummary& summary,
+uint32_t FlowModel::shown_seq(const FlowPacket& packet, const PacketRecord& summary,
                               bool relative) const {
     const FlowConnection& c = connections_[packet.connection];
     const auto& base = packet.from_client ? c.client_isn : c.server_isn;
     return relative && base ? summary.seq - *base : summary.seq;
 }
 
-uint32_t FlowModel::shown_ack(const FlowPacket& packet, const PacketSummary& summary,
+uint32_t FlowModel::shown_ack(const FlowPacket& packet, const PacketRecord& summary,
                               bool relative) const {
     const FlowConnection& c = connections_[packet.connection];
     const auto& base = packet.from_client ? c.server_isn : c.client_isn;

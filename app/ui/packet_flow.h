@@ -26,9 +26,9 @@ namespace socketlab::ui {
 
 // One connection (TCP) or one pair of UDP endpoints.
 struct FlowConnection {
-    std::string proto;   // "tcp" / "udp"
-    std::string client;  // the address that sent the first SYN (UDP: the first datagram)
-    std::string server;
+    TransportProto proto = TransportProto::Tcp;
+    SocketAddress client;  // the address that sent the first SYN (UDP: the first datagram)
+    SocketAddress server;
     bool initiator_seen = false;  // false: the capture began mid-connection; client is a guess
     // Each side's first sequence number: its SYN's, else the first one seen from it.
     std::optional<uint32_t> client_isn, server_isn;
@@ -50,14 +50,13 @@ struct FlowPacket {
 // A vertical line of the ladder: an actor, or a bare address no actor's socket owns (e.g. the
 // kernel answering a connect() to a closed port with RST).
 struct FlowLifeline {
-    std::string actor;    // "" for a bare address
-    std::string address;  // bare address lifelines only
+    std::string actor;      // "" for a bare address
+    SocketAddress address;  // bare address lifelines only
     // The actor, or "port 56887" (lessons talk on one loopback address, and the port is what
     // tells a learner which socket it was meant for).
     std::string label() const {
         if (!actor.empty()) return actor;
-        const size_t colon = address.rfind(':');
-        return colon == std::string::npos ? address : "port " + address.substr(colon + 1);
+        return address.port() >= 0 ? "port " + std::to_string(address.port()) : address.to_string();
     }
 };
 
@@ -99,8 +98,8 @@ class FlowModel {
 
     // Sequence and acknowledgement numbers relative to each direction's first sequence number
     // (as Wireshark shows them), or absolute. ack is meaningful only with the ACK flag.
-    uint32_t shown_seq(const FlowPacket& packet, const PacketSummary& summary, bool relative) const;
-    uint32_t shown_ack(const FlowPacket& packet, const PacketSummary& summary, bool relative) const;
+    uint32_t shown_seq(const FlowPacket& packet, const PacketRecord& p, bool relative) const;
+    uint32_t shown_ack(const FlowPacket& packet, const PacketRecord& p, bool relative) const;
 
   private:
     struct PendingStart {
@@ -117,18 +116,21 @@ class FlowModel {
         uint64_t call_key = 0;  // links a CallStart with its CallReturn
     };
     struct ConnectAttempt {
-        std::string actor, peer;
+        std::string actor;
+        SocketAddress peer;
         int64_t start_us = 0, end_us = INT64_MAX;
     };
 
     void rebuild(const std::deque<Event>& events);
     void file_event(const std::deque<Event>& events, size_t index);
     void file_packet(const Event& e, size_t index);
-    void learn_addresses(const Event& e);
+    void learn_addresses(const std::string& actor, const SocketAddress& local,
+                         const SocketAddress& peer);
     void insert_item(const Item& item);
     void layout(const std::deque<Event>& events);
     // The actor whose socket is `address` talking to `other` at time t_us, or "".
-    std::string actor_at(const std::string& address, const std::string& other, int64_t t_us) const;
+    std::string actor_at(const SocketAddress& address, const SocketAddress& other,
+                         int64_t t_us) const;
 
     std::vector<FlowPacket> packets_;
     std::vector<FlowConnection> connections_;
@@ -138,10 +140,10 @@ class FlowModel {
     std::vector<LadderRow> rows_;
     std::vector<size_t> packet_rows_;  // packet -> its row
 
-    // Who owns which address, learned from calls and kernel state events.
+    // Who owns which address, learned from calls and kernel state events (keyed by the
+    // addresses' text; a wildcard bind by the loopback address it is reached on).
     std::map<std::string, std::string> pair_owner_;   // "local|peer" -> actor
     std::map<std::string, std::string> local_owner_;  // "local" -> actor
-    std::map<int, std::string> port_owner_;           // wildcard binds: port -> actor
     std::vector<ConnectAttempt> attempts_;            // connect/sendto calls, for closed ports
     std::vector<std::string> actors_;                 // actors with calls, first-seen order
     std::map<std::string, bool> call_role_;           // actor -> server side (by its calls)
@@ -158,8 +160,5 @@ class FlowModel {
     bool dirty_ = false;
     uint64_t generation_ = 0;
 };
-
-// "SYN,ACK" contains "ACK" (whole names only).
-bool has_tcp_flag(const std::string& flags, const char* name);
 
 }  // namespace socketlab::ui

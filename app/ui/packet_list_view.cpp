@@ -42,7 +42,7 @@ void PacketListView::draw(const FlowModel& flow, const std::deque<Event>& events
         for (int row = clipper.DisplayStart; row < clipper.DisplayEnd; ++row) {
             const FlowPacket& packet = packets[static_cast<size_t>(row)];
             const Event& e = events[packet.event];
-            const PacketSummary& p = e.packet;
+            const PacketRecord& p = *e.packet();
             ImGui::TableNextRow();
             ImGui::TableNextColumn();
             ImGui::PushID(row);
@@ -69,9 +69,9 @@ void PacketListView::draw(const FlowModel& flow, const std::deque<Event>& events
             ImGui::TextColored(packet_color(p), "%s", packet_kind(p).c_str());
             ImGui::PopFont();
             ImGui::TableNextColumn();
-            if (p.proto == "tcp") ImGui::Text("%u", flow.shown_seq(packet, p, selection.relative));
+            if (p.is_tcp()) ImGui::Text("%u", flow.shown_seq(packet, p, selection.relative));
             ImGui::TableNextColumn();
-            if (p.proto == "tcp" && has_tcp_flag(p.flags, "ACK"))
+            if (p.is_tcp() && p.has(kTcpAck))
                 ImGui::Text("%u", flow.shown_ack(packet, p, selection.relative));
             ImGui::TableNextColumn();
             ImGui::Text("%u", p.len);

@@ -24,37 +24,41 @@ struct PacketSelection {
 
 // Colour says what kind of packet it is; the flags are always printed too (colour is never
 // the only cue). Opening and closing a connection stand out from the data and the plain ACKs.
-inline ImVec4 packet_color(const PacketSummary& p) {
-    if (has_tcp_flag(p.flags, "RST")) return theme::error();
-    if (has_tcp_flag(p.flags, "SYN")) return theme::ok();
-    if (has_tcp_flag(p.flags, "FIN")) return theme::waiting();
-    if (p.len > 0 || p.proto == "udp") return theme::sent();
+inline ImVec4 packet_color(const PacketRecord& p) {
+    if (p.is_tcp() && p.has(kTcpRst)) return theme::error();
+    if (p.is_tcp() && p.has(kTcpSyn)) return theme::ok();
+    if (p.is_tcp() && p.has(kTcpFin)) return theme::waiting();
+    if (p.len > 0 || p.is_udp()) return theme::sent();
     return theme::muted();  // a bare ACK
 }
 
 // "SYN,ACK" for TCP, "UDP" for a datagram.
-inline std::string packet_kind(const PacketSummary& p) {
-    if (p.proto == "udp") return "UDP";
-    return p.flags.empty() ? std::string("(no flags)") : p.flags;
+inline std::string packet_kind(const PacketRecord& p) {
+    if (p.is_udp()) return "UDP";
+    return p.tcp_flags == 0 ? std::string("(no flags)") : tcp_flag_names(p.tcp_flags);
+}
+
+// "127.0.0.1:43122", "[::1]:5000"; the bare address for a packet without ports.
+inline std::string packet_endpoint(const PacketRecord& p, const SocketAddress& address) {
+    return p.is_tcp() || p.is_udp() ? address.to_string() : address.host_string();
 }
 
 // "seq=0 ack=1 len=0" (ack only when the ACK flag makes it meaningful); "len=5" for UDP.
 inline std::string packet_numbers(const FlowModel& flow, const FlowPacket& packet,
-                                  const PacketSummary& p, bool relative) {
+                                  const PacketRecord& p, bool relative) {
     std::string text;
-    if (p.proto == "tcp") {
+    if (p.is_tcp()) {
         text = "seq=" + std::to_string(flow.shown_seq(packet, p, relative));
-        if (has_tcp_flag(p.flags, "ACK"))
-            text += " ack=" + std::to_string(flow.shown_ack(packet, p, relative));
+        if (p.has(kTcpAck)) text += " ack=" + std::to_string(flow.shown_ack(packet, p, relative));
         text += " ";
     }
     return text + "len=" + std::to_string(p.len);
 }
 
 // Colour of a kernel TCP state: open and working, on the way, closing, gone.
-inline ImVec4 tcp_state_color(const std::string& state) {
-    if (state == "ESTABLISHED" || state == "LISTEN") return theme::ok();
-    if (state == "CLOSED") return theme::muted();
+inline ImVec4 tcp_state_color(TcpState state) {
+    if (state == TcpState::Established || state == TcpState::Listen) return theme::ok();
+    if (state == TcpState::Close) return theme::muted();
     return theme::waiting();  // SYN_SENT, SYN_RECV, FIN_WAIT1/2, CLOSE_WAIT, LAST_ACK, TIME_WAIT
 }
 

@@ -33,16 +33,16 @@ void PacketsPanel::forget_if_other_run(const LessonRun& run) {
 
 size_t PacketsPanel::packet_count(LessonRun& run) {
     forget_if_other_run(run);
-    flow_.update(run.events(), run.dropped_events());
+    flow_.update(run.record().events(), run.record().dropped_events());
     return flow_.packets().size();
 }
 
 void PacketsPanel::draw(LessonRun& run, double now) {
     forget_if_other_run(run);
-    flow_.update(run.events(), run.dropped_events());
+    flow_.update(run.record().events(), run.record().dropped_events());
     draw_header(run, now);
 
-    const std::string problem = run.session().capture_problem();
+    const std::string problem = run.session()->capture_problem();
     if (!problem.empty()) {
         // No packets: say exactly why, and what would fix it, where the packets would be.
         ImGui::Spacing();
@@ -74,7 +74,7 @@ void PacketsPanel::draw(LessonRun& run, double now) {
         roomy ? std::max(least, std::min(visible * ladder_share_, visible - least - splitter))
               : std::max(visible - splitter - spacing, line * 8.0f);
     const float total = roomy ? visible : ladder_h + splitter + spacing + line * 24.0f;
-    ladder_.draw(flow_, run.events(), selection_, ladder_h);
+    ladder_.draw(flow_, run.record().events(), selection_, ladder_h);
     draw_splitter(total);
 
     const float lower_h = std::max(total - ladder_h - splitter - spacing, least);
@@ -86,9 +86,9 @@ void PacketsPanel::draw(LessonRun& run, double now) {
             ImGui::TableSetupColumn("detail", ImGuiTableColumnFlags_WidthStretch, 0.55f);
             const float inner = lower_h - ImGui::GetStyle().CellPadding.y * 2.0f;
             ImGui::TableNextColumn();
-            list_.draw(flow_, run.events(), selection_, ImVec2(0.0f, inner));
+            list_.draw(flow_, run.record().events(), selection_, ImVec2(0.0f, inner));
             ImGui::TableNextColumn();
-            detail_.draw(flow_, run.events(), selection_, ImVec2(0.0f, inner));
+            detail_.draw(flow_, run.record().events(), selection_, ImVec2(0.0f, inner));
             ImGui::EndTable();
             selection_.show_detail = false;  // the detail is always in view here
         }
@@ -100,7 +100,7 @@ void PacketsPanel::draw(LessonRun& run, double now) {
                       flow_.packets().size());
         if (ImGui::BeginTabBar("packets-lower-tabs")) {
             if (ImGui::BeginTabItem(list_label)) {
-                list_.draw(flow_, run.events(), selection_, ImVec2(0.0f, 0.0f));
+                list_.draw(flow_, run.record().events(), selection_, ImVec2(0.0f, 0.0f));
                 ImGui::EndTabItem();
             }
             const ImGuiTabItemFlags detail_flags =
@@ -109,7 +109,7 @@ void PacketsPanel::draw(LessonRun& run, double now) {
             // the request waits until it is.
             selection_.show_detail = false;
             if (ImGui::BeginTabItem("Selected packet", nullptr, detail_flags)) {
-                detail_.draw(flow_, run.events(), selection_, ImVec2(0.0f, 0.0f));
+                detail_.draw(flow_, run.record().events(), selection_, ImVec2(0.0f, 0.0f));
                 ImGui::EndTabItem();
             }
             ImGui::EndTabBar();
@@ -119,8 +119,8 @@ void PacketsPanel::draw(LessonRun& run, double now) {
 }
 
 void PacketsPanel::draw_header(LessonRun& run, double now) {
-    const LessonNetwork* network = run.session().network();
-    if (network && run.session().capture_problem().empty()) {
+    const LessonNetwork* network = run.session()->network();
+    if (network && run.session()->capture_problem().empty()) {
         // One line, shorter when the pane is narrow (2x text); how exactly is one hover away.
         std::string note =
             std::string("Real packets, captured on loopback just now (") +
@@ -137,7 +137,7 @@ void PacketsPanel::draw_header(LessonRun& run, double now) {
             ImGui::EndTooltip();
         }
     }
-    if (!run.session().capture_problem().empty()) return;  // the panel says why instead
+    if (!run.session()->capture_problem().empty()) return;  // the panel says why instead
     ImGui::PushTextWrapPos(0.0f);
 
     ImGui::Checkbox("Relative seq/ack", &selection_.relative);
@@ -179,10 +179,10 @@ void PacketsPanel::draw_header(LessonRun& run, double now) {
                            static_cast<unsigned long long>(stats_.dropped_kernel),
                            static_cast<unsigned long long>(stats_.dropped_queue));
     }
-    if (run.dropped_events() > 0)
+    if (run.record().dropped_events() > 0)
         ImGui::TextColored(theme::waiting(),
                            "Showing the newest: %llu older events (calls and packets) were let go.",
-                           static_cast<unsigned long long>(run.dropped_events()));
+                           static_cast<unsigned long long>(run.record().dropped_events()));
     ImGui::PopTextWrapPos();
 }
 
@@ -203,7 +203,7 @@ void PacketsPanel::draw_save_popup(LessonRun& run) {
         ImGui::TextColored(theme::waiting(), "This file exists: Save replaces it.");
     ImGui::BeginDisabled(save_path_.empty());
     if ((ImGui::Button("Save") || enter) && !save_path_.empty()) {
-        std::vector<CapturedPacket> packets = run.session().captured_packets();
+        std::vector<CapturedPacket> packets = run.session()->captured_packets();
         saving_count_ = packets.size();
         save_message_.clear();
         saving_ = std::async(std::launch::async, [path = save_path_, packets = std::move(packets)] {

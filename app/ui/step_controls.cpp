@@ -31,7 +31,7 @@ void code_line(const char* language, const std::string& code) {
 
 bool StepControls::draw(LessonRun& run, Settings& settings, double now, bool has_next_lesson) {
     bool next_lesson = false;
-    Session& session = run.session();
+    Session& session = *run.session();
     const size_t total = session.lesson().steps.size();
     const size_t next = session.next_step();
 
@@ -45,10 +45,7 @@ bool StepControls::draw(LessonRun& run, Settings& settings, double now, bool has
                           session.has_next() ? next : total);
     ImGui::SameLine();
     ImGui::BeginDisabled(!session.has_next());
-    if (ImGui::Button(run.playing ? "Pause" : "Play")) {
-        run.playing = !run.playing;
-        run.next_play_time = now;
-    }
+    if (ImGui::Button(run.playing() ? "Pause" : "Play")) run.toggle_play(now);
     ImGui::EndDisabled();
     ImGui::SameLine();
     if (ImGui::Button("Reset (R)")) run.reset();
@@ -59,22 +56,12 @@ bool StepControls::draw(LessonRun& run, Settings& settings, double now, bool has
     ImGui::SameLine();
     ImGui::TextDisabled("step %zu of %zu", std::min(next, total), total);
 
-    // Play: one step per delay, each only once the previous has settled.
-    if (run.playing) {
-        if (!session.has_next()) {
-            run.playing = false;
-        } else if (now >= run.next_play_time && session.ready_for_next()) {
-            run.step();
-            run.next_play_time = now + settings.play_delay_seconds;
-        }
-    }
-
     // A prediction asked before the next step: answer it first (Step still works).
-    if (!run.pending_prediction.empty()) {
+    if (!run.pending_prediction().empty()) {
         ImGui::PushStyleColor(ImGuiCol_Text, theme::waiting());
         ImGui::PushTextWrapPos(0.0f);
         ImGui::Text("Predict first: %s  (answer in the lesson text, then press Step)",
-                    run.pending_prediction.c_str());
+                    run.pending_prediction().c_str());
         ImGui::PopTextWrapPos();
         ImGui::PopStyleColor();
     }
@@ -139,19 +126,16 @@ bool StepControls::draw(LessonRun& run, Settings& settings, double now, bool has
 
 void StepControls::draw_own_text(LessonRun& run) {
     // Your own bytes, sent by the client on its current socket.
-    Session& session = run.session();
     ImGui::AlignTextToFramePadding();
     ImGui::TextUnformatted("Your text:");
     ImGui::SameLine();
     ImGui::SetNextItemWidth(ImGui::GetContentRegionAvail().x - ImGui::GetFontSize() * 9.0f);
-    bool enter = ImGui::InputText("##own", &run.own_text, ImGuiInputTextFlags_EnterReturnsTrue);
+    bool enter = ImGui::InputText("##own", &own_text_, ImGuiInputTextFlags_EnterReturnsTrue);
     ImGui::SameLine();
-    bool client_has_socket = !session.engine().sockets_of("client").empty();
-    ImGui::BeginDisabled(!client_has_socket || run.own_text.empty());
-    if ((ImGui::Button("Client sends it") || enter) && client_has_socket && !run.own_text.empty()) {
-        session.send_own_bytes("client",
-                               std::vector<uint8_t>(run.own_text.begin(), run.own_text.end()));
-    }
+    const bool client_has_socket = run.session()->directory().has_sockets("client");
+    ImGui::BeginDisabled(!client_has_socket || own_text_.empty());
+    if ((ImGui::Button("Client sends it") || enter) && client_has_socket && !own_text_.empty())
+        run.send_own_bytes("client", own_text_);
     ImGui::EndDisabled();
     if (!client_has_socket && ImGui::IsItemHovered(ImGuiHoveredFlags_AllowWhenDisabled))
         ImGui::SetTooltip("The client needs a socket first: run the lesson's steps");

@@ -2,6 +2,8 @@
 // Python and C lines, and a field to send your own text as the client.
 #pragma once
 
+#include <string>
+
 #include "ui/lesson_run.h"
 #include "ui/settings.h"
 
@@ -14,6 +16,9 @@ class StepControls {
     bool draw(LessonRun& run, Settings& settings, double now, bool has_next_lesson);
     // "Your text": the learner's own bytes, sent by the client (shown with the actor columns).
     void draw_own_text(LessonRun& run);
+
+  private:
+    std::string own_text_ = "Hello from me";
 };
 
 }  // namespace socketlab::ui

@@ -13,30 +13,27 @@ void TryServerBar::draw(LessonRun& run) {
     ImGui::PushID("try-server");
     const LessonServer* server = run.kept_server();
     bool keep = server != nullptr;
-    if (ImGui::Checkbox("Keep the server open", &keep)) {
-        error_.clear();
-        if (keep) {
-            if (!run.open_kept_server(error_)) keep = false;
-        } else {
-            run.close_kept_server();
-        }
-    }
+    // Starting and stopping it happen in the background (they are socket calls).
+    ImGui::BeginDisabled(run.kept_server_busy());
+    if (ImGui::Checkbox("Keep the server open", &keep)) run.keep_server_open(keep);
+    ImGui::EndDisabled();
     if (ImGui::IsItemHovered())
         ImGui::SetTooltip(
             "A %s server stays listening on %s so you can talk to it with your own "
             "client; its clients appear here as outside-1, outside-2, ...",
             wanted.kind.c_str(), wanted.host.c_str());
-    server = run.kept_server();
-    if (!error_.empty()) {
+    const std::string& error = run.kept_server_error();
+    if (!error.empty()) {
         ImGui::PushStyleColor(ImGuiCol_Text, theme::error());
         ImGui::PushTextWrapPos(0.0f);
-        ImGui::TextUnformatted(error_.c_str());
+        ImGui::TextUnformatted(error.c_str());
         ImGui::PopTextWrapPos();
         ImGui::PopStyleColor();
     }
     if (!server) {
         ImGui::SameLine();
-        ImGui::TextDisabled("and try it with your own client");
+        ImGui::TextDisabled(run.kept_server_busy() ? "\xE2\x80\xA6"
+                                                   : "and try it with your own client");
         ImGui::PopID();
         return;
     }

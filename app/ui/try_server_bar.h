@@ -15,7 +15,6 @@ class TryServerBar {
     void draw(LessonRun& run);
 
   private:
-    std::string error_;  // why the server could not open (e.g. EADDRINUSE), shown until retried
     bool show_python_ = false;
 };
 

@@ -1,0 +1,93 @@
+// What a lesson run has done so far, as one reader's own copy of the event log: the events
+// (bounded), each actor's timeline and the events that carried its bytes, the captured packets,
+// and the kernel's TCP state of each socket. No ImGui: the window (ui/lesson_run) and the
+// headless `--run` (cli/commands.cpp) share it; the window draws only from it, never from the
+// log a worker is appending to.
+//
+// Usage:
+//   RunRecord record;                 // or RunRecord(RunRecord::unbounded()) for --run
+//   record.take_from(log);            // once per frame: moves new events in, files them
+//   for (size_t i : record.actor("server")->timeline) draw(record.events()[i]);
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/event.h"
+#include "core/event_log.h"
+
+namespace socketlab {
+
+// One actor's share of the record. Indices point into RunRecord::events().
+struct ActorRecord {
+    explicit ActorRecord(std::string actor_name) : name(std::move(actor_name)) {}
+    std::string name;
+    std::vector<size_t> timeline;     // its calls, waits, notes and TCP states, in log order
+    std::vector<size_t> byte_events;  // the calls among them that moved data
+    // A long transcript (an outside client's flood) keeps the newest events: what was let go.
+    size_t dropped_calls = 0;
+    uint64_t dropped_bytes = 0;
+};
+
+class RunRecord {
+  public:
+    struct Limits {
+        size_t max_events = 20000;
+        size_t max_bytes = size_t{64} * 1024 * 1024;
+    };
+    static Limits unbounded() { return {SIZE_MAX, SIZE_MAX}; }
+
+    RunRecord() : RunRecord(Limits{}) {}
+    explicit RunRecord(Limits limits);
+
+    // Moves every undrained event of `log` in. Returns how many.
+    size_t take_from(EventLog& log);
+    // Appends events in log order and files them; past the limits the oldest go.
+    void add(std::vector<Event> fresh);
+    // Forgets everything (a reset); the server and client actors stay, empty.
+    void clear();
+
+    // A deque: references to events stay valid while newer ones arrive and older ones go.
+    const std::deque<Event>& events() const { return events_; }
+    // In first-seen order; "server" and "client" are there from the start.
+    const std::vector<ActorRecord>& actors() const { return actors_; }
+    const ActorRecord* actor(const std::string& name) const;
+    // Indices into events() of the captured packets, in order.
+    const std::vector<size_t>& packet_events() const { return packet_events_; }
+    // The kernel's TCP state of each socket, from the State events: "actor.socket" -> state.
+    const std::map<std::string, TcpState>& tcp_states() const { return tcp_states_; }
+    std::optional<TcpState> tcp_state(const std::string& actor, const std::string& socket) const;
+
+    // Events let go to keep within the limits, in all (indices shift when this grows).
+    uint64_t dropped_events() const { return dropped_events_; }
+    // Bumped by every clear() and every trim: indices kept from before are stale.
+    uint64_t generation() const { return generation_; }
+
+    // Indices into events() ordered by time (t_us), ties kept in log order: workers stamp the
+    // time just before they append, so log order and time order can differ by a little.
+    std::vector<size_t> in_time_order() const;
+
+  private:
+    ActorRecord& actor_for(const std::string& name);
+    void file(size_t index);
+    void trim();
+
+    Limits limits_;
+    std::deque<Event> events_;
+    std::vector<ActorRecord> actors_;
+    std::vector<size_t> packet_events_;
+    std::map<std::string, TcpState> tcp_states_;
+    size_t event_bytes_ = 0;
+    uint64_t dropped_events_ = 0;
+    uint64_t generation_ = 0;
+};
+
+// Whether this event moved data that a byte view shows (a call with a direction that succeeded).
+bool carries_bytes(const Event& event);
+
+}  // namespace socketlab

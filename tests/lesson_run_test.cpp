@@ -1,0 +1,120 @@
+// The window's LessonRun never waits: opening a lesson (its network helper), Reset and closing
+// run on BackgroundJobs, so no frame (a tick) takes more than 50 ms, even when the helper never
+// answers; and closing gives up a helper request still under way.
+#include <gtest/gtest.h>
+
+#include <sys/stat.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <fstream>
+
+#include "lesson/lesson_library.h"
+#include "lesson_run_util.h"
+#include "ui/lesson_run.h"
+
+namespace socketlab::ui {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using namespace std::chrono_literals;
+constexpr auto kFrameBudget = 50ms;
+
+// A "network helper" that starts and then never says a word.
+std::string silent_helper() {
+    const std::string path = ::testing::TempDir() + "/socketlab-silent-helper.sh";
+    std::ofstream(path) << "#!/bin/sh\nexec sleep 600\n";
+    ::chmod(path.c_str(), 0755);
+    return path;
+}
+
+NetworkOptions silent_network(std::chrono::milliseconds helper_timeout) {
+    NetworkOptions options;
+    options.helper_path = silent_helper();
+    options.force_namespace = true;  // use the helper even when privileged (root in CI)
+    options.helper_timeout = helper_timeout;
+    return options;
+}
+
+// Ticks (frames) until pred holds; every tick must be within the frame budget.
+void frames_until(LessonRun& run, const std::function<bool()>& pred, std::chrono::seconds limit) {
+    const auto deadline = Clock::now() + limit;
+    int frames = 0;
+    for (;;) {
+        const auto start = Clock::now();
+        socketlab::test::tick(run);
+        const auto took = Clock::now() - start;
+        ++frames;
+        ASSERT_LT(took, kFrameBudget) << "frame " << frames << " waited";
+        if (pred()) return;
+        ASSERT_LT(Clock::now(), deadline) << "still not there after " << frames << " frames";
+        std::this_thread::sleep_for(5ms);  // about a frame at 200 Hz
+    }
+}
+
+const Lesson& capture_lesson(const LessonLibrary& library) {
+    const Lesson* lesson = library.find("tcp-handshake");
+    EXPECT_NE(lesson, nullptr);
+    EXPECT_TRUE(lesson->capture);
+    return *lesson;
+}
+
+TEST(LessonRunBackground, OpeningAndResettingWithASilentHelperNeverBlockAFrame) {
+    const LessonLibrary library = load_lesson_library(SOCKETLAB_LESSONS_DIR);
+    BackgroundJobs jobs;
+    const auto opened_at = Clock::now();
+    LessonRun run(capture_lesson(library), jobs, silent_network(600ms));
+    EXPECT_LT(Clock::now() - opened_at, kFrameBudget);
+    EXPECT_EQ(run.phase(), LessonRun::Phase::Opening);
+    EXPECT_FALSE(run.busy_text().empty());
+    EXPECT_EQ(run.session(), nullptr);
+    // The helper never answers: the opening gives up after its timeout, in the background,
+    // and the lesson runs without packets.
+    frames_until(
+        run, [&] { return run.ready(); }, 20s);
+    ASSERT_NE(run.session(), nullptr);
+    EXPECT_NE(run.session()->capture_problem(), "");
+    // A few steps, then Reset: also in the background.
+    for (int i = 0; i < 3; ++i) {
+        frames_until(
+            run, [&] { return run.session()->ready_for_next(); }, 20s);
+        EXPECT_TRUE(run.step());
+    }
+    frames_until(
+        run, [&] { return run.session()->next_step() == 3; }, 20s);
+    const auto reset_at = Clock::now();
+    run.reset();
+    EXPECT_LT(Clock::now() - reset_at, kFrameBudget);
+    EXPECT_EQ(run.phase(), LessonRun::Phase::Resetting);
+    EXPECT_EQ(run.session(), nullptr);
+    frames_until(
+        run, [&] { return run.ready(); }, 20s);
+    EXPECT_EQ(run.session()->next_step(), 0u);
+    EXPECT_TRUE(run.record().events().empty() || run.record().events().front().t_us >= 0);
+}
+
+TEST(LessonRunBackground, ClosingWhileTheHelperIsAwaitedGivesUpAtOnce) {
+    const LessonLibrary library = load_lesson_library(SOCKETLAB_LESSONS_DIR);
+    BackgroundJobs jobs;
+    {
+        // The helper would be waited for 30 s; the lesson is closed after a few frames.
+        LessonRun run(capture_lesson(library), jobs, silent_network(30000ms));
+        for (int i = 0; i < 5; ++i) {
+            const auto start = Clock::now();
+            socketlab::test::tick(run);
+            EXPECT_LT(Clock::now() - start, kFrameBudget);
+            EXPECT_FALSE(run.ready());
+            std::this_thread::sleep_for(10ms);
+        }
+        // ~LessonRun: cancels, and queues the closing.
+    }
+    // The jobs' thread finishes the opening (cancelled) and the closing well before 30 s.
+    const auto start = Clock::now();
+    std::promise<void> done;
+    jobs.post([&] { done.set_value(); });
+    EXPECT_EQ(done.get_future().wait_for(3s), std::future_status::ready);
+    EXPECT_LT(Clock::now() - start, 3s);
+}
+
+}  // namespace
+}  // namespace socketlab::ui
