@@ -516,7 +516,7 @@ bool LessonNetwork::Impl::start_helper(const std::string& path, std::chrono::mil
     const int n = poll_cancellable(pfd, timeout);
     if (n == 0 && cancelled()) {
         *err = ECANCELED;
-        *why = "the lesson closed before the network helper " + path + " reported";
+        *problem = "the lesson closed before the network helper " + path + " reported";
         end_helper();
         return false;
     }

@@ -20,7 +20,7 @@
 #include <memory>
 #include <optional>
 
-#include "cli/data_paths.h"
+#include "paths/data_paths.h"
 #include "lesson/lesson_library.h"
 #include "ui/background_jobs.h"
 #include "ui/fonts.h"

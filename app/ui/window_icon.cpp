@@ -7,7 +7,7 @@
 #include <cstdio>
 #include <string>
 
-#include "cli/data_paths.h"
+#include "paths/data_paths.h"
 
 namespace socketlab::ui {
 
