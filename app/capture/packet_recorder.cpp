@@ -39,7 +39,15 @@ bool PacketRecorder::is_lesson_packet(const PacketRecord& p) const {
     // directory yet) is known by a lesson port of the same protocol.
     const auto src_port = static_cast<uint16_t>(std::max(0, p.src.port()));
     const auto dst_port = static_cast<uint16_t>(std::max(0, p.dst.port()));
-    return directory_.has_port(src_port, p.is_tcp()) || directory_.has_port(dst_port, p.is_tcp());
+    if (directory_.has_port(src_port, p.is_tcp()) || directory_.has_port(dst_port, p.is_tcp()))
+        return true;
+    std::lock_guard lock(mutex_);
+    return expected_ports_.count(src_port) > 0 || expected_ports_.count(dst_port) > 0;
+}
+
+void PacketRecorder::expect_port(uint16_t port) {
+    std::lock_guard lock(mutex_);
+    expected_ports_.insert(port);
 }
 
 void PacketRecorder::on_packet(RawPacket raw) {
@@ -73,6 +81,7 @@ void PacketRecorder::on_packet(RawPacket raw) {
 
 void PacketRecorder::clear() {
     std::lock_guard lock(mutex_);
+    expected_ports_.clear();
     packets_.clear();
     seen_.clear();
 }

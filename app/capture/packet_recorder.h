@@ -8,6 +8,7 @@
 #include <atomic>
 #include <deque>
 #include <mutex>
+#include <set>
 #include <vector>
 
 #include "capture/lesson_network.h"
@@ -32,6 +33,10 @@ class PacketRecorder {
     void set_realtime_at_start(int64_t realtime_us);
     void on_packet(RawPacket packet);
     void clear();
+    // A call is about to go to this port (connect, sendto): its packets are the lesson's even
+    // before any socket of the directory has the address (connect() to an unused port: the
+    // SYN and the RST come and go before connect returns).
+    void expect_port(uint16_t port);
 
     std::vector<CapturedPacket> captured_packets() const;  // for a pcap file
     std::vector<RecordedPacket> packets_between(int64_t from_us, int64_t to_us) const;
@@ -50,6 +55,7 @@ class PacketRecorder {
     mutable std::mutex mutex_;
     std::deque<CapturedPacket> packets_;
     std::deque<RecordedPacket> seen_;
+    std::set<uint16_t> expected_ports_;  // guarded by mutex_
     uint64_t recorded_ = 0;
     uint64_t ignored_ = 0;
 };

@@ -89,6 +89,7 @@ void Session::attach_engine() {
 
 void Session::watch_ports(const SocketAddress& also) {
     if (!network_) return;
+    if (recorder_ && also.port() > 0) recorder_->expect_port(static_cast<uint16_t>(also.port()));
     std::set<uint16_t> ports = directory_.ports();
     if (also.port() > 0) ports.insert(static_cast<uint16_t>(also.port()));
     std::lock_guard lock(ports_mutex_);
