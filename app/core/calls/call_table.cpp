@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cerrno>
 #include <cstdio>
 #include <cstdlib>
 
@@ -62,6 +63,17 @@ void CallRun::refuse(std::string why) {
     out.ret = -1;
     out.engine_error = std::move(why);
 }
+
+void set_result(CallRun& run, int64_t ret) {
+    run.out.ret = ret;
+    run.out.err = ret < 0 ? errno : 0;
+}
+
+std::string parse_no_args(const StepCallWords& words, ParsedStepCall&) {
+    return words.want(0, 0, "no arguments");
+}
+
+std::string no_args_text(const CallRecord&) { return ""; }
 
 const CallEntry& call_entry(CallOp op) {
     return *table().by_op.at(static_cast<size_t>(op));

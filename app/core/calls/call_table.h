@@ -122,6 +122,12 @@ std::span<const CallEntry> option_calls();
 std::span<const CallEntry> readiness_calls();
 std::span<const CallEntry> resolution_calls();
 
+// Shared by the families: a system call's result (errno when it failed), a step that takes no
+// arguments, a call whose arguments print as nothing.
+void set_result(CallRun& run, int64_t ret);
+std::string parse_no_args(const StepCallWords& words, ParsedStepCall& out);
+std::string no_args_text(const CallRecord& call);
+
 // Shared by the families' args_text: b"Hello karl" (40 bytes shown, then ...).
 std::string quoted_preview(const std::vector<uint8_t>& data, bool more = false);
 

@@ -52,18 +52,9 @@ std::string read_address(const std::string& word, ParsedStepCall& out) {
     return "";
 }
 
-void set_result(CallRun& run, int64_t ret) {
-    run.out.ret = ret;
-    run.out.err = ret < 0 ? errno : 0;
-}
-
 std::string address_text(const CallRecord& call) {
     return call.spec.address.to_string();
 }
-std::string no_args(const CallRecord&) {
-    return "";
-}
-
 // [SECTION] socket
 std::string parse_socket(const StepCallWords& words, ParsedStepCall& out) {
     if (auto error = words.want(2, 3, "FAMILY TYPE [PROTOCOL]"); !error.empty()) return error;
@@ -154,10 +145,6 @@ void run_listen(CallRun& run) {
 
 std::string listen_text(const CallRecord& call) {
     return std::to_string(call.spec.backlog);
-}
-
-std::string parse_no_args(const StepCallWords& words, ParsedStepCall&) {
-    return words.want(0, 0, "no arguments");
 }
 
 void run_accept(CallRun& run) {
@@ -280,13 +267,13 @@ constexpr std::array kEntries = {
     CallEntry{CallOp::Listen, "listen", "BACKLOG", true, false, parse_listen, run_listen,
               listen_text},
     CallEntry{CallOp::Accept, "accept", "no arguments", true, true, parse_no_args, run_accept,
-              no_args},
+              no_args_text},
     CallEntry{CallOp::Connect, "connect", "ADDRESS", true, true, parse_connect, run_connect,
               address_text},
     CallEntry{CallOp::Shutdown, "shutdown", "SHUT_RD|SHUT_WR|SHUT_RDWR", true, false,
               parse_shutdown, run_shutdown, shutdown_text},
     CallEntry{CallOp::Close, "close", "no arguments", true, false, parse_no_args, run_close,
-              no_args},
+              no_args_text},
     CallEntry{CallOp::Unlink, "unlink", "unix:NAME", false, false, parse_unlink, run_unlink,
               unlink_text},
     CallEntry{CallOp::Handoff, "handoff", "SOCKET to ACTOR", true, false, parse_handoff,

@@ -13,11 +13,6 @@
 namespace socketlab {
 namespace {
 
-void set_result(CallRun& run, int64_t ret) {
-    run.out.ret = ret;
-    run.out.err = ret < 0 ? errno : 0;
-}
-
 std::string read_option(const std::string& word, CallSpec& spec) {
     const SocketOption* option = find_option(word);
     if (!option)
@@ -156,10 +151,6 @@ std::string setblocking_text(const CallRecord& call) {
     return call.spec.blocking ? "flags & ~O_NONBLOCK" : "flags | O_NONBLOCK";
 }
 
-std::string parse_no_args(const StepCallWords& words, ParsedStepCall&) {
-    return words.want(0, 0, "no arguments");
-}
-
 void run_name_query(CallRun& run) {
     SocketAddress a;
     socklen_t len = sizeof a.storage;
@@ -172,10 +163,6 @@ void run_name_query(CallRun& run) {
     run.out.data.assign(text.begin(), text.end());  // for `contains` / `data`
 }
 
-std::string no_args(const CallRecord&) {
-    return "";
-}
-
 constexpr std::array kEntries = {
     CallEntry{CallOp::SetSockOpt, "setsockopt", "OPTION VALUE", true, false, parse_setsockopt,
               run_setsockopt, setsockopt_text},
@@ -184,9 +171,9 @@ constexpr std::array kEntries = {
     CallEntry{CallOp::SetBlocking, "setblocking", "true|false", true, false, parse_setblocking,
               run_setblocking, setblocking_text},
     CallEntry{CallOp::GetSockName, "getsockname", "no arguments", true, false, parse_no_args,
-              run_name_query, no_args},
+              run_name_query, no_args_text},
     CallEntry{CallOp::GetPeerName, "getpeername", "no arguments", true, false, parse_no_args,
-              run_name_query, no_args},
+              run_name_query, no_args_text},
 };
 
 }  // namespace
