@@ -192,7 +192,7 @@ TEST_P(TcpStateLifecycle, ListeningSocketIsListen) {
     EXPECT_EQ(info->state, TcpState::Listen);
     EXPECT_EQ(info->local.to_string(), local_address_of(listener.get()).to_string());
     EXPECT_EQ(info->local.to_string(), family() == AF_INET ? "127.0.0.1:" + std::to_string(port)
-                                               : "[::1]:" + std::to_string(port));
+                                                           : "[::1]:" + std::to_string(port));
     EXPECT_EQ(info->inode, inode_of(listener.get()));
     EXPECT_NE(info->inode, 0u);
 }

@@ -136,8 +136,8 @@ using Clock = std::chrono::steady_clock;
 std::atomic<uint32_t> next_sequence{1};
 
 constexpr int kReplyTimeoutMs = 1000;  // per datagram: the kernel answers in microseconds
-constexpr auto kDumpLimit = std::chrono::seconds(5);  // in case something keeps feeding us
-constexpr size_t kReceiveBufferSize = size_t{64} * 1024;     // well above the kernel's dump chunk
+constexpr auto kDumpLimit = std::chrono::seconds(5);      // in case something keeps feeding us
+constexpr size_t kReceiveBufferSize = size_t{64} * 1024;  // well above the kernel's dump chunk
 
 bool fail(std::string* error, const std::string& text) {
     if (error) *error = text;

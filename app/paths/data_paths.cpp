@@ -24,8 +24,8 @@ std::string find_data_subdir(const char* name) {
     fs::path exe_dir = executable_dir();
     if (exe_dir.empty()) return name;  // no /proc: relative to the working directory
     const fs::path candidates[] = {
-        exe_dir / name,                                      // the build tree
-        exe_dir / SOCKETLAB_DATA_DIR_FROM_BIN / name,        // installed: ../share/socketlab
+        exe_dir / name,                                // the build tree
+        exe_dir / SOCKETLAB_DATA_DIR_FROM_BIN / name,  // installed: ../share/socketlab
     };
     for (const auto& c : candidates)
         if (fs::is_directory(c, ec)) return fs::weakly_canonical(c, ec).string();

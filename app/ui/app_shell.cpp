@@ -20,8 +20,8 @@
 #include <memory>
 #include <optional>
 
-#include "paths/data_paths.h"
 #include "lesson/lesson_library.h"
+#include "paths/data_paths.h"
 #include "ui/background_jobs.h"
 #include "ui/fonts.h"
 #include "ui/lesson_run.h"

@@ -73,7 +73,9 @@ std::string parse_no_args(const StepCallWords& words, ParsedStepCall&) {
     return words.want(0, 0, "no arguments");
 }
 
-std::string no_args_text(const CallRecord&) { return ""; }
+std::string no_args_text(const CallRecord&) {
+    return "";
+}
 
 const CallEntry& call_entry(CallOp op) {
     return *table().by_op.at(static_cast<size_t>(op));
