@@ -110,12 +110,21 @@ bool StepControls::draw(LessonRun& run, Settings& settings, double now, bool has
         }
         if (session.finished()) {
             ImGui::PushStyleColor(ImGuiCol_Text, session.failures() ? theme::error() : theme::ok());
-            ImGui::TextWrapped(
-                session.failures() ? "The lesson ran to the end, but %zu step(s) did not go as "
-                                     "the text says. Press R to try again."
-                                   : "All %zu steps ran and every claim was checked against "
-                                     "your kernel. Lesson finished!",
-                session.failures() ? static_cast<size_t>(session.failures()) : total);
+            if (session.failures() == 0) {
+                ImGui::TextWrapped(
+                    "All %zu steps ran and every claim was checked against your kernel. Lesson "
+                    "finished!",
+                    total);
+            } else {
+                ImGui::TextWrapped(
+                    "The lesson ran to the end, but %d step(s) did not go as the text says. "
+                    "Press R to try again.",
+                    session.failures());
+                // Each one by name: which step, and what the kernel did instead.
+                for (const StepStatus& failed : session.statuses())
+                    if (failed.state == StepState::Failed)
+                        ImGui::TextWrapped("\xE2\x80\xA2 %s", failed.message.c_str());
+            }
             ImGui::PopStyleColor();
             if (has_next_lesson && ImGui::Button("Next lesson \xE2\x86\x92")) next_lesson = true;
         }
