@@ -146,7 +146,8 @@ void PacketDetailView::draw(const FlowModel& flow, const std::deque<Event>& even
         ImGui::EndGroup();
     } else {
         const auto columns = static_cast<size_t>(hex_columns_for((avail.x - frame) / glyph));
-        const float rows = static_cast<float>((e.bytes().size() + columns - 1) / columns);
+        const size_t row_count = (e.bytes().size() + columns - 1) / columns;  // rounded up
+        const float rows = static_cast<float>(row_count);
         const float legend = ImGui::GetTextLineHeightWithSpacing();
         const float hex_h =
             std::min(rows * pitch + legend + ImGui::GetStyle().WindowPadding.y * 2.0f +

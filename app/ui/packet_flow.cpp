@@ -186,7 +186,7 @@ void FlowModel::file_packet(const Event& e, size_t index) {
         c.server = p.dst;
         c.initiator_seen = syn_only || !tcp;
         c.first_packet = packets_.size();
-        connections_.push_back(std::move(c));
+        connections_.push_back(c);
         open_connection_[key] = connections_.size() - 1;
         found = open_connection_.find(key);
     }
