@@ -60,8 +60,14 @@ bool StepControls::draw(LessonRun& run, Settings& settings, double now, bool has
     if (!run.pending_prediction().empty()) {
         ImGui::PushStyleColor(ImGuiCol_Text, theme::waiting());
         ImGui::PushTextWrapPos(0.0f);
-        ImGui::Text("Predict first: %s  (answer in the lesson text, then press Step)",
-                    run.pending_prediction().c_str());
+        if (run.paused_at_prediction())
+            ImGui::Text(
+                "Play paused to let you predict: %s  (answer in the lesson text, then "
+                "press Play again)",
+                run.pending_prediction().c_str());
+        else
+            ImGui::Text("Predict first: %s  (answer in the lesson text, then press Step)",
+                        run.pending_prediction().c_str());
         ImGui::PopTextWrapPos();
         ImGui::PopStyleColor();
     }
