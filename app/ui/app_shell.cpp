@@ -257,6 +257,11 @@ void draw_frame(Shell& shell, GLFWwindow* window, double now) {
     const std::string table_id =
         hidden == "-no-lesson-list" ? std::string("layout-no-list") : "layout" + hidden;
     const ImGuiTableFlags table_flags = ImGuiTableFlags_Resizable | ImGuiTableFlags_BordersInnerV;
+    // Each panel's child window has an id of the main window, not of the table: hiding a panel
+    // (L) changes the table, and must not give the others new child windows (their scroll, and
+    // the live pane's tab, would start over).
+    std::vector<ImGuiID> child_ids;
+    for (Panel* panel : shown) child_ids.push_back(ImGui::GetID(panel->id()));
     if (!shown.empty() && ImGui::BeginTable(table_id.c_str(), static_cast<int>(shown.size()),
                                             table_flags, ImGui::GetContentRegionAvail())) {
         for (Panel* panel : shown)
@@ -264,9 +269,10 @@ void draw_frame(Shell& shell, GLFWwindow* window, double now) {
                                     panel->width_share());
         ImGui::TableNextRow();
         const float height = ImGui::GetContentRegionAvail().y;
-        for (Panel* panel : shown) {
+        for (size_t i = 0; i < shown.size(); ++i) {
+            Panel* panel = shown[i];
             ImGui::TableNextColumn();
-            ImGui::BeginChild(panel->id(), ImVec2(0, height));
+            ImGui::BeginChild(child_ids[i], ImVec2(0, height));
             panel->draw(context);
             ImGui::EndChild();
         }
