@@ -311,8 +311,6 @@ int run_app(const ShellOptions& options) {
     if (options.text_scale > 0) shell.settings.text_scale = options.text_scale;
     if (Panel* list = shell.panel("lesson-list"))
         list->set_visible(shell.settings.show_lesson_list);
-    const int width = options.width > 0 ? options.width : shell.settings.window_width;
-    const int height = options.height > 0 ? options.height : shell.settings.window_height;
 
     shell.library = load_lesson_library(options.lessons_dir);
     for (const auto& e : shell.library.errors) std::fprintf(stderr, "%s\n", e.to_string().c_str());
@@ -336,6 +334,17 @@ int run_app(const ShellOptions& options) {
         if (GLFWmonitor* monitor = glfwGetPrimaryMonitor())
             glfwGetMonitorContentScale(monitor, &x_scale, &y_scale);
         if (x_scale > 1.1f) shell.settings.text_scale = std::clamp(x_scale, 1.0f, kMaxTextScale);
+    }
+    // A size from the command line is taken as it is; a saved or default one fits the screen.
+    int width = options.width > 0 ? options.width : shell.settings.window_width;
+    int height = options.height > 0 ? options.height : shell.settings.window_height;
+    if (options.width <= 0 && options.height <= 0) {
+        int area_x = 0, area_y = 0, area_width = 0, area_height = 0;
+        if (GLFWmonitor* monitor = glfwGetPrimaryMonitor())
+            glfwGetMonitorWorkarea(monitor, &area_x, &area_y, &area_width, &area_height);
+        const WindowSize fitted = fit_window_size({width, height}, area_width, area_height);
+        width = fitted.width;
+        height = fitted.height;
     }
     glfwWindowHint(GLFW_CONTEXT_VERSION_MAJOR, 3);
     glfwWindowHint(GLFW_CONTEXT_VERSION_MINOR, 3);
