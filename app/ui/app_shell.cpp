@@ -12,9 +12,11 @@
 #include <backends/imgui_impl_glfw.h>
 #include <backends/imgui_impl_opengl3.h>
 #include <imgui.h>
+#include <imgui_internal.h>
 
 #include <algorithm>
 #include <cfloat>
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <memory>
@@ -287,6 +289,16 @@ void draw_frame(Shell& shell, GLFWwindow* window, double now) {
         shell.open_lesson(context.open_lesson);
 }
 
+// Seconds until the focused text field's caret turns on or off. ImGui 1.86 shows it while
+// fmod(CursorAnim, 1.2) <= 0.8 (imgui_widgets.cpp, InputTextEx), CursorAnim counting seconds.
+double seconds_to_next_blink() {
+    constexpr double kPeriod = 1.2, kOn = 0.8;
+    const double anim = static_cast<double>(GImGui->InputTextState.CursorAnim);
+    if (anim < 0) return -anim;  // just typed: the caret stays on until CursorAnim reaches 0
+    const double phase = std::fmod(anim, kPeriod);
+    return std::max(0.02, phase <= kOn ? kOn - phase : kPeriod - phase) + 0.005;
+}
+
 void glfw_error(int code, const char* text) {
     std::fprintf(stderr, "socketlab: GLFW error %d: %s\n", code, text);
 }
@@ -408,9 +420,14 @@ int run_app(const ShellOptions& options) {
                 timeout = shell.run->seconds_to_next_play(glfwGetTime());
                 if (timeout <= 0) timeout = 0.25;
             }
-            if (io.WantTextInput) timeout = std::min(timeout, 0.5);  // caret blink
+            // A focused text field: wake when its caret next turns on or off, not sooner.
+            const bool blinking = io.WantTextInput && io.ConfigInputTextCursorBlink;
+            if (blinking) timeout = std::min(timeout, seconds_to_next_blink());
+            const double slept_from = glfwGetTime();
             glfwWaitEventsTimeout(timeout);
-            frames_left = 3;
+            // Woken only by the blink: one frame draws it (three settle the layout after input).
+            const bool timed_out = glfwGetTime() - slept_from >= timeout - 0.002;
+            frames_left = blinking && timed_out ? 1 : 3;
         }
         if (shell.pending_text_scale > 0) {
             apply_text_scale(shell, shell.pending_text_scale);
