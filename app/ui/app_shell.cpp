@@ -134,7 +134,16 @@ void handle_keys(Shell& shell) {
     const ImGuiIO& io = ImGui::GetIO();
     std::vector<std::pair<int, int>> keys;
     keys.swap(shell.pressed_keys);
+    // Typing in a text field: its keys are the field's until Esc or a click elsewhere leaves
+    // it. Esc is done here too: ImGui 1.86 misses a press and release within one frame (the
+    // loop sleeps through both), and the field would keep the keys.
+    bool typing = io.WantTextInput;
     for (auto [key, mods] : keys) {
+        if (key == GLFW_KEY_ESCAPE && typing && ImGui::GetActiveID() != 0) {
+            ImGui::ClearActiveID();
+            typing = false;
+            continue;
+        }
         if (mods & GLFW_MOD_CONTROL) {
             if (key == GLFW_KEY_EQUAL || key == GLFW_KEY_KP_ADD)
                 shell.pending_text_scale = next_text_scale(shell.settings.text_scale, +1);
@@ -143,8 +152,8 @@ void handle_keys(Shell& shell) {
             if (key == GLFW_KEY_0 || key == GLFW_KEY_KP_0) shell.pending_text_scale = 1.0f;
             continue;
         }
-        if (io.WantTextInput || mods != 0) continue;  // typing in a text field
-        for (auto& panel : shell.panels)  // GLFW's letter keys are their capital letters
+        if (typing || mods != 0) continue;  // typing in a text field
+        for (auto& panel : shell.panels)    // GLFW's letter keys are their capital letters
             if (panel->toggle_key() && key == panel->toggle_key())
                 panel->set_visible(!panel->visible());
         if (!shell.run) continue;
