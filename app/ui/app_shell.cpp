@@ -272,6 +272,7 @@ void draw_frame(Shell& shell, GLFWwindow* window, double now) {
     // (L) changes the table, and must not give the others new child windows (their scroll, and
     // the live pane's tab, would start over).
     std::vector<ImGuiID> child_ids;
+    child_ids.reserve(shown.size());
     for (Panel* panel : shown) child_ids.push_back(ImGui::GetID(panel->id()));
     if (!shown.empty() && ImGui::BeginTable(table_id.c_str(), static_cast<int>(shown.size()),
                                             table_flags, ImGui::GetContentRegionAvail())) {
