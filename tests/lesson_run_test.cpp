@@ -116,5 +116,58 @@ TEST(LessonRunBackground, ClosingWhileTheHelperIsAwaitedGivesUpAtOnce) {
     EXPECT_LT(Clock::now() - start, 3s);
 }
 
+// Play stops at a prediction box (an unanswered prediction before the next step) and says so;
+// once the learner answers and presses Play again, it goes on past it.
+TEST(LessonRunPlay, PlayStopsAtAPredictionUntilItIsAnswered) {
+    const LessonLibrary library = load_lesson_library(SOCKETLAB_LESSONS_DIR);
+    const Lesson* lesson = nullptr;
+    const Quiz* prediction = nullptr;
+    for (const auto& candidate : library.lessons)
+        for (const auto& quiz : candidate.quizzes)
+            if (quiz.is_prediction && quiz.before_step > 0 && !candidate.capture && !lesson) {
+                lesson = &candidate;
+                prediction = &quiz;
+            }
+    ASSERT_NE(lesson, nullptr) << "no lesson asks a prediction before a step";
+    BackgroundJobs jobs;
+    LessonRun run(*lesson, jobs);
+    std::map<std::string, int> answers;
+    double now = 0.0;
+    auto frame = [&] { run.tick(now, answers, 0.0); };  // no delay between Play's steps
+    const auto deadline = Clock::now() + 20s;
+    while (!run.ready() && Clock::now() < deadline) {
+        frame();
+        std::this_thread::sleep_for(5ms);
+    }
+    ASSERT_TRUE(run.ready());
+    run.toggle_play(now);
+    while (run.playing() && Clock::now() < deadline) {
+        now += 1.0;
+        frame();
+        std::this_thread::sleep_for(5ms);
+    }
+    ASSERT_FALSE(run.playing());
+    EXPECT_EQ(run.session()->next_step(), prediction->before_step);
+    EXPECT_TRUE(run.paused_at_prediction());
+    EXPECT_FALSE(run.pending_prediction().empty());
+    // More frames: still there (Play does not start itself again).
+    for (int i = 0; i < 5; ++i) frame();
+    EXPECT_EQ(run.session()->next_step(), prediction->before_step);
+    // Answered: the box goes, and Play pressed again runs past it.
+    for (size_t q = prediction->first_question;
+         q < prediction->first_question + prediction->question_count; ++q)
+        answers[lesson->questions[q].id] = 0;
+    frame();
+    EXPECT_TRUE(run.pending_prediction().empty());
+    EXPECT_FALSE(run.paused_at_prediction());
+    run.toggle_play(now);
+    while (run.session()->next_step() == prediction->before_step && Clock::now() < deadline) {
+        now += 1.0;
+        frame();
+        std::this_thread::sleep_for(5ms);
+    }
+    EXPECT_GT(run.session()->next_step(), prediction->before_step);
+}
+
 }  // namespace
 }  // namespace socketlab::ui

@@ -87,5 +87,18 @@ TEST(QuizOrder, ShownPositionsOfTheFirstChoiceAreSpread) {
     }
 }
 
+// "Finished" is one state: the steps ran and the Check yourself quiz is answered.
+TEST(LessonFinished, NeedsTheStepsAndTheQuiz) {
+    ui::QuizScore unanswered;
+    unanswered.total = 3;
+    EXPECT_FALSE(ui::lesson_finished(true, unanswered));
+    ui::QuizScore answered = unanswered;
+    answered.answered = 3;
+    answered.check_yourself_done = true;
+    EXPECT_TRUE(ui::lesson_finished(true, answered));
+    EXPECT_FALSE(ui::lesson_finished(false, answered));
+    EXPECT_TRUE(ui::lesson_finished(true, ui::QuizScore{}));  // a lesson without a quiz
+}
+
 }  // namespace
 }  // namespace socketlab

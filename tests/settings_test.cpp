@@ -66,5 +66,18 @@ TEST_F(SettingsTest, DamagedOrOutOfRangeValuesGiveDefaults) {
     EXPECT_EQ(s.window_width, Settings{}.window_width);
 }
 
+// A 1366x768 laptop gets a window inside its work area; a large screen the wanted size.
+TEST(WindowSize, FitsTheMonitorsWorkArea) {
+    const WindowSize laptop = fit_window_size({1400, 860}, 1366, 740);
+    EXPECT_EQ(laptop.width, 1229);
+    EXPECT_EQ(laptop.height, 666);
+    const WindowSize big = fit_window_size({1400, 860}, 1920, 1050);
+    EXPECT_EQ(big.width, 1400);
+    EXPECT_EQ(big.height, 860);
+    const WindowSize unknown = fit_window_size({1400, 860}, 0, 0);
+    EXPECT_EQ(unknown.width, 1400);
+    EXPECT_EQ(unknown.height, 860);
+}
+
 }  // namespace
 }  // namespace socketlab::ui

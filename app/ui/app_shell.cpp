@@ -12,9 +12,11 @@
 #include <backends/imgui_impl_glfw.h>
 #include <backends/imgui_impl_opengl3.h>
 #include <imgui.h>
+#include <imgui_internal.h>
 
 #include <algorithm>
 #include <cfloat>
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <memory>
@@ -132,7 +134,16 @@ void handle_keys(Shell& shell) {
     const ImGuiIO& io = ImGui::GetIO();
     std::vector<std::pair<int, int>> keys;
     keys.swap(shell.pressed_keys);
+    // Typing in a text field: its keys are the field's until Esc or a click elsewhere leaves
+    // it. Esc is done here too: ImGui 1.86 misses a press and release within one frame (the
+    // loop sleeps through both), and the field would keep the keys.
+    bool typing = io.WantTextInput;
     for (auto [key, mods] : keys) {
+        if (key == GLFW_KEY_ESCAPE && typing && ImGui::GetActiveID() != 0) {
+            ImGui::ClearActiveID();
+            typing = false;
+            continue;
+        }
         if (mods & GLFW_MOD_CONTROL) {
             if (key == GLFW_KEY_EQUAL || key == GLFW_KEY_KP_ADD)
                 shell.pending_text_scale = next_text_scale(shell.settings.text_scale, +1);
@@ -141,8 +152,8 @@ void handle_keys(Shell& shell) {
             if (key == GLFW_KEY_0 || key == GLFW_KEY_KP_0) shell.pending_text_scale = 1.0f;
             continue;
         }
-        if (io.WantTextInput || mods != 0) continue;  // typing in a text field
-        for (auto& panel : shell.panels)  // GLFW's letter keys are their capital letters
+        if (typing || mods != 0) continue;  // typing in a text field
+        for (auto& panel : shell.panels)    // GLFW's letter keys are their capital letters
             if (panel->toggle_key() && key == panel->toggle_key())
                 panel->set_visible(!panel->visible());
         if (!shell.run) continue;
@@ -257,6 +268,12 @@ void draw_frame(Shell& shell, GLFWwindow* window, double now) {
     const std::string table_id =
         hidden == "-no-lesson-list" ? std::string("layout-no-list") : "layout" + hidden;
     const ImGuiTableFlags table_flags = ImGuiTableFlags_Resizable | ImGuiTableFlags_BordersInnerV;
+    // Each panel's child window has an id of the main window, not of the table: hiding a panel
+    // (L) changes the table, and must not give the others new child windows (their scroll, and
+    // the live pane's tab, would start over).
+    std::vector<ImGuiID> child_ids;
+    child_ids.reserve(shown.size());
+    for (Panel* panel : shown) child_ids.push_back(ImGui::GetID(panel->id()));
     if (!shown.empty() && ImGui::BeginTable(table_id.c_str(), static_cast<int>(shown.size()),
                                             table_flags, ImGui::GetContentRegionAvail())) {
         for (Panel* panel : shown)
@@ -264,9 +281,10 @@ void draw_frame(Shell& shell, GLFWwindow* window, double now) {
                                     panel->width_share());
         ImGui::TableNextRow();
         const float height = ImGui::GetContentRegionAvail().y;
-        for (Panel* panel : shown) {
+        for (size_t i = 0; i < shown.size(); ++i) {
+            Panel* panel = shown[i];
             ImGui::TableNextColumn();
-            ImGui::BeginChild(panel->id(), ImVec2(0, height));
+            ImGui::BeginChild(child_ids[i], ImVec2(0, height));
             panel->draw(context);
             ImGui::EndChild();
         }
@@ -279,6 +297,16 @@ void draw_frame(Shell& shell, GLFWwindow* window, double now) {
     if (!context.open_lesson.empty() &&
         (!shell.run || context.open_lesson != shell.run->lesson().id))
         shell.open_lesson(context.open_lesson);
+}
+
+// Seconds until the focused text field's caret turns on or off. ImGui 1.86 shows it while
+// fmod(CursorAnim, 1.2) <= 0.8 (imgui_widgets.cpp, InputTextEx), CursorAnim counting seconds.
+double seconds_to_next_blink() {
+    constexpr double kPeriod = 1.2, kOn = 0.8;
+    const double anim = static_cast<double>(GImGui->InputTextState.CursorAnim);
+    if (anim < 0) return -anim;  // just typed: the caret stays on until CursorAnim reaches 0
+    const double phase = std::fmod(anim, kPeriod);
+    return std::max(0.02, phase <= kOn ? kOn - phase : kPeriod - phase) + 0.005;
 }
 
 void glfw_error(int code, const char* text) {
@@ -305,8 +333,6 @@ int run_app(const ShellOptions& options) {
     if (options.text_scale > 0) shell.settings.text_scale = options.text_scale;
     if (Panel* list = shell.panel("lesson-list"))
         list->set_visible(shell.settings.show_lesson_list);
-    const int width = options.width > 0 ? options.width : shell.settings.window_width;
-    const int height = options.height > 0 ? options.height : shell.settings.window_height;
 
     shell.library = load_lesson_library(options.lessons_dir);
     for (const auto& e : shell.library.errors) std::fprintf(stderr, "%s\n", e.to_string().c_str());
@@ -330,6 +356,17 @@ int run_app(const ShellOptions& options) {
         if (GLFWmonitor* monitor = glfwGetPrimaryMonitor())
             glfwGetMonitorContentScale(monitor, &x_scale, &y_scale);
         if (x_scale > 1.1f) shell.settings.text_scale = std::clamp(x_scale, 1.0f, kMaxTextScale);
+    }
+    // A size from the command line is taken as it is; a saved or default one fits the screen.
+    int width = options.width > 0 ? options.width : shell.settings.window_width;
+    int height = options.height > 0 ? options.height : shell.settings.window_height;
+    if (options.width <= 0 && options.height <= 0) {
+        int area_x = 0, area_y = 0, area_width = 0, area_height = 0;
+        if (GLFWmonitor* monitor = glfwGetPrimaryMonitor())
+            glfwGetMonitorWorkarea(monitor, &area_x, &area_y, &area_width, &area_height);
+        const WindowSize fitted = fit_window_size({width, height}, area_width, area_height);
+        width = fitted.width;
+        height = fitted.height;
     }
     glfwWindowHint(GLFW_CONTEXT_VERSION_MAJOR, 3);
     glfwWindowHint(GLFW_CONTEXT_VERSION_MINOR, 3);
@@ -393,9 +430,14 @@ int run_app(const ShellOptions& options) {
                 timeout = shell.run->seconds_to_next_play(glfwGetTime());
                 if (timeout <= 0) timeout = 0.25;
             }
-            if (io.WantTextInput) timeout = std::min(timeout, 0.5);  // caret blink
+            // A focused text field: wake when its caret next turns on or off, not sooner.
+            const bool blinking = io.WantTextInput && io.ConfigInputTextCursorBlink;
+            if (blinking) timeout = std::min(timeout, seconds_to_next_blink());
+            const double slept_from = glfwGetTime();
             glfwWaitEventsTimeout(timeout);
-            frames_left = 3;
+            // Woken only by the blink: one frame draws it (three settle the layout after input).
+            const bool timed_out = glfwGetTime() - slept_from >= timeout - 0.002;
+            frames_left = blinking && timed_out ? 1 : 3;
         }
         if (shell.pending_text_scale > 0) {
             apply_text_scale(shell, shell.pending_text_scale);

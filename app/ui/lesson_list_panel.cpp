@@ -25,7 +25,7 @@ void LessonListPanel::draw(PanelContext& context) {
             lesson, answers == progress.quiz_answers.end() ? kNoAnswers : answers->second);
         const bool steps_done = progress.finished_lessons.count(lesson.id) > 0;
         // Finished: every step ran clean and the Check yourself quiz is answered.
-        const bool finished = steps_done && (score.total == 0 || score.check_yourself_done);
+        const bool finished = lesson_finished(steps_done, score);
         const bool started = steps_done || score.answered > 0;
         ImGui::PushID(lesson.id.c_str());
         // The mark is a glyph and a colour, so it reads on a projector and in greyscale.

@@ -110,16 +110,21 @@ void LessonRun::tick(double now, const std::map<std::string, int>& answers,
     record_.take_from(live_->log);
     sync_chunks();
     session.update();
+    update_prediction(answers);
 
     if (playing_) {
         if (!session.has_next()) {
             playing_ = false;
+        } else if (!pending_prediction_.empty()) {
+            // A prediction box before the next step: the learner answers, then presses Play.
+            playing_ = false;
+            paused_at_prediction_ = true;
         } else if (now >= next_play_time_ && session.ready_for_next()) {
             step();
             next_play_time_ = now + play_delay_seconds;
         }
     }
-    update_prediction(answers);
+    if (pending_prediction_.empty()) paused_at_prediction_ = false;
 }
 
 void LessonRun::sync_chunks() {
@@ -183,6 +188,7 @@ bool LessonRun::step() {
 void LessonRun::reset() {
     if (!ready()) return;
     playing_ = false;
+    paused_at_prediction_ = false;
     phase_ = Phase::Resetting;
     job_ = jobs_.post([live = live_] {
         live->session->reset();  // joins the old workers: nothing more arrives from them
@@ -197,6 +203,7 @@ void LessonRun::send_own_bytes(const std::string& actor, const std::string& text
 
 void LessonRun::toggle_play(double now) {
     playing_ = !playing_;
+    paused_at_prediction_ = false;
     next_play_time_ = now;
 }
 

@@ -82,6 +82,8 @@ class LessonRun {
     double seconds_to_next_play(double now) const;
     // The unanswered prediction question asked before the next step ("" = none).
     const std::string& pending_prediction() const { return pending_prediction_; }
+    // Play stopped itself at that prediction (until it is answered or Play is pressed again).
+    bool paused_at_prediction() const { return paused_at_prediction_; }
 
     // "Keep the server open" (lesson front matter try-server): a server of the lesson's kind for
     // the learner's own client, whose clients appear as actors. Starts or stops it in the
@@ -135,6 +137,7 @@ class LessonRun {
     std::map<std::string, uint64_t> selected_;  // actor -> Event::seq of its selected row
 
     bool playing_ = false;
+    bool paused_at_prediction_ = false;
     double next_play_time_ = 0.0;
     size_t prediction_step_ = SIZE_MAX;  // the next step and question the text below is for
     size_t prediction_question_ = SIZE_MAX;

@@ -24,7 +24,8 @@ void LivePanePanel::draw(PanelContext& context) {
         ImGui::PopStyleColor();
         return;
     }
-    if (controls_.draw(run, context.settings, context.now, !context.next_lesson.empty()))
+    if (controls_.draw(run, context.settings, context.progress.quiz_answers[run.lesson().id],
+                       context.now, !context.next_lesson.empty()))
         context.open_lesson = context.next_lesson;
     ImGui::Separator();
     if (!run.session()->network()) {

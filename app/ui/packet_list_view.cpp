@@ -36,6 +36,8 @@ void PacketListView::draw(const FlowModel& flow, const std::deque<Event>& events
     const bool at_bottom = ImGui::GetScrollY() >= ImGui::GetScrollMaxY() - 1.0f;
     const size_t selected = flow.packet_by_event_seq(selection.event_seq);
     const float row_height = ImGui::GetTextLineHeight() + ImGui::GetStyle().CellPadding.y * 2.0f;
+    // Times count from the run's first packet (as Wireshark's do), not from when it started.
+    const int64_t first_us = packets.empty() ? 0 : events[packets.front().event].t_us;
     ImGuiListClipper clipper;
     clipper.Begin(static_cast<int>(packets.size()), row_height);
     while (clipper.Step()) {
@@ -60,7 +62,7 @@ void PacketListView::draw(const FlowModel& flow, const std::deque<Event>& events
                 selection.show_detail = true;
             ImGui::PopID();
             ImGui::TableNextColumn();
-            ImGui::TextDisabled("%.3f", static_cast<double>(e.t_us) / 1000.0);
+            ImGui::TextDisabled("%.3f", static_cast<double>(e.t_us - first_us) / 1000.0);
             ImGui::TableNextColumn();
             ImGui::Text("%s \xE2\x86\x92 %s", lifelines[packet.from_lifeline].label().c_str(),
                         lifelines[packet.to_lifeline].label().c_str());

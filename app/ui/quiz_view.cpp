@@ -9,6 +9,10 @@
 
 namespace socketlab::ui {
 
+bool lesson_finished(bool steps_done, const QuizScore& score) {
+    return steps_done && (score.total == 0 || score.check_yourself_done);
+}
+
 QuizScore quiz_score(const Lesson& lesson, const std::map<std::string, int>& picks) {
     QuizScore score;
     score.total = static_cast<int>(lesson.questions.size());

@@ -24,6 +24,9 @@ struct QuizScore {
     bool check_yourself_done = false;  // every question of the final quiz answered
 };
 QuizScore quiz_score(const Lesson& lesson, const std::map<std::string, int>& picks);
+// The one meaning of "finished", for the lesson list's ✓ and the step controls alike: every
+// step ran as the text says (steps_done) and the Check yourself quiz, if any, is answered.
+bool lesson_finished(bool steps_done, const QuizScore& score);
 
 // The order a question's n choices are shown in (a permutation of 0..n-1): shuffled so that
 // the file's order gives nothing away, and the same for one user and question on every run

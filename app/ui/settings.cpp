@@ -55,6 +55,13 @@ std::string in_dir(const std::string& dir, const char* name) {
 
 }  // namespace
 
+WindowSize fit_window_size(WindowSize wanted, int area_width, int area_height) {
+    WindowSize fitted = wanted;
+    if (area_width > 0) fitted.width = std::min(wanted.width, area_width * 9 / 10);
+    if (area_height > 0) fitted.height = std::min(wanted.height, area_height * 9 / 10);
+    return fitted;
+}
+
 std::string settings_path() {
     return in_dir(config_dir(), "settings.json");
 }

@@ -24,6 +24,15 @@ struct Progress {
     std::map<std::string, std::map<std::string, int>> quiz_answers;
 };
 
+// The window size to open with: the wanted (saved) size, no larger than 90% of the monitor's
+// work area (the screen less its panels), so a 1366x768 laptop gets a window that fits.
+// area_width/height <= 0: unknown, the wanted size as it is.
+struct WindowSize {
+    int width = 0;
+    int height = 0;
+};
+WindowSize fit_window_size(WindowSize wanted, int area_width, int area_height);
+
 // Paths: <config_dir>/settings.json, <config_dir>/imgui.ini, <data_dir>/progress.json.
 std::string settings_path();
 std::string imgui_ini_path();

@@ -3,7 +3,10 @@
 #include <imgui.h>
 #include <imgui_stdlib.h>
 
+#include <algorithm>
+
 #include "ui/fonts.h"
+#include "ui/quiz_view.h"
 #include "ui/step_status_style.h"
 #include "ui/theme.h"
 
@@ -29,15 +32,23 @@ void code_line(const char* language, const std::string& code) {
 
 }  // namespace
 
-bool StepControls::draw(LessonRun& run, Settings& settings, double now, bool has_next_lesson) {
+bool StepControls::draw(LessonRun& run, Settings& settings,
+                        const std::map<std::string, int>& answers, double now,
+                        bool has_next_lesson) {
     bool next_lesson = false;
     Session& session = *run.session();
     const size_t total = session.lesson().steps.size();
     const size_t next = session.next_step();
 
+    // One width for both labels, so Play and the rest stay put when "Step" becomes "Next
+    // step" (a control must not move under the pointer). "###step": one id for both labels.
+    const char* kFirst = "Step \xE2\x96\xB6 (Space)";
+    const char* kNext = "Next step \xE2\x96\xB6 (Space)";
+    const float step_width = std::max(ImGui::CalcTextSize(kFirst).x, ImGui::CalcTextSize(kNext).x) +
+                             ImGui::GetStyle().FramePadding.x * 2.0f;
     ImGui::BeginDisabled(!session.ready_for_next());
-    if (ImGui::Button(next == 0 ? "Step \xE2\x96\xB6 (Space)" : "Next step \xE2\x96\xB6 (Space)"))
-        run.step();
+    const std::string step_label = std::string(next == 0 ? kFirst : kNext) + "###step";
+    if (ImGui::Button(step_label.c_str(), ImVec2(step_width, 0))) run.step();
     ImGui::EndDisabled();
     if (!session.ready_for_next() && ImGui::IsItemHovered(ImGuiHoveredFlags_AllowWhenDisabled))
         ImGui::SetTooltip(session.has_next() ? "Waiting for step %zu to return"
@@ -60,8 +71,14 @@ bool StepControls::draw(LessonRun& run, Settings& settings, double now, bool has
     if (!run.pending_prediction().empty()) {
         ImGui::PushStyleColor(ImGuiCol_Text, theme::waiting());
         ImGui::PushTextWrapPos(0.0f);
-        ImGui::Text("Predict first: %s  (answer in the lesson text, then press Step)",
-                    run.pending_prediction().c_str());
+        if (run.paused_at_prediction())
+            ImGui::Text(
+                "Play paused to let you predict: %s  (answer in the lesson text, then "
+                "press Play again)",
+                run.pending_prediction().c_str());
+        else
+            ImGui::Text("Predict first: %s  (answer in the lesson text, then press Step)",
+                        run.pending_prediction().c_str());
         ImGui::PopTextWrapPos();
         ImGui::PopStyleColor();
     }
@@ -110,10 +127,17 @@ bool StepControls::draw(LessonRun& run, Settings& settings, double now, bool has
         }
         if (session.finished()) {
             ImGui::PushStyleColor(ImGuiCol_Text, session.failures() ? theme::error() : theme::ok());
-            if (session.failures() == 0) {
+            const bool quiz_answered =
+                lesson_finished(session.failures() == 0, quiz_score(run.lesson(), answers));
+            if (session.failures() == 0 && quiz_answered) {
                 ImGui::TextWrapped(
                     "All %zu steps ran and every claim was checked against your kernel. Lesson "
                     "finished!",
+                    total);
+            } else if (session.failures() == 0) {
+                ImGui::TextWrapped(
+                    "All %zu steps ran; answer the quiz to finish (Check yourself, at the end "
+                    "of the lesson text).",
                     total);
             } else {
                 ImGui::TextWrapped(

@@ -2,6 +2,7 @@
 // Python and C lines, and a field to send your own text as the client.
 #pragma once
 
+#include <map>
 #include <string>
 
 #include "ui/lesson_run.h"
@@ -13,7 +14,9 @@ class StepControls {
   public:
     // now: glfwGetTime() seconds, for Play's timer. Returns true when the learner asks for the
     // next lesson (offered once this one has finished).
-    bool draw(LessonRun& run, Settings& settings, double now, bool has_next_lesson);
+    // answers: the learner's quiz answers for this lesson (finished = steps ran + quiz answered).
+    bool draw(LessonRun& run, Settings& settings, const std::map<std::string, int>& answers,
+              double now, bool has_next_lesson);
     // "Your text": the learner's own bytes, sent by the client (shown with the actor columns).
     void draw_own_text(LessonRun& run);
 
