@@ -7,7 +7,7 @@
 #   --package  also what building and checking the .deb needs (scripts/package.sh)
 set -eu
 packages="build-essential cmake pkg-config python3-glad libimgui-dev libglfw3-dev libmd4c-dev
-  nlohmann-json3-dev libstb-dev libcli11-dev libpcap-dev libfontconfig-dev fonts-dejavu-core
+  nlohmann-json3-dev libstb-dev libcli11-dev libpcap-dev libmnl-dev libfontconfig-dev fonts-dejavu-core
   libgl1-mesa-dri libglx-mesa0"
 for arg in "$@"; do
     case $arg in

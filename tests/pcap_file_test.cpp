@@ -4,6 +4,8 @@
 #include <gtest/gtest.h>
 #include <pcap/pcap.h>
 #include <unistd.h>
+#include <cstring>
+#include <fstream>
 
 #include <filesystem>
 #include <string>
@@ -53,8 +55,8 @@ TEST_F(PcapFile, WritesPacketsThatLibpcapReadsBack) {
     const std::vector<uint8_t> full = ipv6_udp();
     const std::vector<uint8_t> cut(full.begin(), full.begin() + 20);  // a snapshot length's cut
     std::vector<CapturedPacket> packets = {
-        {1700000000123456, ipv4_udp(), 0},
-        {1700000001000001, cut, 53},
+        {1700000000123456, ipv4_udp(), 0, ""},
+        {1700000001000001, cut, 53, ""},
     };
     std::string error;
     ASSERT_TRUE(write_pcap_file(path, packets, &error)) << error;
@@ -96,6 +98,45 @@ TEST_F(PcapFile, WritesPacketsThatLibpcapReadsBack) {
     EXPECT_EQ(first.src, "127.0.0.1:43247");
 }
 
+// pcapng with a comment on one packet: libpcap reads it back packet for packet, and the
+// comment's text is in the file where a pcapng reader finds it (an opt_comment option).
+TEST_F(PcapFile, PcapngWithCommentsReadsBack) {
+    const std::string path = (dir_ / "link.pcapng").string();
+    const std::string comment = "dropped by SocketLab's link (not by a kernel): you asked";
+    std::vector<CapturedPacket> packets = {
+        {1700000000123456, ipv4_udp(), 0, comment},
+        {1700000001000001, ipv6_udp(), 0, ""},
+    };
+    std::string error;
+    ASSERT_TRUE(write_pcapng_file(path, packets, &error)) << error;
+    char errbuf[PCAP_ERRBUF_SIZE] = {0};
+    pcap_t* in = pcap_open_offline(path.c_str(), errbuf);
+    ASSERT_NE(in, nullptr) << errbuf;
+    EXPECT_EQ(pcap_datalink(in), DLT_RAW);
+    pcap_pkthdr* header = nullptr;
+    const u_char* data = nullptr;
+    std::vector<std::pair<int64_t, std::vector<uint8_t>>> read;
+    while (pcap_next_ex(in, &header, &data) == 1)
+        read.emplace_back(int64_t{header->ts.tv_sec} * 1000000 + header->ts.tv_usec,
+                          std::vector<uint8_t>(data, data + header->caplen));
+    pcap_close(in);
+    ASSERT_EQ(read.size(), 2u);
+    EXPECT_EQ(read[0].first, 1700000000123456);
+    EXPECT_EQ(read[0].second, ipv4_udp());
+    EXPECT_EQ(read[1].first, 1700000001000001);
+    EXPECT_EQ(read[1].second, ipv6_udp());
+    std::ifstream file(path, std::ios::binary);
+    const std::string bytes((std::istreambuf_iterator<char>(file)),
+                            std::istreambuf_iterator<char>());
+    const auto at = bytes.find(comment);
+    ASSERT_NE(at, std::string::npos);
+    uint16_t code = 0, length = 0;
+    std::memcpy(&code, bytes.data() + at - 4, 2);
+    std::memcpy(&length, bytes.data() + at - 2, 2);
+    EXPECT_EQ(code, 1);  // opt_comment
+    EXPECT_EQ(length, comment.size());
+}
+
 TEST_F(PcapFile, EmptyCaptureIsAValidFile) {
     const std::string path = (dir_ / "empty.pcap").string();
     std::string error;
@@ -113,7 +154,7 @@ TEST_F(PcapFile, EmptyCaptureIsAValidFile) {
 TEST_F(PcapFile, MissingDirectoryGivesAnErrorNamingThePath) {
     const std::string path = (dir_ / "no-such-dir" / "out.pcap").string();
     std::string error;
-    EXPECT_FALSE(write_pcap_file(path, {{1, ipv4_udp(), 0}}, &error));
+    EXPECT_FALSE(write_pcap_file(path, {{1, ipv4_udp(), 0, ""}}, &error));
     EXPECT_NE(error.find(path), std::string::npos) << error;
     EXPECT_NE(error.find("No such file or directory"), std::string::npos) << error;
     EXPECT_FALSE(fs::exists(path));
@@ -124,7 +165,7 @@ TEST_F(PcapFile, FullDiskIsReportedAndLeavesNoFile) {
     if (!fs::exists("/dev/full")) GTEST_SKIP() << "no /dev/full here";
     // /dev/full accepts the open and fails every write with ENOSPC, like a full disk.
     std::string error;
-    std::vector<CapturedPacket> packets(100, CapturedPacket{1, ipv4_udp(), 0});
+    std::vector<CapturedPacket> packets(100, CapturedPacket{1, ipv4_udp(), 0, ""});
     EXPECT_FALSE(write_pcap_file("/dev/full", packets, &error));
     EXPECT_NE(error.find("/dev/full"), std::string::npos) << error;
     EXPECT_NE(error.find("No space left on device"), std::string::npos) << error;

@@ -22,6 +22,7 @@
 
 #include <fcntl.h>
 #include <linux/capability.h>
+#include <linux/netlink.h>
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
@@ -34,6 +35,8 @@
 #include <pcap/pcap.h>
 
 #include "capture/error_text.h"
+#include "capture/link_relay.h"
+#include "capture/link_topology.h"
 #include "capture/net_helper_protocol.h"
 
 extern char** environ;
@@ -272,6 +275,11 @@ struct LessonNetwork::Impl {
     int pcap_fd = -1;
     std::atomic<uint64_t> next_marker{0};
 
+    // Link lessons (NetworkOptions::link).
+    std::optional<LinkSettings> link_settings;
+    std::unique_ptr<LinkRelay> relay;
+    int link_fds[2] = {-1, -1};  // until the relay owns them
+
     // Namespace mode.
     std::string helper_path;
     std::shared_ptr<const std::atomic<bool>> cancel;  // NetworkOptions::cancel
@@ -334,6 +342,9 @@ struct LessonNetwork::Impl {
 
 LessonNetwork::Impl::~Impl() {
     stop();
+    relay.reset();
+    for (int& fd : link_fds)
+        if (fd >= 0) ::close(fd), fd = -1;
     end_helper();
     std::lock_guard lock(pcap_mutex);
     if (pcap) pcap_close(pcap);
@@ -480,8 +491,14 @@ bool LessonNetwork::Impl::start_helper(const std::string& path, std::chrono::mil
         posix_spawnattr_setpgroup(&attr, 0);
         posix_spawnattr_setflags(
             &attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETPGROUP);
+        const std::string mtu = link_settings ? std::to_string(link_settings->mtu) : "";
         std::vector<char*> argv = {const_cast<char*>(path.c_str()), const_cast<char*>("--parent"),
-                                   const_cast<char*>(parent.c_str()), nullptr};
+                                   const_cast<char*>(parent.c_str())};
+        if (link_settings) {
+            argv.push_back(const_cast<char*>("--link"));
+            argv.push_back(const_cast<char*>(mtu.c_str()));
+        }
+        argv.push_back(nullptr);
         pid_t child = -1;
         int rc = posix_spawn(&child, path.c_str(), &actions, &attr, argv.data(), environ);
         posix_spawn_file_actions_destroy(&actions);
@@ -654,7 +671,10 @@ void LessonNetwork::Impl::stop() {
         return;
     }
     stopped = true;
-    if (mode == Mode::PrivateNamespace) {
+    if (relay) {
+        relay->settle(1s);
+        relay->stop();
+    } else if (mode == Mode::PrivateNamespace) {
         nh::Message reply;
         uint32_t id = 0;
         const int64_t none[4] = {0, 0, 0, 0};
@@ -744,7 +764,8 @@ std::unique_ptr<LessonNetwork> LessonNetwork::open(const NetworkOptions& options
 
     std::vector<std::string> reasons;
     const bool privileged = has_effective_cap(CAP_NET_RAW);
-    if (privileged && !options.force_namespace) {
+    d.link_settings = options.link;
+    if (privileged && !options.force_namespace && !options.link) {
         std::string error;
         if (d.open_host_capture(&error)) {
             d.mode = Mode::HostLoopback;
@@ -770,7 +791,25 @@ std::unique_ptr<LessonNetwork> LessonNetwork::open(const NetworkOptions& options
               join(looked, ", ") + ")";
     } else if (d.start_helper(path, options.helper_timeout, &err, &why)) {
         d.mode = Mode::PrivateNamespace;
-        return net;
+        if (!options.link) return net;
+        // Both ends of the link, for the relay.
+        bool ok = true;
+        for (int side = 0; side < 2 && ok; ++side) {
+            nh::Message reply;
+            const int64_t values[4] = {side, 0, 0, 0};
+            const int rc =
+                d.request(nh::MsgType::LinkPackets, values, nullptr, 0, -1, &reply, nullptr);
+            if (rc < 0 || reply.header.values[0] < 0 || reply.fd < 0) {
+                if (reply.fd >= 0) ::close(reply.fd);
+                why =
+                    "the network helper made no link: " + (rc < 0 ? errno_text(-rc) : reply.text());
+                ok = false;
+            } else {
+                d.link_fds[side] = reply.fd;
+            }
+        }
+        if (ok) return net;
+        d.end_helper();
     }
     reasons.push_back("the private network could not be made: " + why);
     d.mode = Mode::NoCapture;
@@ -799,6 +838,11 @@ std::string LessonNetwork::describe() const {
                    (::geteuid() == 0 ? "as root" : "with CAP_NET_RAW") +
                    "; Wireshark and tcpdump on lo see the same packets";
         case Mode::PrivateNamespace:
+            if (impl_->link_settings)
+                return std::string("client side ") + nh::kClientAddress4 + ", server side " +
+                       nh::kServerAddress4 + ", joined by SocketLab's link (" +
+                       impl_->link_settings->text() +
+                       "), which sees and captures every packet; no privileges needed";
             return "capturing on a private loopback in a user+network namespace (no privileges "
                    "needed; tools outside SocketLab cannot see it)";
         case Mode::NoCapture:
@@ -807,14 +851,21 @@ std::string LessonNetwork::describe() const {
     return "no packet capture: " + impl_->why;
 }
 
+LinkSide LessonNetwork::side_of_actor(const std::string& actor) {
+    return actor.find("server") != std::string::npos ? LinkSide::Server : LinkSide::Client;
+}
+
 int LessonNetwork::make_socket(int family, int type, int protocol, const std::string& actor) {
-    (void)actor;  // one network today; see the header
     if (impl_->mode != Mode::PrivateNamespace) {
         int fd = ::socket(family, type, protocol);
         return fd >= 0 ? fd : -errno;
     }
     nh::Message reply;
-    const int64_t values[4] = {family, type, protocol, 0};
+    // A link lesson: the actor's side of the link (the helper's own namespace has nothing).
+    const int64_t side = !impl_->link_settings                      ? 0
+                         : side_of_actor(actor) == LinkSide::Client ? 1
+                                                                    : 2;
+    const int64_t values[4] = {family, type, protocol, side};
     int rc = impl_->request(nh::MsgType::MakeSocket, values, nullptr, 0, -1, &reply, nullptr);
     if (rc < 0) return rc == -ETIMEDOUT ? -ENETDOWN : rc;
     if (reply.header.values[0] < 0) {
@@ -854,7 +905,13 @@ bool LessonNetwork::start_capture(std::function<void(RawPacket)> sink, std::stri
     if (d.wake_fd < 0) return fail("eventfd failed: " + errno_text(errno));
     d.sink = std::move(sink);
     d.delivery = std::thread([&d] { d.deliver_loop(); });
-    if (d.mode == Mode::HostLoopback) {
+    if (d.link_settings) {
+        PacketQueue* queue = &d.queue;
+        d.relay = std::make_unique<LinkRelay>(d.link_fds[0], d.link_fds[1], *d.link_settings,
+                                              [queue](RawPacket p) { queue->push(std::move(p)); });
+        d.link_fds[0] = d.link_fds[1] = -1;
+        d.relay->start();
+    } else if (d.mode == Mode::HostLoopback) {
         d.producer = std::thread([&d] { d.host_loop(); });
     } else {
         d.producer = std::thread([&d] { d.reader_loop(); });
@@ -897,7 +954,13 @@ bool LessonNetwork::flush(std::chrono::milliseconds timeout) {
         if (!d.started || d.stopped) return false;
     }
     uint64_t id = 0;
-    if (d.mode == Mode::HostLoopback) {
+    if (d.relay) {
+        if (!d.relay->settle(std::max(1ms, std::chrono::duration_cast<std::chrono::milliseconds>(
+                                               deadline - Clock::now()))))
+            return false;
+        id = ++d.next_marker;
+        d.queue.push_marker(id);
+    } else if (d.mode == Mode::HostLoopback) {
         std::lock_guard lock(d.pcap_mutex);
         d.drain_pcap_locked();  // everything the kernel holds, then the marker behind it
         id = ++d.next_marker;
@@ -938,6 +1001,25 @@ void LessonNetwork::stop() {
 
 pid_t LessonNetwork::helper_pid() const {
     return impl_->pid;
+}
+
+LinkRelay* LessonNetwork::link() const {
+    return impl_->relay.get();
+}
+
+bool LessonNetwork::has_link() const {
+    return impl_->link_settings.has_value() && impl_->mode == Mode::PrivateNamespace;
+}
+
+std::vector<int> LessonNetwork::make_diag_sockets() {
+    std::vector<int> fds;
+    const std::vector<std::string> owners =
+        has_link() ? std::vector<std::string>{"client", "server"} : std::vector<std::string>{""};
+    for (const auto& owner : owners) {
+        const int fd = make_socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_SOCK_DIAG, owner);
+        if (fd >= 0) fds.push_back(fd);
+    }
+    return fds;
 }
 
 const char* mode_name(LessonNetwork::Mode mode) {

@@ -44,6 +44,10 @@
 #include <set>
 #include <string>
 #include <vector>
+#include <optional>
+
+#include "capture/link_rules.h"
+#include "core/event.h"
 
 #include <sys/socket.h>
 #include <sys/types.h>
@@ -55,6 +59,9 @@ struct RawPacket {
     int64_t realtime_us = 0;        // when the kernel saw it (CLOCK_REALTIME, microseconds)
     uint32_t original_length = 0;   // the IP packet's full length (ip_bytes may be cut)
     std::vector<uint8_t> ip_bytes;  // starting at the IP header (IPv4 or IPv6)
+    // Link lessons: what SocketLab's link did (realtime_us is when it left the link, or when
+    // the link dropped it; link->entered_us is the wall-clock time it entered, here).
+    std::optional<LinkRecord> link;
 };
 
 struct CaptureStats {
@@ -82,7 +89,13 @@ struct NetworkOptions {
     // The bounds of the queue between the capture and the sink (tests make them small).
     size_t queue_packets = 10000;
     size_t queue_bytes = size_t{32} * 1024 * 1024;
+    // A link lesson: the client side and the server side each get a network namespace, joined
+    // by SocketLab's own link (link_relay.h), which is then the capture point. Always through
+    // the helper, as root too (root gets the same private namespaces).
+    std::optional<LinkSettings> link;
 };
+
+class LinkRelay;
 
 class LessonNetwork {
   public:
@@ -151,6 +164,15 @@ class LessonNetwork {
 
     // The helper's process id (namespace mode), or -1. For tests and diagnostics.
     pid_t helper_pid() const;
+
+    // A link lesson's link (null otherwise, or before start_capture). The controls' way in.
+    LinkRelay* link() const;
+    bool has_link() const;
+    // Which side of the link an actor's sockets live on: actors whose name contains "server"
+    // are on the server side (198.18.0.2), every other actor on the client side (198.18.0.1).
+    static LinkSide side_of_actor(const std::string& actor);
+    // The NETLINK_SOCK_DIAG sockets that see every TCP socket of the lesson: one per namespace.
+    std::vector<int> make_diag_sockets();
 
   private:
     struct Impl;

@@ -55,6 +55,7 @@
 #include <pcap/pcap.h>
 
 #include "capture/error_text.h"
+#include "capture/link_topology.h"
 #include "capture/net_helper_protocol.h"
 
 using namespace socketlab::nethelper;
@@ -152,6 +153,8 @@ struct Capture {
     timespec last_stats_time{};
 };
 Capture g_capture;
+LinkTopology g_link;  // a link lesson's two sides (--link MTU); fds -1 otherwise
+bool g_has_link = false;
 
 [[noreturn]] void quit() {
     ::_exit(0);
@@ -242,12 +245,25 @@ void handle(Message& req) {
     const uint32_t id = req.header.id;
     switch (req.type()) {
         case MsgType::MakeSocket: {
-            // values[3] is the side of a future link (client/server); one network for now.
+            // values[3]: the side of the link (1 client, 2 server); 0 = our own namespace. A
+            // socket belongs for life to the namespace it was made in.
+            const int64_t side = req.header.values[3];
+            const int ns = side == 1 ? g_link.client_ns : side == 2 ? g_link.server_ns : -1;
+            if (side != 0 && ns < 0) {
+                reply(id, -EINVAL, "this lesson has no link, so no client or server side");
+                return;
+            }
+            if (ns >= 0 && ::setns(ns, CLONE_NEWNET) != 0) {
+                reply(id, -errno, "entering the side's namespace failed");
+                return;
+            }
             int fd = ::socket(static_cast<int>(req.header.values[0]),
                               static_cast<int>(req.header.values[1]),
                               static_cast<int>(req.header.values[2]));
+            const int err = errno;
+            if (ns >= 0 && ::setns(g_link.middle_ns, CLONE_NEWNET) != 0) quit();
             if (fd < 0) {
-                reply(id, -errno);
+                reply(id, -err);
                 return;
             }
             reply(id, 0, "", fd);
@@ -269,6 +285,16 @@ void handle(Message& req) {
             int err = errno;
             set_effective_cap(CAP_NET_BIND_SERVICE, true);
             reply(id, rc == 0 ? 0 : -err);
+            return;
+        }
+        case MsgType::LinkPackets: {
+            const int fd =
+                req.header.values[0] == 0 ? g_link.client_packets : g_link.server_packets;
+            if (!g_has_link || fd < 0) {
+                reply(id, -ENODEV, "this helper made no link");
+                return;
+            }
+            reply(id, 0, "", fd);
             return;
         }
         case MsgType::StartCapture:
@@ -371,8 +397,17 @@ int main(int argc, char** argv) {
     std::string error;
     int rc = make_namespace(&error);
     bool want_capture = true;
-    for (int i = 1; i < argc; ++i)
+    int link_mtu = 0;
+    for (int i = 1; i < argc; ++i) {
         if (std::strcmp(argv[i], "--no-capture") == 0) want_capture = false;
+        if (std::strcmp(argv[i], "--link") == 0 && i + 1 < argc) link_mtu = std::atoi(argv[i + 1]);
+    }
+    if (rc == 0 && link_mtu > 0) {
+        // The link is the capture point of a link lesson: no pcap on our lo.
+        rc = make_link_topology(link_mtu, &g_link, &error);
+        g_has_link = rc == 0;
+        want_capture = false;
+    }
     if (rc == 0 && want_capture) rc = open_capture(&error);
 
     // Set after the namespace: a change of credentials clears the parent-death signal. The

@@ -63,25 +63,58 @@ void PacketRecorder::on_packet(RawPacket raw) {
     }
     record.realtime_us = raw.realtime_us;
     record.bytes_total = std::max<uint64_t>(raw.original_length, raw.ip_bytes.size());
+    std::string comment;
+    if (raw.link) {
+        record.link = raw.link;
+        record.link->entered_us = raw.link->entered_us - realtime_at_start_us_.load();
+        if (raw.link->fate == LinkRecord::Fate::Dropped)
+            comment = "dropped by SocketLab's link (not by a kernel): " + raw.link->why;
+        else if (raw.link->fate != LinkRecord::Fate::Delivered)
+            comment = "SocketLab's link: " + raw.link->why;
+    }
+    std::optional<LinkRecord> link_event;
     {
         std::lock_guard lock(mutex_);
+        record.number = ++packet_number_;
+        analyzer_.analyze(record, record.number, t_us);
         seen_.push_back({t_us, record});  // before the bytes go into the event
         if (seen_.size() > kMaxKeptPackets) seen_.pop_front();
-        packets_.push_back({raw.realtime_us, raw.ip_bytes, raw.original_length});
+        packets_.push_back({raw.realtime_us, raw.ip_bytes, raw.original_length, comment});
         if (packets_.size() > kMaxKeptPackets) packets_.pop_front();
+        if (!comment.empty()) has_comments_ = true;
         ++recorded_;
     }
+    link_event = record.link;
+    const uint64_t number = record.number;
     record.bytes = std::move(raw.ip_bytes);
     Event ev;
     ev.kind = EventKind::Packet;
     ev.t_us = t_us;
     ev.payload = std::move(record);
-    log_.append(std::move(ev));
+    const uint64_t seq = log_.append(std::move(ev));
+    if (link_event) {
+        Event link;
+        link.kind = EventKind::Link;
+        link.t_us = t_us;
+        link.actor = "link";
+        link_event->packet_seq = seq;
+        link_event->number = number;
+        link.payload = *link_event;
+        log_.append(std::move(link));
+    }
+}
+
+bool PacketRecorder::has_comments() const {
+    std::lock_guard lock(mutex_);
+    return has_comments_;
 }
 
 void PacketRecorder::clear() {
     std::lock_guard lock(mutex_);
     expected_ports_.clear();
+    analyzer_.clear();
+    packet_number_ = 0;
+    has_comments_ = false;
     packets_.clear();
     seen_.clear();
 }

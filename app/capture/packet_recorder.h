@@ -15,6 +15,7 @@
 #include "capture/pcap_file.h"
 #include "core/event_log.h"
 #include "core/socket_directory.h"
+#include "core/tcp_analysis.h"
 
 namespace socketlab {
 
@@ -42,6 +43,8 @@ class PacketRecorder {
     std::vector<RecordedPacket> packets_between(int64_t from_us, int64_t to_us) const;
     uint64_t recorded() const;  // how many packets were logged so far, ever
     uint64_t ignored() const;   // other programs' packets left out
+    // Some packet carries a comment (a link lesson's drops): write pcapng, not pcap.
+    bool has_comments() const;
 
     static constexpr size_t kMaxKeptPackets = 100000;
 
@@ -56,8 +59,11 @@ class PacketRecorder {
     std::deque<CapturedPacket> packets_;
     std::deque<RecordedPacket> seen_;
     std::set<uint16_t> expected_ports_;  // guarded by mutex_
+    TcpAnalyzer analyzer_;               // the delivery thread's (and clear's, under mutex_)
     uint64_t recorded_ = 0;
     uint64_t ignored_ = 0;
+    bool has_comments_ = false;
+    uint64_t packet_number_ = 0;  // the lesson's packets since the last clear
 };
 
 // A decoded packet as an event's payload (decoded once, kept with it).

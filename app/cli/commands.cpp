@@ -89,7 +89,7 @@ int run_lesson_command(const std::string& lessons_dir, const std::string& id, bo
             std::cerr << "socketlab: lesson '" << id
                       << "' does not capture packets (no 'capture: yes'); no pcap file written\n";
             ok = false;
-        } else if (!write_pcap_file(pcap_path, packets, &error)) {
+        } else if (!write_capture_file(pcap_path, packets, &error)) {
             std::cerr << "socketlab: " << error << '\n';
             ok = false;
         } else {

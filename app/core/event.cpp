@@ -165,6 +165,20 @@ static nlohmann::json packet_to_json(const Event& event, const PacketRecord& p) 
     j["bytes_hex"] = to_hex(p.bytes);
     if (event.bytes_cut()) j["bytes_total"] = event.bytes_total();
     if (!p.problem.empty()) j["problem"] = p.problem;
+    if (p.number) j["number"] = p.number;
+    if (p.link) {
+        j["link"] = link_fate_name(p.link->fate);
+        j["from_side"] = p.link->from;
+    }
+    if (p.analysis.retransmission) {
+        nlohmann::json r;
+        r["of_packet"] = p.analysis.original;
+        r["after_us"] = p.analysis.after_us;
+        r["fast"] = p.analysis.fast;
+        j["retransmission"] = r;
+    }
+    if (p.analysis.dup_ack) j["dup_ack"] = p.analysis.dup_ack;
+    if (p.analysis.sack_blocks) j["sack_blocks"] = p.analysis.sack_blocks;
     if (!event.note.empty()) j["note"] = event.note;
     return j;
 }
@@ -195,7 +209,7 @@ nlohmann::json event_to_json(const Event& event) {
             if (event.bytes_cut()) j["bytes_total"] = event.bytes_total();
         }
     } else if (const StepRecord* s = event.step_record()) {
-        j["call"] = call_op_name(s->op);
+        j["call"] = s->link ? "link" : call_op_name(s->op);
         if (!s->source.empty()) j["args"] = s->source;
         if (!s->caption.empty()) j["note"] = s->caption;
     } else if (const StateRecord* st = event.state()) {
@@ -209,6 +223,9 @@ nlohmann::json event_to_json(const Event& event) {
         if (!l->why.empty()) j["why"] = l->why;
         if (l->delay_us) j["delay_us"] = l->delay_us;
         if (l->packet_seq) j["packet"] = l->packet_seq;
+        if (!l->from.empty()) j["from"] = l->from;
+        j["entered_us"] = l->entered_us;
+        if (l->number) j["number"] = l->number;
     } else if (const ProgramRecord* pr = event.program()) {
         j["pid"] = pr->pid;
         if (pr->tid) j["tid"] = pr->tid;
@@ -240,6 +257,12 @@ std::string event_to_text(const Event& event) {
         if (p->is_tcp())
             text += " seq " + std::to_string(p->seq) + " ack " + std::to_string(p->ack);
         text += " len " + std::to_string(p->len);
+        if (p->analysis.retransmission)
+            text += std::string(p->analysis.fast ? "  fast retransmission" : "  retransmission") +
+                    (p->analysis.original ? " of #" + std::to_string(p->analysis.original) : "");
+        if (p->analysis.dup_ack) text += "  duplicate ACK #" + std::to_string(p->analysis.dup_ack);
+        if (p->link && p->link->fate == LinkRecord::Fate::Dropped)
+            text += "  DROPPED by SocketLab's link";
         if (!p->problem.empty()) text += "  (" + p->problem + ")";
         return text;
     }
@@ -247,7 +270,8 @@ std::string event_to_text(const Event& event) {
         return line + "  step " + std::to_string(event.step) + ": " + s->source + "  -- " +
                s->caption;
     if (const LinkRecord* l = event.link())
-        return std::string(time) + "  link: " + link_fate_name(l->fate) +
+        return std::string(time) + "  link: packet #" + std::to_string(l->number) + " from " +
+               l->from + " " + link_fate_name(l->fate) +
                (l->why.empty() ? "" : " (" + l->why + ")");
     if (const ProgramRecord* pr = event.program())
         return line + "  program " + std::to_string(pr->pid) + ": " + pr->text;

@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <variant>
 #include <vector>
@@ -53,6 +54,31 @@ struct StepRecord {
     CallOp op = CallOp::Socket;
     std::string source;   // the step as written ("recv 30 on conn")
     std::string caption;  // what the lesson says about it
+    bool link = false;    // a step of SocketLab's own link ("link: drop next"), not a call
+};
+
+// What the app's own link did to one packet (the link lessons). Never the kernel's doing.
+struct LinkRecord {
+    enum class Fate { Delivered, Dropped, Delayed, Duplicated, Reordered, Corrupted, Queued };
+    Fate fate = Fate::Delivered;
+    std::string why;          // "you asked", "20% random loss", "queue full"
+    int64_t delay_us = 0;     // how long the packet spent in the link
+    uint64_t packet_seq = 0;  // the Packet event this is about
+    std::string from;         // the side it entered from: "client" or "server"
+    int64_t entered_us = 0;   // engine time it entered the link (realtime in RawPacket)
+    uint64_t number = 0;      // the packet's number (PacketRecord::number)
+};
+
+// The sender's view of a TCP segment, worked out from the segments before it on its connection
+// (core/tcp_analysis.h): what Wireshark's TCP analysis would say.
+struct TcpAnalysis {
+    bool retransmission = false;  // its bytes (or SYN/FIN) were sent before
+    bool fast = false;            // ... after duplicate ACKs asked for them
+    uint64_t original = 0;        // the packet number that first sent them (0: unknown)
+    int64_t after_us = 0;         // how long after that first one
+    int dup_ack = 0;              // a duplicate ACK: the Nth in a row (0: not one)
+    int sack_blocks = 0;          // SACK blocks it carries
+    bool out_of_order = false;    // the link delivered it after a later one
 };
 
 enum class TransportProto { Other, Tcp, Udp };
@@ -71,6 +97,9 @@ struct PacketRecord {
     uint64_t bytes_total = 0;    // its length on the wire
     int64_t realtime_us = 0;     // wall-clock capture time (pcap files)
     std::shared_ptr<const DecodedPacket> decoded;  // every field, decoded once at capture
+    std::optional<LinkRecord> link;                // link lessons: what SocketLab's link did to it
+    TcpAnalysis analysis;
+    uint64_t number = 0;  // 1, 2, ...: the lesson's packets in capture order since its start
 
     bool has(uint8_t flag) const { return (tcp_flags & flag) == flag; }
     bool is_tcp() const { return proto == TransportProto::Tcp; }
@@ -83,15 +112,6 @@ struct StateRecord {
     bool renamed = false;  // the same state, now on another socket (accept took it)
     SocketAddress local;
     SocketAddress peer;  // empty for a listening socket
-};
-
-// What the app's own link did to one packet (the link lessons). Never the kernel's doing.
-struct LinkRecord {
-    enum class Fate { Delivered, Dropped, Delayed, Duplicated, Reordered, Corrupted, Queued };
-    Fate fate = Fate::Delivered;
-    std::string why;          // "you asked", "20% random loss", "queue full"
-    int64_t delay_us = 0;     // Delayed
-    uint64_t packet_seq = 0;  // the Packet event this is about
 };
 
 // A traced program's life (pid and thread: the actor names them too).

@@ -7,11 +7,12 @@ void EventLog::set_on_append(std::function<void()> on_append) {
     on_append_ = std::move(on_append);
 }
 
-void EventLog::append(Event event) {
+uint64_t EventLog::append(Event event) {
     std::function<void()> notify;
+    uint64_t seq = 0;
     {
         std::lock_guard lock(mutex_);
-        event.seq = next_seq_++;
+        seq = event.seq = next_seq_++;
         if (CallRecord* call = event.call(); call && call->bytes_total < call->bytes.size())
             call->bytes_total = call->bytes.size();
         if (PacketRecord* packet = event.packet();
@@ -28,6 +29,7 @@ void EventLog::append(Event event) {
     }
     changed_.notify_all();
     if (notify) notify();
+    return seq;
 }
 
 size_t EventLog::drain(std::vector<Event>& out) {
@@ -51,6 +53,16 @@ bool EventLog::wait_for(const std::function<bool(const Event&)>& pred,
             return false;
         }
     }
+}
+
+uint64_t EventLog::last_seq() const {
+    std::lock_guard lock(mutex_);
+    return next_seq_ - 1;
+}
+
+bool EventLog::wait_after(uint64_t seq, std::chrono::milliseconds timeout) {
+    std::unique_lock lock(mutex_);
+    return changed_.wait_for(lock, timeout, [&] { return next_seq_ - 1 > seq; });
 }
 
 uint64_t EventLog::dropped() const {

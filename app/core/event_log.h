@@ -26,13 +26,17 @@ class EventLog {
     void set_on_append(std::function<void()> on_append);
 
     // Stamps seq, cuts oversized bytes, appends; drops the oldest undrained event when full.
-    void append(Event event);
+    uint64_t append(Event event);  // returns the seq it stamped
 
     // Moves every undrained event into out (appending). Returns how many.
     size_t drain(std::vector<Event>& out);
 
     // Waits until an undrained event matches pred (true) or the timeout passes (false).
     bool wait_for(const std::function<bool(const Event&)>& pred, std::chrono::milliseconds timeout);
+    // The seq of the latest event appended (0: none yet).
+    uint64_t last_seq() const;
+    // Waits until an event after `seq` is appended; false on timeout.
+    bool wait_after(uint64_t seq, std::chrono::milliseconds timeout);
 
     uint64_t dropped() const;  // events lost because nobody drained them in time
 

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "capture/link_rules.h"
 #include "core/calls/call_args.h"
 #include "core/calls/call_spec.h"
 
@@ -44,6 +45,11 @@ struct PacketExpectation {
     bool udp = false;            // a UDP datagram instead
     std::string from;            // the actor whose socket sent it ("" = either)
     std::optional<int64_t> len;  // payload bytes
+    bool any_tcp = false;        // `TCP`: any TCP segment, whatever its flags
+    bool dropped = false;        // `dropped`: one SocketLab's link dropped (else: not dropped)
+    bool retransmission = false; // `retransmission`: its bytes were sent before
+    bool fast = false;           // `fast`: a retransmission asked for by duplicate ACKs
+    bool dup_ack = false;        // `dup-ack`: a duplicate ACK
     // seq=/ack= : a number, or a field of an earlier packet of this step plus a number.
     struct Ref {
         int packet = 0;       // 1-based index into the step's expected packets; 0 = literal
@@ -67,6 +73,8 @@ struct Step {
     std::vector<Expectation> expectations;   // empty means "ok"
     std::vector<PacketExpectation> packets;  // in order; others may come between them
     int packets_line = 0;
+    // `link: drop next from client`: a step of SocketLab's own link, not a socket call.
+    std::optional<LinkCommand> link;
 };
 
 // One multiple-choice question of a ```quiz block.
@@ -117,6 +125,9 @@ struct Lesson {
     std::vector<Quiz> quizzes;
     TryServer try_server;
     bool capture = false;  // front matter "capture: yes": show the packets the steps cause
+    // Front matter "link: delay 20ms ...": client and server sides joined by SocketLab's link
+    // (implies capture).
+    std::optional<LinkSettings> link;
     // Front matter "python-prelude:" / "c-prelude:" lines, for the test that compiles each
     // actor's snippets: names the snippets take from earlier lessons (C: at file scope).
     std::string python_prelude;

@@ -201,6 +201,14 @@ std::optional<Lesson> parse_lesson(const std::string& file, const std::string& t
             // lessons); repeat the key for more lines. Not shown to the learner.
             std::string& prelude = key == "c-prelude" ? lesson.c_prelude : lesson.python_prelude;
             prelude += value + "\n";
+        } else if (key == "link") {
+            LinkSettings settings;
+            const std::string problem = value == "yes" ? "" : parse_link_settings(value, &settings);
+            if (!problem.empty())
+                errors.push_back({file, static_cast<int>(i + 1), "link: " + problem});
+            else
+                lesson.link = settings;
+            lesson.capture = true;
         } else if (key == "capture") {
             lesson.capture = value == "yes" || value == "true";
             if (value != "yes" && value != "no" && value != "true" && value != "false")
@@ -209,7 +217,7 @@ std::optional<Lesson> parse_lesson(const std::string& file, const std::string& t
         } else {
             errors.push_back({file, static_cast<int>(i + 1),
                               "unknown front matter key '" + key +
-                                  "' (use id, title, order, summary, try-server, capture, "
+                                  "' (use id, title, order, summary, try-server, capture, link, "
                                   "python-prelude, c-prelude)"});
         }
     }

@@ -7,7 +7,11 @@ std::string describe_packet(const PacketRecord& p, const OwnerOf& owner_of) {
     std::string text = (p.is_udp() ? std::string("UDP") : tcp_flag_names(p.tcp_flags)) + " from " +
                        (owner ? *owner : p.src.to_string());
     if (p.is_tcp()) text += " seq " + std::to_string(p.seq) + " ack " + std::to_string(p.ack);
-    return text + " len " + std::to_string(p.len);
+    text += " len " + std::to_string(p.len);
+    if (p.link && p.link->fate == LinkRecord::Fate::Dropped) text += " dropped";
+    if (p.analysis.retransmission) text += p.analysis.fast ? " fast retransmission" : " retransmission";
+    if (p.analysis.dup_ack) text += " dup-ack";
+    return text;
 }
 
 std::string match_packets(const std::vector<PacketExpectation>& expected,
@@ -34,7 +38,14 @@ std::string match_packets(const std::vector<PacketExpectation>& expected,
         bool found = false;
         for (; next < seen.size(); ++next) {
             const PacketRecord& p = seen[next].packet;
-            if (want.udp ? !p.is_udp() : (!p.is_tcp() || p.tcp_flags != want.tcp_flags)) continue;
+            if (want.udp ? !p.is_udp()
+                         : (!p.is_tcp() || (!want.any_tcp && p.tcp_flags != want.tcp_flags)))
+                continue;
+            const bool dropped = p.link && p.link->fate == LinkRecord::Fate::Dropped;
+            if (dropped != want.dropped) continue;
+            if (want.retransmission && !p.analysis.retransmission) continue;
+            if (want.fast && !p.analysis.fast) continue;
+            if (want.dup_ack && !p.analysis.dup_ack) continue;
             if (!want.from.empty()) {
                 const auto owner = owner_of(p.src);
                 if (!owner || *owner != want.from) continue;

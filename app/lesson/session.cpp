@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <fstream>
 
+#include "capture/link_relay.h"
 #include "lesson/expectation_check.h"
 #include "lesson/packet_match.h"
 
@@ -50,6 +51,7 @@ Session::~Session() {
 
 // [SECTION] Network and capture
 void Session::open_network() {
+    if (lesson_.link) network_options_.link = lesson_.link;
     network_ = LessonNetwork::open(network_options_);
     recorder_ = std::make_unique<PacketRecorder>(
         log_, directory_, network_->mode() == LessonNetwork::Mode::HostLoopback);
@@ -80,11 +82,7 @@ void Session::attach_engine() {
     Engine* engine = engine_.get();
     state_watcher_ = std::make_unique<SocketStateWatcher>(
         directory_, log_, [engine] { return engine->now_us(); },
-        [net] {
-            const int fd =
-                net->make_socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
-            return fd >= 0 ? fd : -1;
-        });
+        [net] { return net->make_diag_sockets(); });
 }
 
 void Session::watch_ports(const SocketAddress& also) {
@@ -135,8 +133,12 @@ bool Session::start_next_step() {
     status.started_us = marker.t_us;
     marker.step = static_cast<int>(index + 1);
     marker.actor = step.actor;
-    marker.payload = StepRecord{step.spec.op, step.source, step.caption};
+    marker.payload = StepRecord{step.spec.op, step.source, step.caption, step.link.has_value()};
     log_.append(std::move(marker));
+    if (step.link) {
+        run_link_step(index);
+        return true;
+    }
 
     CallSpec spec = step.spec;
     spec.step = static_cast<int>(index + 1);
@@ -145,6 +147,25 @@ bool Session::start_next_step() {
     // The address (@server, HOST:unused, ...) is resolved on the actor's worker.
     status.ticket = engine_->submit(step.actor, std::move(spec), step.address);
     return true;
+}
+
+// A step of SocketLab's link: applied at once, and said to be the app's doing.
+void Session::run_link_step(size_t index) {
+    const Step& step = lesson_.steps[index];
+    StepStatus& status = statuses_[index];
+    LinkRelay* link = network_ ? network_->link() : nullptr;
+    status.done_us = engine_->now_us();
+    if (!link) {
+        status.state = StepState::Failed;
+        status.message = describe_step(index) + ": this lesson's link could not be made (" +
+                         (capture_problem_.empty() ? std::string("no network") : capture_problem_) +
+                         ")";
+        return;
+    }
+    link->apply(*step.link);
+    status.state = StepState::Passed;
+    status.note = step.link->describe();
+    log_.append(make_note(status.done_us, "link", static_cast<int>(index + 1), status.note));
 }
 
 void Session::update() {
@@ -233,6 +254,20 @@ bool Session::run_to_end(std::chrono::milliseconds step_timeout,
     }
     update();
     flush_capture(std::chrono::milliseconds(1000));
+    if (lesson_.link) {
+        // Wait (bounded) for the kernels' retransmissions the last steps expect.
+        auto pending = [&] {
+            for (size_t i = 0; i < next_; ++i)
+                if (!statuses_[i].packets_checked && !lesson_.steps[i].packets.empty()) return true;
+            return false;
+        };
+        const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+        while (pending() && std::chrono::steady_clock::now() < deadline) {
+            log_.wait_after(log_.last_seq(), std::chrono::milliseconds(100));
+            check_packets(false);
+        }
+        flush_capture(std::chrono::milliseconds(1000));
+    }
     check_packets(true);
     for (const auto& s : statuses_)
         if (s.state == StepState::Failed) messages.push_back(s.message);
@@ -271,6 +306,12 @@ void Session::check_packets(bool force) {
     // capture was flushed (force). The kernel cannot tell us when a step's last packet (a
     // delayed ACK, ~40 ms) has gone, so the moment is a guess: 300 ms.
     constexpr int64_t kSettleUs = 300000;
+    // Through a link, packets come later: its delay, and the kernel's own timers (a
+    // retransmission waits for the RTO, at least 200 ms, a SYN's first one 1 s). So a link
+    // lesson's step looks at every packet since it started, passes as soon as they are there,
+    // and fails only once this long has gone by without them.
+    constexpr int64_t kLinkPatienceUs = 4000000;
+    const bool through_link = lesson_.link.has_value();
     const int64_t now = engine_->now_us();
     const OwnerOf owner_of = [this](const SocketAddress& address) -> std::optional<std::string> {
         auto owner = directory_.owner_of(address);
@@ -282,8 +323,7 @@ void Session::check_packets(bool force) {
         if (status.packets_checked || step.packets.empty()) continue;
         if (status.state != StepState::Passed && status.state != StepState::Failed) continue;
         if (!force && (status.done_us < 0 || now - status.done_us < kSettleUs)) continue;
-        const int64_t end = i + 1 < next_ ? statuses_[i + 1].started_us : now + 1;
-        status.packets_checked = true;
+        const int64_t end = i + 1 < next_ && !through_link ? statuses_[i + 1].started_us : now + 1;
         std::string problem;
         if (capturing)
             problem = match_packets(step.packets,
@@ -292,6 +332,10 @@ void Session::check_packets(bool force) {
             // In CI a lesson that says which packets it sends must show them: no capture is a
             // failure there, not a silent pass (elsewhere it is said once, where packets show).
             problem = "its packets could not be checked: " + capture_problem_;
+        if (!force && through_link && capturing && !problem.empty() &&
+            now - status.done_us < kLinkPatienceUs)
+            continue;  // not yet: look again later
+        status.packets_checked = true;
         if (problem.empty()) continue;
         const std::string message = describe_step(i) + ": " + problem;
         status.message =

@@ -87,6 +87,7 @@ class Session {
   private:
     void check(size_t index, const CallOutcome& outcome);
     void open_network();
+    void run_link_step(size_t index);
     void attach_engine();  // a new engine (start, reset) uses the lesson network
     // The capture filter follows the lesson's ports (the directory's, and where a call goes).
     void watch_ports(const SocketAddress& also);

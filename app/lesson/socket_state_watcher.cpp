@@ -16,7 +16,7 @@ constexpr auto kBusyFor = std::chrono::seconds(2);
 
 SocketStateWatcher::SocketStateWatcher(const SocketDirectory& directory, EventLog& log,
                                        std::function<int64_t()> now_us,
-                                       std::function<int()> open_netlink)
+                                       std::function<std::vector<int>()> open_netlink)
     : directory_(directory),
       log_(log),
       now_us_(std::move(now_us)),
@@ -26,7 +26,7 @@ SocketStateWatcher::SocketStateWatcher(const SocketDirectory& directory, EventLo
 
 SocketStateWatcher::~SocketStateWatcher() {
     stop();
-    if (netlink_fd_ >= 0) ::close(netlink_fd_);
+    for (int fd : netlink_fds_) ::close(fd);
 }
 
 void SocketStateWatcher::stop() {
@@ -52,10 +52,10 @@ void SocketStateWatcher::poll_now() {
 }
 
 void SocketStateWatcher::run() {
-    const int fd = open_netlink_ ? open_netlink_() : -1;
+    std::vector<int> fds = open_netlink_ ? open_netlink_() : std::vector<int>{};
     std::unique_lock lock(mutex_);
-    netlink_fd_ = fd;
-    if (netlink_fd_ < 0) return;  // no states to read (the packet views say why)
+    netlink_fds_ = std::move(fds);
+    if (netlink_fds_.empty()) return;  // no states to read (the packet views say why)
     while (!stop_) {
         poll_locked();
         const bool busy = std::chrono::steady_clock::now() < busy_until_;
@@ -64,12 +64,16 @@ void SocketStateWatcher::run() {
 }
 
 void SocketStateWatcher::poll_locked() {
-    if (netlink_fd_ < 0) return;
+    if (netlink_fds_.empty()) return;
     const std::set<uint16_t> ports = directory_.ports();
     if (ports.empty()) return;
     std::vector<TcpSocketInfo> sockets;
     std::string error;
-    if (!list_tcp_sockets(netlink_fd_, ports, sockets, &error)) return;
+    for (int fd : netlink_fds_) {
+        std::vector<TcpSocketInfo> some;
+        if (!list_tcp_sockets(fd, ports, some, &error)) return;
+        sockets.insert(sockets.end(), some.begin(), some.end());
+    }
     const int64_t now = now_us_();
     std::set<std::string> seen;
     auto log_state = [&](const Known& known, TcpState from, TcpState to, bool renamed) {

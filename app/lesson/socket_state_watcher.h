@@ -12,6 +12,7 @@
 #include <mutex>
 #include <set>
 #include <string>
+#include <vector>
 #include <thread>
 
 #include "core/event_log.h"
@@ -22,11 +23,13 @@ namespace socketlab {
 
 class SocketStateWatcher {
   public:
-    // open_netlink: makes a NETLINK_SOCK_DIAG socket in the lesson's network (an fd, owned by
-    // the watcher, or -1); called on the watcher's own thread, never the caller's. The sockets
+    // open_netlink: makes the NETLINK_SOCK_DIAG sockets of the lesson's network, one per network
+    // namespace it has (a link lesson has two sides); the fds are the watcher's. Called on the
+    // watcher's own thread, never the caller's. The sockets
     // to follow and their owners come from the directory; now_us stamps events.
     SocketStateWatcher(const SocketDirectory& directory, EventLog& log,
-                       std::function<int64_t()> now_us, std::function<int()> open_netlink);
+                       std::function<int64_t()> now_us,
+                       std::function<std::vector<int>()> open_netlink);
     ~SocketStateWatcher();
     SocketStateWatcher(const SocketStateWatcher&) = delete;
     SocketStateWatcher& operator=(const SocketStateWatcher&) = delete;
@@ -52,8 +55,8 @@ class SocketStateWatcher {
     const SocketDirectory& directory_;
     EventLog& log_;
     std::function<int64_t()> now_us_;
-    std::function<int()> open_netlink_;
-    int netlink_fd_ = -1;  // guarded by mutex_
+    std::function<std::vector<int>()> open_netlink_;
+    std::vector<int> netlink_fds_;  // guarded by mutex_
     std::mutex mutex_;
     std::condition_variable wake_;
     bool stop_ = false;

@@ -132,6 +132,8 @@ std::string parse_packet_expectations(const std::string& value, Step& step) {
         p.text = clause;
         if (flags == "UDP") {
             p.udp = true;
+        } else if (flags == "TCP") {
+            p.any_tcp = true;
         } else {
             size_t from = 0;
             while (from <= flags.size()) {
@@ -153,6 +155,14 @@ std::string parse_packet_expectations(const std::string& value, Step& step) {
             if (word == "from") {
                 if (!(words >> p.from) || !is_actor_name(p.from))
                     return "'from' needs an actor name in '" + clause + "'";
+            } else if (word == "dropped") {
+                p.dropped = true;
+            } else if (word == "retransmission") {
+                p.retransmission = true;
+            } else if (word == "fast") {
+                p.retransmission = p.fast = true;
+            } else if (word == "dup-ack") {
+                p.dup_ack = true;
             } else if (word == "len") {
                 long long n = 0;
                 if (!(words >> word) || !parse_int(word, 0, 1 << 20, n))
@@ -189,7 +199,8 @@ std::string parse_packet_expectations(const std::string& value, Step& step) {
                 (word[0] == 's' ? p.seq : p.ack) = ref;
             } else {
                 return "cannot read '" + word + "' in packet '" + clause +
-                       "' (use FLAGS [from ACTOR] [len N] [seq=REF] [ack=REF])";
+                       "' (use FLAGS [from ACTOR] [len N] [seq=REF] [ack=REF] [dropped] "
+                       "[retransmission] [fast] [dup-ack])";
             }
         }
         step.packets.push_back(p);
@@ -279,6 +290,17 @@ void parse_steps_block(const std::string& file, int first_line,
                                       "' is not an actor name (letters, "
                                       "digits, '-' or '_', starting with a letter)"});
                 current_bad = true;
+                continue;
+            }
+            if (current->actor == "link") {
+                LinkCommand command;
+                const std::string problem = parse_link_command(current->source, &command);
+                if (!problem.empty()) {
+                    errors.push_back({file, line_no, "link: " + problem});
+                    current_bad = true;
+                } else {
+                    current->link = command;
+                }
                 continue;
             }
             std::vector<std::string> words;

@@ -208,7 +208,7 @@ void PacketsPanel::draw_save_popup(LessonRun& run) {
         save_message_.clear();
         saving_ = std::async(std::launch::async, [path = save_path_, packets = std::move(packets)] {
             std::string error;
-            if (write_pcap_file(path, packets, &error)) return std::string();
+            if (write_capture_file(path, packets, &error)) return std::string();
             return error.empty() ? "Could not write " + path : error;
         });
         ImGui::CloseCurrentPopup();

@@ -1,0 +1,64 @@
+#include "core/tcp_analysis.h"
+
+namespace socketlab {
+namespace {
+
+// Serial-number arithmetic (RFC 1982): is a before b, with wrap-around?
+bool seq_before(uint32_t a, uint32_t b) {
+    return static_cast<int32_t>(a - b) < 0;
+}
+
+}  // namespace
+
+void TcpAnalyzer::analyze(PacketRecord& p, uint64_t number, int64_t t_us) {
+    if (!p.is_tcp()) return;
+    Flow& flow = flows_[{p.src.to_string(), p.dst.to_string()}];
+    Flow& reverse = flows_[{p.dst.to_string(), p.src.to_string()}];
+    if (p.decoded)
+        for (const auto& option : p.decoded->options)
+            if (option.kind == 5 && option.length >= 2)
+                p.analysis.sack_blocks = static_cast<int>((option.length - 2) / 8);
+
+    const uint32_t span =
+        p.len + (p.has(kTcpSyn) ? 1 : 0) + (p.has(kTcpFin) ? 1 : 0);  // sequence space used
+    const bool out_of_order_by_link = p.link && p.link->fate == LinkRecord::Fate::Reordered;
+    const bool copy_by_link = p.link && p.link->fate == LinkRecord::Fate::Duplicated;
+    if (span > 0) {
+        if (flow.seen && seq_before(p.seq, flow.next_seq) && !p.has(kTcpRst)) {
+            if (out_of_order_by_link) {
+                p.analysis.out_of_order = true;
+            } else if (!copy_by_link) {
+                p.analysis.retransmission = true;
+                auto it = flow.first_sent.find(p.seq);
+                if (it != flow.first_sent.end()) {
+                    p.analysis.original = it->second.first;
+                    p.analysis.after_us = t_us - it->second.second;
+                }
+                // Asked for by duplicate ACKs (the receiver acks exactly this seq, twice or more).
+                p.analysis.fast = reverse.dup_acks >= 2 && reverse.last_ack == p.seq;
+            }
+        } else {
+            if (flow.first_sent.size() > 4096) flow.first_sent.erase(flow.first_sent.begin());
+            flow.first_sent.emplace(p.seq, std::make_pair(number, t_us));
+        }
+        const uint32_t end = p.seq + span;
+        if (!flow.seen || seq_before(flow.next_seq, end)) flow.next_seq = end;
+        flow.seen = true;
+    }
+    // A duplicate ACK: no data, no SYN/FIN/RST, the same ack and window as the last ACK this
+    // side sent, while the other side has data out.
+    const bool pure_ack = span == 0 && p.has(kTcpAck) && !p.has(kTcpRst);
+    if (pure_ack && flow.last_was_pure_ack && p.ack == flow.last_ack &&
+        p.window == flow.last_window && reverse.seen && seq_before(p.ack, reverse.next_seq)) {
+        p.analysis.dup_ack = ++flow.dup_acks;
+    } else if (p.has(kTcpAck)) {
+        flow.dup_acks = 0;
+    }
+    if (p.has(kTcpAck)) {
+        flow.last_ack = p.ack;
+        flow.last_window = p.window;
+        flow.last_was_pure_ack = pure_ack;
+    }
+}
+
+}  // namespace socketlab

@@ -1,0 +1,35 @@
+// Retransmissions and duplicate ACKs, worked out from the TCP segments of each connection in
+// the order they were sent, as Wireshark's TCP analysis does. Pure: no sockets, no clock.
+// One analyzer per run; call in capture order (for a link lesson, the order packets left their
+// sender: a packet the link reordered is marked out_of_order, not as a retransmission).
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <tuple>
+
+#include "core/event.h"
+
+namespace socketlab {
+
+class TcpAnalyzer {
+  public:
+    // Fills packet.analysis. number: the packet number (PacketRecord::number); t_us: its time.
+    void analyze(PacketRecord& packet, uint64_t number, int64_t t_us);
+    void clear() { flows_.clear(); }
+
+  private:
+    struct Flow {  // one direction of one connection
+        bool seen = false;
+        uint32_t next_seq = 0;  // highest seq + len (+SYN/FIN) sent so far
+        std::map<uint32_t, std::pair<uint64_t, int64_t>> first_sent;  // seq -> (event, t_us)
+        uint32_t last_ack = 0;
+        uint32_t last_window = 0;
+        bool last_was_pure_ack = false;
+        int dup_acks = 0;
+    };
+    using Key = std::tuple<std::string, std::string>;  // src, dst as text
+    std::map<Key, Flow> flows_;
+};
+
+}  // namespace socketlab
