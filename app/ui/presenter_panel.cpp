@@ -18,8 +18,10 @@ void PresenterPanel::draw(PanelContext& context) {
     ImGui::PopStyleColor();
     ImGui::PopFont();
     ImGui::SameLine();
+    ImGui::PushTextWrapPos(0.0f);
     ImGui::TextDisabled(
         "  PageDown / Space / \xE2\x86\x92 next,  PageUp / Backspace / \xE2\x86\x90 back");
+    ImGui::PopTextWrapPos();
 
     LessonRun* run = context.run;
     if (!run) {

@@ -68,7 +68,7 @@ bool StepControls::draw(LessonRun& run, Settings& settings,
         ImGui::SetTooltip(session.has_next() ? "Waiting for step %zu to return"
                                              : "All %zu steps have run: R starts over",
                           session.has_next() ? next : total);
-    const char* kBack = "\xE2\x97\x80 Back (\xE2\x8C\xAB)";
+    const char* kBack = "\xE2\x97\x80 Back";
     same_line_if_fits(button_width(kBack));
     ImGui::BeginDisabled(next == 0);
     if (ImGui::Button(kBack)) run.step_back();
