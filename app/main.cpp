@@ -68,6 +68,8 @@ int run(int argc, char** argv) {
     auto* scale_opt =
         app.add_option("--font-scale", shell.text_scale, "Text size, e.g. 2 for a projector")
             ->check(CLI::Range(0.75, 4.0));
+    app.add_flag("--presenter", shell.presenter,
+                 "Start in presenter mode (full screen; F5 in the window, Esc leaves)");
     size_opt->needs(shot);
     run->excludes(serve_opt)->excludes(shot);
     pcap_opt->needs(run);

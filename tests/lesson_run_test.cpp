@@ -5,6 +5,7 @@
 
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <fstream>
@@ -167,6 +168,64 @@ TEST(LessonRunPlay, PlayStopsAtAPredictionUntilItIsAnswered) {
         std::this_thread::sleep_for(5ms);
     }
     EXPECT_GT(run.session()->next_step(), prediction->before_step);
+}
+
+bool has_step_event(const LessonRun& run, size_t step) {
+    const auto& events = run.record().events();
+    return std::any_of(events.begin(), events.end(),
+                       [&](const Event& e) { return e.step == static_cast<int>(step); });
+}
+
+// Step back: the lesson is replayed on fresh sockets up to the step before, in the background
+// (no frame waits), and the record holds the replay's steps 1..N-1 and nothing of step N; the
+// window says it was replayed; forward again runs step N on the replayed sockets.
+TEST(LessonRunStepBack, ReplaysToTheStepBeforeOnFreshSockets) {
+    const LessonLibrary library = load_lesson_library(SOCKETLAB_LESSONS_DIR);
+    const Lesson* lesson = library.find("tcp-echo");
+    ASSERT_NE(lesson, nullptr);
+    ASSERT_FALSE(lesson->capture);
+    ASSERT_GE(lesson->steps.size(), 4u);
+    BackgroundJobs jobs;
+    LessonRun run(*lesson, jobs);
+    frames_until(
+        run, [&] { return run.ready(); }, 20s);
+    EXPECT_FALSE(run.step_back()) << "no step has run: nothing to go back to";
+    for (size_t i = 0; i < 3; ++i) {
+        frames_until(
+            run, [&] { return run.session()->ready_for_next(); }, 20s);
+        ASSERT_TRUE(run.step());
+    }
+    frames_until(
+        run, [&] { return has_step_event(run, 3); }, 20s);
+    const uint64_t first_run_last_seq = run.record().events().back().seq;
+
+    ASSERT_TRUE(run.step_back());
+    EXPECT_EQ(run.phase(), LessonRun::Phase::Replaying);
+    EXPECT_NE(run.busy_text().find("Replaying steps 1\xE2\x80\x93"
+                                   "2"),
+              std::string::npos)
+        << run.busy_text();
+    frames_until(
+        run, [&] { return run.ready(); }, 20s);
+    frames_until(
+        run, [&] { return has_step_event(run, 2); }, 20s);
+    EXPECT_EQ(run.session()->next_step(), 2u);
+    EXPECT_TRUE(has_step_event(run, 1));
+    EXPECT_FALSE(has_step_event(run, 3)) << "step 3 is the first run's, and was let go";
+    for (size_t i = 0; i < 2; ++i)
+        EXPECT_NE(run.session()->statuses()[i].state, StepState::Pending) << "step " << i + 1;
+    EXPECT_NE(run.replay_note().find("fresh sockets"), std::string::npos);
+    // The replay's events are new ones (the first run's were let go with its sockets).
+    EXPECT_GT(run.record().events().front().seq, first_run_last_seq);
+
+    // Forward again: step 3 runs on the replayed sockets.
+    frames_until(
+        run, [&] { return run.session()->ready_for_next(); }, 20s);
+    ASSERT_TRUE(run.step());
+    frames_until(
+        run, [&] { return has_step_event(run, 3); }, 20s);
+    EXPECT_EQ(run.session()->next_step(), 3u);
+    EXPECT_EQ(run.session()->failures(), 0);
 }
 
 }  // namespace

@@ -28,6 +28,7 @@
 #include "ui/fonts.h"
 #include "ui/lesson_run.h"
 #include "ui/panels.h"
+#include "ui/presenter_panel.h"
 #include "ui/quit_signals.h"
 #include "ui/screenshot.h"
 #include "ui/settings.h"
@@ -48,6 +49,12 @@ struct Shell {
     std::unique_ptr<BackgroundJobs> jobs;
     std::unique_ptr<LessonRun> run;
     std::vector<std::unique_ptr<Panel>> panels = make_panels();
+    // Presenter mode (F5): this panel alone, full screen; it draws the live pane below its
+    // header. windowed_* is where the window was before, for Esc.
+    std::unique_ptr<PresenterPanel> presenter;
+    bool presenting = false;
+    bool pending_presenting = false;  // F5 / Esc / the menu ask; applied between frames
+    int windowed_x = 0, windowed_y = 0, windowed_width = 0, windowed_height = 0;
     float pending_text_scale = 0.0f;  // applied between frames
     bool show_keys = false;
     std::vector<std::pair<int, int>> pressed_keys;  // (GLFW key, mods) since the last frame
@@ -144,6 +151,14 @@ void handle_keys(Shell& shell) {
             typing = false;
             continue;
         }
+        if (key == GLFW_KEY_F5 && mods == 0) {
+            shell.pending_presenting = !shell.presenting;
+            continue;
+        }
+        if (key == GLFW_KEY_ESCAPE && shell.presenting) {
+            shell.pending_presenting = false;
+            continue;
+        }
         if (mods & GLFW_MOD_CONTROL) {
             if (key == GLFW_KEY_EQUAL || key == GLFW_KEY_KP_ADD)
                 shell.pending_text_scale = next_text_scale(shell.settings.text_scale, +1);
@@ -157,7 +172,21 @@ void handle_keys(Shell& shell) {
             if (panel->toggle_key() && key == panel->toggle_key())
                 panel->set_visible(!panel->visible());
         if (!shell.run) continue;
-        if (key == GLFW_KEY_SPACE || key == GLFW_KEY_RIGHT) shell.run->step();
+        // A clicker sends PageDown / PageUp; a keyboard has Space / Backspace and the arrows.
+        const bool forward =
+            key == GLFW_KEY_SPACE || key == GLFW_KEY_RIGHT || key == GLFW_KEY_PAGE_DOWN;
+        const bool back =
+            key == GLFW_KEY_BACKSPACE || key == GLFW_KEY_LEFT || key == GLFW_KEY_PAGE_UP;
+        if (forward) {
+            // In presenter mode the same key goes on to the next lesson at the end of one.
+            const Session* session = shell.run->session();
+            const std::string following = shell.next_lesson_id();
+            if (shell.presenting && session && session->finished() && !following.empty())
+                shell.open_lesson(following);
+            else
+                shell.run->step();
+        }
+        if (back) shell.run->step_back();
         if (key == GLFW_KEY_R) shell.run->reset();
     }
 }
@@ -177,6 +206,9 @@ void draw_menu(Shell& shell, GLFWwindow* window) {
         if (ImGui::MenuItem("Smaller text", "Ctrl -"))
             shell.pending_text_scale = next_text_scale(shell.settings.text_scale, -1);
         if (ImGui::MenuItem("Normal text size", "Ctrl 0")) shell.pending_text_scale = 1.0f;
+        ImGui::Separator();
+        if (ImGui::MenuItem("Presenter mode", "F5", shell.presenting))
+            shell.pending_presenting = !shell.presenting;
         ImGui::Separator();
         for (auto& panel : shell.panels) {
             const char key[2] = {panel->toggle_key(), '\0'};
@@ -216,7 +248,9 @@ void draw_keys_window(Shell& shell) {
     if (!shell.show_keys) return;
     ImGui::SetNextWindowSize(ImVec2(ImGui::GetFontSize() * 26, 0), ImGuiCond_Appearing);
     if (ImGui::Begin("Keys", &shell.show_keys, ImGuiWindowFlags_NoCollapse)) {
-        const char* rows[][2] = {{"Space or \xE2\x86\x92", "next step"},
+        const char* rows[][2] = {{"Space, \xE2\x86\x92 or PageDown", "next step"},
+                                 {"Backspace, \xE2\x86\x90 or PageUp", "one step back (replayed)"},
+                                 {"F5", "presenter mode (Esc leaves)"},
                                  {"R", "reset the lesson"},
                                  {"L", "show / hide the lesson list"},
                                  {"Ctrl +  /  Ctrl -", "larger / smaller text"},
@@ -237,6 +271,36 @@ void draw_keys_window(Shell& shell) {
 }
 
 // [SECTION] Layout of the panels
+// What the panels asked for this frame, once all have drawn.
+void finish_frame(Shell& shell, const PanelContext& context) {
+    if (context.progress_changed && shell.saving) save_progress(shell.progress);
+    if (!context.open_lesson.empty() &&
+        (!shell.run || context.open_lesson != shell.run->lesson().id))
+        shell.open_lesson(context.open_lesson);
+}
+
+// Presenter mode on or off, between frames: full screen on the window's monitor at its video
+// mode, and back to where the window was.
+void set_presenting(Shell& shell, bool on) {
+    if (on == shell.presenting) return;
+    GLFWwindow* window = shell.window;
+    if (on) {
+        GLFWmonitor* monitor = glfwGetPrimaryMonitor();
+        const GLFWvidmode* mode = monitor ? glfwGetVideoMode(monitor) : nullptr;
+        if (!mode) {
+            shell.pending_presenting = false;
+            return;
+        }
+        glfwGetWindowPos(window, &shell.windowed_x, &shell.windowed_y);
+        glfwGetWindowSize(window, &shell.windowed_width, &shell.windowed_height);
+        glfwSetWindowMonitor(window, monitor, 0, 0, mode->width, mode->height, mode->refreshRate);
+    } else {
+        glfwSetWindowMonitor(window, nullptr, shell.windowed_x, shell.windowed_y,
+                             shell.windowed_width, shell.windowed_height, GLFW_DONT_CARE);
+    }
+    shell.presenting = on;
+}
+
 // The visible panels side by side, in the order of the list (panels.cpp).
 void draw_frame(Shell& shell, GLFWwindow* window, double now) {
     const ImGuiViewport* viewport = ImGui::GetMainViewport();
@@ -247,6 +311,17 @@ void draw_frame(Shell& shell, GLFWwindow* window, double now) {
     const ImGuiWindowFlags flags = ImGuiWindowFlags_NoDecoration | ImGuiWindowFlags_NoMove |
                                    ImGuiWindowFlags_MenuBar |
                                    ImGuiWindowFlags_NoBringToFrontOnFocus;
+    PanelContext context{shell.run.get(), shell.library, shell.progress, shell.settings};
+    context.now = now;
+    context.next_lesson = shell.next_lesson_id();
+    if (shell.presenting && shell.presenter) {
+        // Full screen, no menu bar: the presenter panel alone (it draws the live pane).
+        ImGui::Begin("SocketLab", nullptr, flags & ~ImGuiWindowFlags_MenuBar);
+        shell.presenter->draw(context);
+        ImGui::End();
+        finish_frame(shell, context);
+        return;
+    }
     ImGui::Begin("SocketLab", nullptr, flags);
     draw_menu(shell, window);
     if (!fonts().warning.empty()) ImGui::TextColored(theme::error(), "%s", fonts().warning.c_str());
@@ -259,9 +334,6 @@ void draw_frame(Shell& shell, GLFWwindow* window, double now) {
         else
             hidden += std::string("-no-") + panel->id();
     }
-    PanelContext context{shell.run.get(), shell.library, shell.progress, shell.settings};
-    context.now = now;
-    context.next_lesson = shell.next_lesson_id();
     // Column widths are saved in imgui.ini with the table, so the layout persists: one table
     // id per set of visible panels, so each keeps its own widths ("layout" with all of them,
     // "layout-no-list" without the lesson list, as before panels were one list).
@@ -292,11 +364,7 @@ void draw_frame(Shell& shell, GLFWwindow* window, double now) {
     }
     ImGui::End();
     draw_keys_window(shell);
-
-    if (context.progress_changed && shell.saving) save_progress(shell.progress);
-    if (!context.open_lesson.empty() &&
-        (!shell.run || context.open_lesson != shell.run->lesson().id))
-        shell.open_lesson(context.open_lesson);
+    finish_frame(shell, context);
 }
 
 // Seconds until the focused text field's caret turns on or off. ImGui 1.86 shows it while
@@ -409,6 +477,11 @@ int run_app(const ShellOptions& options) {
     // The lesson (opened in the background; its jobs' thread wakes the loop when done).
     shell.jobs = std::make_unique<BackgroundJobs>([] { glfwPostEmptyEvent(); });
     shell.window = window;
+    if (Panel* live = shell.panel("live-pane"))
+        shell.presenter = std::make_unique<PresenterPanel>(*live);
+    // A screenshot shows the presenter view at its --size; the window goes full screen.
+    shell.pending_presenting = options.presenter;
+    if (screenshot) shell.presenting = options.presenter;
     shell.open_lesson(!options.lesson_id.empty() ? options.lesson_id : shell.settings.last_lesson);
     int exit_status = 0;
     if (screenshot && shell.run) {
@@ -439,6 +512,8 @@ int run_app(const ShellOptions& options) {
             const bool timed_out = glfwGetTime() - slept_from >= timeout - 0.002;
             frames_left = blinking && timed_out ? 1 : 3;
         }
+        if (shell.pending_presenting != shell.presenting)
+            set_presenting(shell, shell.pending_presenting);
         if (shell.pending_text_scale > 0) {
             apply_text_scale(shell, shell.pending_text_scale);
             shell.pending_text_scale = 0;

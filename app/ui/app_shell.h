@@ -13,6 +13,7 @@ struct ShellOptions {
     int width = 0;                // 0 = from settings
     int height = 0;
     float text_scale = 0.0f;  // 0 = from settings
+    bool presenter = false;   // start in presenter mode (a screenshot: in the window as it is)
 };
 
 // Returns the process exit status.

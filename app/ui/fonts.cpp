@@ -91,7 +91,7 @@ void rebuild_fonts(float text_scale) {
         config.SizePixels = 13.0f * text_scale;  // the built-in font is drawn for 13 px
         ImFont* f = io.Fonts->AddFontDefault(&config);
         g_fonts.regular = g_fonts.bold = g_fonts.italic = g_fonts.bold_italic = f;
-        g_fonts.mono = g_fonts.mono_bold = f;
+        g_fonts.mono = g_fonts.mono_bold = g_fonts.mono_large = f;
         g_fonts.heading1 = g_fonts.heading2 = g_fonts.heading3 = f;
         io.Fonts->Build();
         return;
@@ -112,6 +112,7 @@ void rebuild_fonts(float text_scale) {
     g_fonts.bold_italic = add(sans_bold_italic, body);
     g_fonts.mono = add(mono, body * 0.95f);
     g_fonts.mono_bold = add(mono_bold, body * 0.95f);
+    g_fonts.mono_large = add(mono, body * 1.3f);
     g_fonts.heading1 = add(sans_bold, body * 1.6f);
     g_fonts.heading2 = add(sans_bold, body * 1.3f);
     g_fonts.heading3 = add(sans_bold, body * 1.12f);

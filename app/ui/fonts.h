@@ -15,6 +15,7 @@ struct FontSet {
     ImFont* bold_italic = nullptr;
     ImFont* mono = nullptr;
     ImFont* mono_bold = nullptr;
+    ImFont* mono_large = nullptr;  // presenter mode's code line
     ImFont* heading1 = nullptr;
     ImFont* heading2 = nullptr;
     ImFont* heading3 = nullptr;

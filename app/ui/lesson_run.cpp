@@ -6,6 +6,9 @@
 namespace socketlab::ui {
 namespace {
 
+// A replayed step that neither returns nor blocks in this long ends the replay there.
+constexpr std::chrono::milliseconds kReplayStepTimeout{5000};
+
 // A question's text without its Markdown marks, for one line in the step controls.
 std::string first_line_text(const std::string& markdown) {
     MarkdownDoc doc = parse_markdown(markdown);
@@ -72,6 +75,11 @@ std::string LessonRun::busy_text() const {
                                    : "Opening the lesson\xE2\x80\xA6";
         case Phase::Resetting:
             return "Resetting\xE2\x80\xA6 (closing every socket and ending the workers)";
+        case Phase::Replaying:
+            return replay_steps_ == 0
+                       ? std::string("Going back to the start on fresh sockets\xE2\x80\xA6")
+                       : "Replaying steps 1\xE2\x80\x93" + std::to_string(replay_steps_) +
+                             " on fresh sockets\xE2\x80\xA6";
         case Phase::Ready:
             break;
     }
@@ -85,10 +93,11 @@ void LessonRun::set_on_event(std::function<void()> on_event) {
 void LessonRun::take_finished_jobs() {
     if (is_done(job_)) {
         job_.get();
-        if (phase_ == Phase::Resetting) {
-            // The old workers are gone: what they logged belongs to the run that ended.
+        if (phase_ == Phase::Resetting || phase_ == Phase::Replaying) {
+            // The old workers are gone: what they logged belongs to the run that ended (a
+            // replay let those go itself, before its own steps ran).
             std::vector<Event> stale;
-            live_->log.drain(stale);
+            if (phase_ == Phase::Resetting) live_->log.drain(stale);
             record_.clear();
             chunks_.clear();
             selected_.clear();
@@ -187,6 +196,7 @@ bool LessonRun::step() {
 
 void LessonRun::reset() {
     if (!ready()) return;
+    replay_note_.clear();
     playing_ = false;
     paused_at_prediction_ = false;
     phase_ = Phase::Resetting;
@@ -194,6 +204,41 @@ void LessonRun::reset() {
         live->session->reset();  // joins the old workers: nothing more arrives from them
         live->restart_clock();
     });
+}
+
+void LessonRun::replay_to(size_t steps) {
+    if (!ready()) return;
+    steps = std::min(steps, lesson_.steps.size());
+    playing_ = false;
+    paused_at_prediction_ = false;
+    phase_ = Phase::Replaying;
+    replay_steps_ = steps;
+    replay_note_ =
+        steps == 0
+            ? "Back at the start on fresh sockets: ports and sequence numbers will differ from "
+              "before."
+            : "Replayed steps 1\xE2\x80\x93" + std::to_string(steps) +
+                  " on fresh sockets: ports and sequence numbers differ from before.";
+    job_ = jobs_.post([live = live_, steps] {
+        Session& session = *live->session;
+        session.reset();  // joins the old workers: nothing more arrives from them
+        live->restart_clock();
+        std::vector<Event> stale;  // the old run's events; the replay's come after them
+        live->log.drain(stale);
+        for (size_t i = 0; i < steps && session.start_next_step(); ++i) {
+            // Done, or blocked inside the kernel (accept waiting for a later step's connect).
+            const bool settled =
+                session.engine().wait_settled(session.statuses()[i].ticket, kReplayStepTimeout);
+            session.update();
+            if (!settled) break;
+        }
+    });
+}
+
+bool LessonRun::step_back() {
+    if (!ready() || live_->session->next_step() == 0) return false;
+    replay_to(live_->session->next_step() - 1);
+    return true;
 }
 
 void LessonRun::send_own_bytes(const std::string& actor, const std::string& text) {

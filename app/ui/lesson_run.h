@@ -32,7 +32,7 @@ namespace socketlab::ui {
 
 class LessonRun {
   public:
-    enum class Phase { Opening, Ready, Resetting };
+    enum class Phase { Opening, Ready, Resetting, Replaying };
 
     // Starts opening the lesson on `jobs` (which must outlive every LessonRun posted to it).
     // network: how the lesson network is opened (tests point it at a helper of their own).
@@ -48,7 +48,7 @@ class LessonRun {
 
     Phase phase() const { return phase_; }
     bool ready() const { return phase_ == Phase::Ready; }
-    // "Opening the lesson…" / "Resetting…" while not ready; "" when ready.
+    // "Opening the lesson…" / "Resetting…" / "Replaying…" while not ready; "" when ready.
     std::string busy_text() const;
     // The session, only while ready (else null: a background job owns it).
     Session* session() { return ready() ? live_->session.get() : nullptr; }
@@ -72,6 +72,14 @@ class LessonRun {
 
     bool step();   // starts the next step if it is ready
     void reset();  // closes everything and starts over (a kept-open server stays open)
+    // Step back: closes everything and replays the lesson from the start on fresh sockets, in
+    // the background, until `steps` steps have run (0 = none); the next step is then step
+    // steps + 1. The kernel hands out new ports and sequence numbers: replay_note() says so.
+    void replay_to(size_t steps);
+    // One step back: replay_to(steps started - 1). False when no step has run yet.
+    bool step_back();
+    // "Replayed steps 1–4 on fresh sockets: …" after a replay ("" after anything else).
+    const std::string& replay_note() const { return replay_note_; }
     // The learner's own bytes, sent by actor on its current socket.
     void send_own_bytes(const std::string& actor, const std::string& text);
 
@@ -142,6 +150,8 @@ class LessonRun {
     size_t prediction_step_ = SIZE_MAX;  // the next step and question the text below is for
     size_t prediction_question_ = SIZE_MAX;
     std::string pending_prediction_;
+    size_t replay_steps_ = 0;  // the steps the replay under way runs
+    std::string replay_note_;
 };
 
 }  // namespace socketlab::ui

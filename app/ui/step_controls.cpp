@@ -4,6 +4,7 @@
 #include <imgui_stdlib.h>
 
 #include <algorithm>
+#include <cstdio>
 
 #include "ui/fonts.h"
 #include "ui/quiz_view.h"
@@ -30,6 +31,19 @@ void code_line(const char* language, const std::string& code) {
     ImGui::PopFont();
 }
 
+// The toolbar wraps: the next item goes on this line if `width` still fits, else on the next
+// (at 3x on a 1366x768 screen the toolbar is two or three lines, none of it cut).
+void same_line_if_fits(float width) {
+    const ImGuiStyle& style = ImGui::GetStyle();
+    const float line_end = ImGui::GetItemRectMax().x + style.ItemSpacing.x + width;
+    if (line_end <= ImGui::GetWindowPos().x + ImGui::GetWindowContentRegionMax().x)
+        ImGui::SameLine();
+}
+
+float button_width(const char* label) {
+    return ImGui::CalcTextSize(label, nullptr, true).x + ImGui::GetStyle().FramePadding.x * 2.0f;
+}
+
 }  // namespace
 
 bool StepControls::draw(LessonRun& run, Settings& settings,
@@ -54,18 +68,34 @@ bool StepControls::draw(LessonRun& run, Settings& settings,
         ImGui::SetTooltip(session.has_next() ? "Waiting for step %zu to return"
                                              : "All %zu steps have run: R starts over",
                           session.has_next() ? next : total);
-    ImGui::SameLine();
-    ImGui::BeginDisabled(!session.has_next());
-    if (ImGui::Button(run.playing() ? "Pause" : "Play")) run.toggle_play(now);
+    const char* kBack = "\xE2\x97\x80 Back";
+    same_line_if_fits(button_width(kBack));
+    ImGui::BeginDisabled(next == 0);
+    if (ImGui::Button(kBack)) run.step_back();
     ImGui::EndDisabled();
-    ImGui::SameLine();
+    if (next > 0 && ImGui::IsItemHovered())
+        ImGui::SetTooltip("Replay the lesson on fresh sockets up to step %zu", next - 1);
+    const char* play_label = run.playing() ? "Pause###play" : "Play###play";
+    same_line_if_fits(std::max(button_width("Pause"), button_width("Play")));
+    ImGui::BeginDisabled(!session.has_next());
+    if (ImGui::Button(play_label, ImVec2(std::max(button_width("Pause"), button_width("Play")), 0)))
+        run.toggle_play(now);
+    ImGui::EndDisabled();
+    same_line_if_fits(button_width("Reset (R)"));
     if (ImGui::Button("Reset (R)")) run.reset();
-    ImGui::SameLine();
+    same_line_if_fits(ImGui::GetFontSize() * 9.0f);
     ImGui::SetNextItemWidth(ImGui::GetFontSize() * 9.0f);
     ImGui::SliderFloat("##delay", &settings.play_delay_seconds, 0.2f, 5.0f, "delay %.1f s");
     if (ImGui::IsItemHovered()) ImGui::SetTooltip("Play runs one step every this many seconds");
-    ImGui::SameLine();
-    ImGui::TextDisabled("step %zu of %zu", std::min(next, total), total);
+    char counter[48];
+    std::snprintf(counter, sizeof counter, "step %zu of %zu", std::min(next, total), total);
+    same_line_if_fits(ImGui::CalcTextSize(counter).x);
+    ImGui::TextDisabled("%s", counter);
+    if (!run.replay_note().empty()) {
+        ImGui::PushStyleColor(ImGuiCol_Text, theme::waiting());
+        ImGui::TextWrapped("%s", run.replay_note().c_str());
+        ImGui::PopStyleColor();
+    }
 
     // A prediction asked before the next step: answer it first (Step still works).
     if (!run.pending_prediction().empty()) {
