@@ -106,6 +106,8 @@ int run(int argc, char** argv) {
     }
     if (trace) {
         trace_options.argv = app.remaining();
+        if (!trace_options.argv.empty() && trace_options.argv.front() == "--")
+            trace_options.argv.erase(trace_options.argv.begin());
         trace_options.json = json;
         if (trace_options.argv.empty()) {
             std::cerr
