@@ -238,9 +238,14 @@ TEST(Trace, ProgramNotFoundIsAClearMessage) {
     EXPECT_FALSE(result.started);
     EXPECT_EQ(result.exit_code, 127);
     EXPECT_NE(result.error.find("not found"), std::string::npos) << result.error;
-    options.argv = {"/etc/hostname"};
+    char path[] = "/tmp/socketlab-trace-XXXXXX";  // a file that is there but not executable
+    const int fd = mkstemp(path);
+    ASSERT_GE(fd, 0);
+    close(fd);
+    options.argv = {path};
     result = tracer.run(options, [](Event) {});
     EXPECT_NE(result.error.find("not executable"), std::string::npos) << result.error;
+    unlink(path);
 }
 
 TEST(Trace, DisplayNameIsTheScript) {
