@@ -28,7 +28,8 @@ int run(int argc, char** argv) {
     bool json = false;
     auto* run = app.add_option("--run", run_id,
                                "Run a lesson's steps without a window and print the transcript");
-    app.add_flag("--json", json, "With --run or --serve: one JSON object per event, one per line");
+    app.add_flag("--json", json,
+                 "With --run, --serve or --trace: one JSON object per event, one per line");
     std::string pcap_path;
     auto* pcap_opt =
         app.add_option("--pcap", pcap_path,
@@ -58,6 +59,18 @@ int run(int argc, char** argv) {
     port_opt->needs(serve_opt);
     remote_opt->needs(serve_opt);
 
+    bool trace = false;
+    socketlab::TraceCommandOptions trace_options;
+    auto* trace_opt = app.add_flag(
+        "--trace", trace,
+        "Run a program (after --) under the tracer and print its socket calls and bytes; "
+        "exits with its status");
+    auto* time_limit_opt = app.add_option("--time-limit", trace_options.time_limit_s,
+                                          "With --trace: kill the program after this many seconds")
+                               ->check(CLI::Range(0.0, 86400.0));
+    time_limit_opt->needs(trace_opt);
+    app.allow_extras();
+
     socketlab::ui::ShellOptions shell;
     std::string size;
     auto* shot = app.add_option("--screenshot", shell.screenshot_path,
@@ -71,7 +84,8 @@ int run(int argc, char** argv) {
     app.add_flag("--presenter", shell.presenter,
                  "Start in presenter mode (full screen; F5 in the window, Esc leaves)");
     size_opt->needs(shot);
-    run->excludes(serve_opt)->excludes(shot);
+    run->excludes(serve_opt)->excludes(shot)->excludes(trace_opt);
+    trace_opt->excludes(serve_opt)->excludes(shot);
     pcap_opt->needs(run);
     require_capture_opt->needs(run);
     serve_opt->excludes(shot);
@@ -91,6 +105,22 @@ int run(int argc, char** argv) {
         }
         shell.width = w;
         shell.height = h;
+    }
+    if (trace) {
+        trace_options.argv = app.remaining();
+        if (!trace_options.argv.empty() && trace_options.argv.front() == "--")
+            trace_options.argv.erase(trace_options.argv.begin());
+        trace_options.json = json;
+        if (trace_options.argv.empty()) {
+            std::cerr
+                << "socketlab: --trace needs a program: socketlab --trace -- PROGRAM ARGS...\n";
+            return 2;
+        }
+        return socketlab::trace_command(trace_options);
+    }
+    if (!app.remaining().empty()) {
+        std::cerr << "socketlab: unexpected arguments (a program to trace goes after --trace --)\n";
+        return 2;
     }
     if (list) return socketlab::list_lessons_command(lessons_dir);
     if (!run_id.empty())

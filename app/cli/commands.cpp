@@ -6,13 +6,17 @@
 #include <sys/signalfd.h>
 #include <unistd.h>
 
+#include <atomic>
+#include <ctime>
 #include <iostream>
+#include <thread>
 
 #include "cli/transcript.h"
 #include "core/lesson_server.h"
 #include "lesson/lesson_library.h"
 #include "lesson/run_record.h"
 #include "lesson/session.h"
+#include "trace/tracer.h"
 
 namespace socketlab {
 namespace {
@@ -206,6 +210,59 @@ int serve_command(const ServeOptions& options) {
     close(signal_fd);
     close(events_fd);
     return 0;
+}
+
+}  // namespace socketlab
+
+namespace socketlab {
+
+int trace_command(const TraceCommandOptions& options) {
+    // Ctrl+C or SIGTERM stops the program (and all it started) and prints what it did so far.
+    sigset_t stop_signals;
+    sigemptyset(&stop_signals);
+    sigaddset(&stop_signals, SIGINT);
+    sigaddset(&stop_signals, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+    trace::Tracer tracer;
+    std::atomic<bool> finished{false};
+    std::thread signals([&] {
+        const timespec tick{0, 200 * 1000 * 1000};
+        while (!finished) {
+            if (sigtimedwait(&stop_signals, nullptr, &tick) > 0) tracer.stop();
+        }
+    });
+    trace::TraceOptions trace_options;
+    trace_options.argv = options.argv;
+    trace_options.time_limit_s = options.time_limit_s;
+    auto print = [&](const Event& e) {
+        if (options.json) {
+            print_event_json(std::cout, e);
+        } else if (const ProgramRecord* p = e.program();
+                   p && p->what == ProgramRecord::What::Output) {
+            // The program's own output, line by line, marked with its stream.
+            std::string text = p->text;
+            if (!text.empty() && text.back() == '\n') text.pop_back();
+            size_t from = 0;
+            for (;;) {
+                const size_t nl = text.find('\n', from);
+                std::cout << e.actor << " " << e.note << "| " << text.substr(from, nl - from)
+                          << '\n';
+                if (nl == std::string::npos) break;
+                from = nl + 1;
+            }
+        } else {
+            print_event_text(std::cout, e);
+        }
+        std::cout.flush();
+    };
+    const trace::TraceResult result = tracer.run(trace_options, print);
+    finished = true;
+    signals.join();
+    if (!result.error.empty()) std::cerr << "socketlab: " << result.error << '\n';
+    if (!options.json && result.started)
+        std::cout << "(" << result.calls << " socket calls; exit status " << result.exit_code
+                  << ")\n";
+    return result.exit_code;
 }
 
 }  // namespace socketlab

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 namespace socketlab {
 
@@ -21,5 +22,14 @@ struct ServeOptions {
     bool json = false;
 };
 int serve_command(const ServeOptions& options);
+
+struct TraceCommandOptions {
+    std::vector<std::string> argv;  // the program and its arguments
+    bool json = false;
+    double time_limit_s = 0;  // 0 = none
+};
+// Runs the program under the tracer, prints each event as it happens (text or JSON lines), and
+// returns the program's exit status (127: it could not be run; 128+N: killed by signal N).
+int trace_command(const TraceCommandOptions& options);
 
 }  // namespace socketlab
