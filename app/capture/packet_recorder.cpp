@@ -69,7 +69,8 @@ void PacketRecorder::on_packet(RawPacket raw) {
         record.link->entered_us = raw.link->entered_us - realtime_at_start_us_.load();
         if (raw.link->fate == LinkRecord::Fate::Dropped)
             comment = "dropped by SocketLab's link (not by a kernel): " + raw.link->why;
-        else if (raw.link->fate != LinkRecord::Fate::Delivered)
+        else if (raw.link->fate != LinkRecord::Fate::Delivered &&
+                 raw.link->fate != LinkRecord::Fate::Delayed)
             comment = "SocketLab's link: " + raw.link->why;
     }
     std::optional<LinkRecord> link_event;

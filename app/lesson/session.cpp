@@ -240,6 +240,16 @@ bool Session::run_to_end(std::chrono::milliseconds step_timeout,
             break;
         }
         update();
+        // Through a link, a learner watches the kernel recover before pressing Step again; so
+        // does a headless run: the next step waits (bounded) for this one's packets.
+        if (lesson_.link && !lesson_.steps[index].packets.empty()) {
+            const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+            while (!statuses_[index].packets_checked &&
+                   std::chrono::steady_clock::now() < deadline) {
+                log_.wait_after(log_.last_seq(), std::chrono::milliseconds(50));
+                update();
+            }
+        }
     }
     // Steps that blocked must have returned by now (their peer has acted).
     for (size_t i = 0; i < next_; ++i) {
@@ -323,7 +333,9 @@ void Session::check_packets(bool force) {
         if (status.packets_checked || step.packets.empty()) continue;
         if (status.state != StepState::Passed && status.state != StepState::Failed) continue;
         if (!force && (status.done_us < 0 || now - status.done_us < kSettleUs)) continue;
-        const int64_t end = i + 1 < next_ && !through_link ? statuses_[i + 1].started_us : now + 1;
+        // `packets: none` means nothing until the next step, link or not.
+        const bool until_next = !through_link || (step.packets.size() == 1 && step.packets[0].none);
+        const int64_t end = i + 1 < next_ && until_next ? statuses_[i + 1].started_us : now + 1;
         std::string problem;
         if (capturing)
             problem = match_packets(step.packets,
