@@ -34,6 +34,7 @@
 #include <unistd.h>
 
 #include "capture/lesson_network.h"
+#include "capture/link_relay.h"
 #include "capture_test_util.h"
 #include "core/tcp_state.h"
 
@@ -664,6 +665,184 @@ TEST(LessonNetwork, DefaultModeCapturesForThisUser) {
         return fins >= 2;
     })) << "both FINs";
     expect_handshake_and_data(got.packets(), c);
+}
+
+}  // namespace
+}  // namespace socketlab
+
+// [SECTION] link lessons: two sides joined by SocketLab's relay
+namespace socketlab {
+namespace {
+
+std::unique_ptr<LessonNetwork> open_link(const std::string& settings_text) {
+    NetworkOptions options;
+    options.force_namespace = true;
+    LinkSettings settings;
+    EXPECT_EQ(parse_link_settings(settings_text, &settings), "");
+    options.link = settings;
+    return LessonNetwork::open(options);
+}
+
+sockaddr_in address_of(const char* ip, uint16_t port) {
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_port = htons(port);
+    inet_pton(AF_INET, ip, &a.sin_addr);
+    return a;
+}
+
+uint16_t bound_port(int fd) {
+    sockaddr_in a{};
+    socklen_t len = sizeof a;
+    getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
+    return ntohs(a.sin_port);
+}
+
+uint32_t tcp_seq(const RawPacket& p) {
+    const size_t ihl = static_cast<size_t>(p.ip_bytes[0] & 0x0f) * 4;
+    uint32_t seq = 0;
+    std::memcpy(&seq, p.ip_bytes.data() + ihl + 4, 4);
+    return ntohl(seq);
+}
+
+// Drop exactly one chosen segment: the kernel sends it again with the same sequence number,
+// and the receiver's bytes are complete and in order.
+TEST(LessonNetwork, LinkDropsOneSegmentAndTheKernelRetransmitsIt) {
+    Collector got;
+    auto net = open_link("delay 5ms");
+    SKIP_UNLESS_NAMESPACE(net);
+    ASSERT_TRUE(net->has_link());
+    std::string error;
+    ASSERT_TRUE(net->start_capture(got.sink(), &error)) << error;
+    ASSERT_NE(net->link(), nullptr);
+
+    const int server = net->make_socket(AF_INET, SOCK_STREAM, 0, "server");
+    const int client = net->make_socket(AF_INET, SOCK_STREAM, 0, "client");
+    ASSERT_GE(server, 0);
+    ASSERT_GE(client, 0);
+    sockaddr_in at = address_of("198.18.0.2", 0);
+    ASSERT_EQ(::bind(server, reinterpret_cast<sockaddr*>(&at), sizeof at), 0) << errno;
+    ASSERT_EQ(::listen(server, 1), 0);
+    at.sin_port = htons(bound_port(server));
+    ASSERT_EQ(::connect(client, reinterpret_cast<sockaddr*>(&at), sizeof at), 0) << errno;
+    const int conn = ::accept(server, nullptr, nullptr);
+    ASSERT_GE(conn, 0);
+
+    LinkCommand drop;
+    ASSERT_EQ(parse_link_command("drop next data from client", &drop), "");
+    net->link()->apply(drop);
+    const std::string message = "every byte, in order";
+    ASSERT_EQ(::send(client, message.data(), message.size(), 0),
+              static_cast<ssize_t>(message.size()));
+    std::string received;
+    char buf[256];
+    pollfd pfd{conn, POLLIN, 0};
+    while (received.size() < message.size() && ::poll(&pfd, 1, 5000) == 1) {
+        const ssize_t n = ::recv(conn, buf, sizeof buf, 0);
+        if (n <= 0) break;
+        received.append(buf, static_cast<size_t>(n));
+    }
+    EXPECT_EQ(received, message);
+
+    auto data_packets = [&](const std::vector<RawPacket>& all) {
+        std::vector<RawPacket> out;
+        for (const auto& p : all)
+            if (p.link && parse_tcp(p).payload.size() == message.size()) out.push_back(p);
+        return out;
+    };
+    ASSERT_TRUE(got.wait_for([&](const auto& all) { return data_packets(all).size() >= 2; }));
+    const auto data = data_packets(got.packets());
+    EXPECT_EQ(data[0].link->fate, LinkRecord::Fate::Dropped);
+    EXPECT_NE(data[0].link->why.find("you asked"), std::string::npos) << data[0].link->why;
+    EXPECT_EQ(data[0].link->from, "client");
+    EXPECT_NE(data[1].link->fate, LinkRecord::Fate::Dropped);
+    EXPECT_EQ(tcp_seq(data[0]), tcp_seq(data[1]))
+        << "the retransmission repeats the sequence number";
+    EXPECT_GE(data[1].realtime_us - data[0].realtime_us, 150000) << "after the kernel's RTO";
+    const LinkCounters counters = net->link()->counters();
+    EXPECT_EQ(counters.dropped, 1u);
+    ::close(conn);
+    ::close(client);
+    ::close(server);
+}
+
+// UDP through the link: what the link drops is gone, what it reorders arrives out of order,
+// and both are counted exactly.
+TEST(LessonNetwork, LinkUdpLossAndReorderingCountedExactly) {
+    Collector got;
+    auto net = open_link("delay 1ms");
+    SKIP_UNLESS_NAMESPACE(net);
+    std::string error;
+    ASSERT_TRUE(net->start_capture(got.sink(), &error)) << error;
+    const int server = net->make_socket(AF_INET, SOCK_DGRAM, 0, "server");
+    const int client = net->make_socket(AF_INET, SOCK_DGRAM, 0, "client");
+    sockaddr_in at = address_of("198.18.0.2", 0);
+    ASSERT_EQ(::bind(server, reinterpret_cast<sockaddr*>(&at), sizeof at), 0) << errno;
+    at.sin_port = htons(bound_port(server));
+    for (const char* text : {"drop next from client", "reorder next 2 from client"}) {
+        LinkCommand c;
+        ASSERT_EQ(parse_link_command(text, &c), "");
+        net->link()->apply(c);
+    }
+    for (int i = 1; i <= 5; ++i) {
+        const std::string m = std::to_string(i);
+        ASSERT_EQ(
+            ::sendto(client, m.data(), m.size(), 0, reinterpret_cast<sockaddr*>(&at), sizeof at),
+            1);
+    }
+    std::string order;
+    char buf[16];
+    pollfd pfd{server, POLLIN, 0};
+    while (order.size() < 4 && ::poll(&pfd, 1, 5000) == 1)
+        if (::recv(server, buf, sizeof buf, 0) == 1) order += buf[0];
+    // 1 dropped; 2 held back until 3 passed.
+    EXPECT_EQ(order, "3245");
+    pfd.revents = 0;
+    EXPECT_EQ(::poll(&pfd, 1, 200), 0) << "nothing more: the dropped datagram is gone";
+    const LinkCounters counters = net->link()->counters();
+    EXPECT_EQ(counters.from_client, 5u);
+    EXPECT_EQ(counters.dropped, 1u);
+    EXPECT_EQ(counters.reordered, 1u);
+    ASSERT_TRUE(got.wait_for([](const auto& all) { return all.size() >= 5; }));
+    ::close(client);
+    ::close(server);
+}
+
+// The relay delays by what was asked, and a rate limit holds a bulk transfer to its rate.
+TEST(LessonNetwork, LinkDelayAndRateAreWhatWasAsked) {
+    Collector got;
+    auto net = open_link("delay 30ms rate 2mbit queue 1000");
+    SKIP_UNLESS_NAMESPACE(net);
+    std::string error;
+    ASSERT_TRUE(net->start_capture(got.sink(), &error)) << error;
+    const int server = net->make_socket(AF_INET, SOCK_DGRAM, 0, "server");
+    const int client = net->make_socket(AF_INET, SOCK_DGRAM, 0, "client");
+    sockaddr_in at = address_of("198.18.0.2", 0);
+    ASSERT_EQ(::bind(server, reinterpret_cast<sockaddr*>(&at), sizeof at), 0) << errno;
+    at.sin_port = htons(bound_port(server));
+    const std::string payload(972, 'x');  // 1000 bytes with the IP and UDP headers
+    constexpr int kCount = 100;           // 800 kbit: 0.4 s at 2 Mbit/s
+    for (int i = 0; i < kCount; ++i)
+        ASSERT_EQ(::sendto(client, payload.data(), payload.size(), 0,
+                           reinterpret_cast<sockaddr*>(&at), sizeof at),
+                  static_cast<ssize_t>(payload.size()));
+    int received = 0;
+    char buf[2048];
+    pollfd pfd{server, POLLIN, 0};
+    while (received < kCount && ::poll(&pfd, 1, 5000) == 1)
+        if (::recv(server, buf, sizeof buf, 0) > 0) ++received;
+    EXPECT_EQ(received, kCount);
+    ASSERT_TRUE(got.wait_for([&](const auto& all) { return all.size() >= kCount; }));
+    const auto packets = got.packets();
+    const int64_t first_delay = packets.front().link->delay_us;
+    EXPECT_GE(first_delay, 30000);
+    EXPECT_LT(first_delay, 30000 + 20000);
+    const int64_t span = packets.back().realtime_us - packets.front().realtime_us;
+    const double rate = 8.0 * 1000 * (kCount - 1) / (static_cast<double>(span) / 1e6);
+    EXPECT_GT(rate, 2e6 * 0.5) << span;  // a busy machine only makes it slower
+    EXPECT_LT(rate, 2e6 * 1.1) << span;
+    ::close(client);
+    ::close(server);
 }
 
 }  // namespace

@@ -129,3 +129,61 @@ TEST(LessonLibrary, LoadsGoodFilesAndReportsBadOnesWithoutStopping) {
 
 }  // namespace
 }  // namespace socketlab
+
+namespace socketlab {
+namespace {
+
+// An impossible link is a FILE:LINE error, in the front matter and in a step.
+TEST(LessonParser, ImpossibleLinkLinesAreFileLineErrors) {
+    for (const std::string bad : {"loss 140%", "mtu 20", "rate -1", "delay fast", "jitter 3ms"}) {
+        std::vector<LessonError> errors;
+        parse_lesson("bad.md", "---\nid: x\ntitle: X\norder: 1\nlink: " + bad + "\n---\n# X\n",
+                     errors);
+        ASSERT_EQ(errors.size(), 1u) << bad;
+        EXPECT_EQ(errors[0].line, 5) << bad;
+        EXPECT_NE(errors[0].to_string().find("bad.md:5: link:"), std::string::npos)
+            << errors[0].to_string();
+    }
+    std::vector<LessonError> errors;
+    parse_lesson("bad.md",
+                 "---\nid: x\ntitle: X\norder: 1\nlink: delay 20ms rate 10mbit mtu 1500\n---\n"
+                 "# X\n\n```steps\nlink: drop next 3 from server\n  caption: ok\n"
+                 "link: drop next from nowhere\n  caption: bad\nlink: explode\n  caption: bad\n"
+                 "client: socket AF_INET SOCK_STREAM\n  caption: c\n  packets: TCP from client "
+                 "dropped retransmission fast dup-ack\n```\n",
+                 errors);
+    ASSERT_EQ(errors.size(), 2u);
+    EXPECT_EQ(errors[0].line, 12);
+    EXPECT_NE(errors[0].message.find("two sides"), std::string::npos) << errors[0].message;
+    EXPECT_EQ(errors[1].line, 14);
+    EXPECT_NE(errors[1].message.find("unknown link step"), std::string::npos) << errors[1].message;
+}
+
+TEST(LessonParser, LinkSettingsAndCommandsReadBack) {
+    LinkSettings s;
+    ASSERT_EQ(parse_link_settings("delay 20ms rate 10mbit mtu 1400 loss 2.5% seed 7 queue 50", &s),
+              "");
+    EXPECT_EQ(s.delay_us, 20000);
+    EXPECT_EQ(s.rate_bits, 10000000);
+    EXPECT_EQ(s.mtu, 1400);
+    EXPECT_DOUBLE_EQ(s.loss_percent, 2.5);
+    EXPECT_EQ(s.seed, 7u);
+    EXPECT_EQ(s.queue_packets, 50);
+    EXPECT_EQ(s.text(), "loss 2.5% delay 20ms rate 10mbit queue 50 mtu 1400 seed 7");
+    LinkCommand c;
+    ASSERT_EQ(parse_link_command("drop next 3 data from server", &c), "");
+    EXPECT_EQ(c.kind, LinkCommand::Kind::DropNext);
+    EXPECT_EQ(c.count, 3);
+    EXPECT_EQ(c.match, LinkCommand::Match::Data);
+    ASSERT_TRUE(c.from.has_value());
+    EXPECT_EQ(*c.from, LinkSide::Server);
+    EXPECT_NE(c.describe().find("not the kernel's"), std::string::npos);
+    ASSERT_EQ(parse_link_command("loss 20%", &c), "");
+    EXPECT_EQ(c.kind, LinkCommand::Kind::Set);
+    EXPECT_EQ(c.changed, "loss");
+    EXPECT_NE(parse_link_command("reorder next 1", &c), "");
+    EXPECT_NE(parse_link_command("mtu 1400", &c), "");
+}
+
+}  // namespace
+}  // namespace socketlab

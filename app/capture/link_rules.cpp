@@ -1,5 +1,6 @@
 #include "capture/link_rules.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdlib>
 #include <sstream>
@@ -238,6 +239,12 @@ std::string parse_link_command(const std::string& text, LinkCommand* command) {
         return "";
     }
     c.kind = LinkCommand::Kind::Set;
+    static const char* const kSettings[] = {"loss",  "duplicate", "delay", "rate",
+                                            "queue", "seed",      "mtu"};
+    if (std::find(std::begin(kSettings), std::end(kSettings), verb) == std::end(kSettings))
+        return "unknown link step '" + verb +
+               "' (drop next, duplicate next, reorder next, corrupt next, hold, release, clear, "
+               "loss P%, duplicate P%, delay D, rate R, queue N, seed N)";
     for (i = 0; i < words.size();) {
         if (words[i] == "mtu")
             return "the MTU is set when the link is made: put it on the lesson's front-matter "
