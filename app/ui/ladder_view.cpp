@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cfloat>
 #include <cmath>
+#include <cstdio>
 
 #include "core/errno_text.h"
 #include "ui/event_text.h"
@@ -188,6 +189,20 @@ void draw_packet_row(ImDrawList* draw, const Geometry& g, float top, const FlowM
         auto port = [](const SocketAddress& a) { return ":" + std::to_string(a.port()); };
         numbers += "  " + port(c.client) + "\xE2\x86\x94" + port(c.server);
     }
+    // What the analysis and the link say about it: the kernel's doing, then the app's.
+    const bool dropped = p.link && p.link->fate == LinkRecord::Fate::Dropped;
+    if (p.analysis.retransmission) {
+        char later[64] = "";
+        if (p.analysis.original)
+            std::snprintf(later, sizeof later, " of #%llu, %.0f ms later",
+                          static_cast<unsigned long long>(p.analysis.original),
+                          static_cast<double>(p.analysis.after_us) / 1000.0);
+        numbers +=
+            std::string(p.analysis.fast ? "  fast retransmission" : "  retransmission") + later;
+    }
+    if (p.analysis.dup_ack) numbers += "  dup ACK #" + std::to_string(p.analysis.dup_ack);
+    if (p.analysis.sack_blocks) numbers += "  SACK";
+    if (dropped) numbers += "  DROPPED by SocketLab's link";
     const float label_w = text_size(fonts().mono_bold, kind).x + text_size(fonts().mono, numbers).x;
 
     if (packet.from_lifeline == packet.to_lifeline) {
@@ -200,8 +215,21 @@ void draw_packet_row(ImDrawList* draw, const Geometry& g, float top, const FlowM
         label_x = out + g.em * 0.5f;
     } else {
         const float direction = to_x > from_x ? 1.0f : -1.0f;
-        draw_arrow(draw, ImVec2(from_x + direction * g.bar_half, y_from),
-                   ImVec2(to_x - direction * g.bar_half, y_to), color, thickness, head);
+        const ImVec2 start(from_x + direction * g.bar_half, y_from);
+        const ImVec2 end(to_x - direction * g.bar_half, y_to);
+        if (dropped) {
+            // It never arrived: the arrow stops halfway, at a cross.
+            const ImVec2 mid((start.x + end.x) * 0.5f, (start.y + end.y) * 0.5f);
+            draw->AddLine(start, mid, color, thickness);
+            const float r = g.em * 0.45f;
+            const ImU32 cross = ImGui::GetColorU32(theme::error());
+            draw->AddLine(ImVec2(mid.x - r, mid.y - r), ImVec2(mid.x + r, mid.y + r), cross,
+                          thickness * 1.6f);
+            draw->AddLine(ImVec2(mid.x - r, mid.y + r), ImVec2(mid.x + r, mid.y - r), cross,
+                          thickness * 1.6f);
+        } else {
+            draw_arrow(draw, start, end, color, thickness, head);
+        }
         label_x = (from_x + to_x) * 0.5f - label_w * 0.5f;
     }
     label_x = std::clamp(label_x, g.origin.x + g.lanes_left,

@@ -77,6 +77,21 @@ void PacketListView::draw(const FlowModel& flow, const std::deque<Event>& events
                 ImGui::Text("%u", flow.shown_ack(packet, p, selection.relative));
             ImGui::TableNextColumn();
             ImGui::Text("%u", p.len);
+            // The kernel's doing (retransmission, duplicate ACK), then the app's (the link).
+            std::string mark;
+            if (p.analysis.retransmission)
+                mark = p.analysis.fast ? "fast retransmission" : "retransmission";
+            if (p.analysis.original) mark += " of " + std::to_string(p.analysis.original);
+            if (p.analysis.dup_ack) mark = "dup ACK #" + std::to_string(p.analysis.dup_ack);
+            const bool dropped = p.link && p.link->fate == LinkRecord::Fate::Dropped;
+            if (!mark.empty()) {
+                ImGui::SameLine();
+                ImGui::TextColored(theme::waiting(), "%s", mark.c_str());
+            }
+            if (dropped) {
+                ImGui::SameLine();
+                ImGui::TextColored(theme::error(), "DROPPED by the link");
+            }
         }
     }
     // Show a packet picked in the ladder; otherwise follow new packets unless scrolled up.

@@ -123,9 +123,13 @@ void PacketsPanel::draw_header(LessonRun& run, double now) {
     if (network && run.session()->capture_problem().empty()) {
         // One line, shorter when the pane is narrow (2x text); how exactly is one hover away.
         std::string note =
-            std::string("Real packets, captured on loopback just now (") +
-            (network->mode() == LessonNetwork::Mode::HostLoopback ? "host loopback)"
-                                                                  : "private namespace)");
+            network->has_link()
+                ? std::string(
+                      "Real packets, captured on SocketLab's link between the client "
+                      "side and the server side")
+                : std::string("Real packets, captured on loopback just now (") +
+                      (network->mode() == LessonNetwork::Mode::HostLoopback ? "host loopback)"
+                                                                            : "private namespace)");
         if (ImGui::CalcTextSize(note.c_str()).x > ImGui::GetContentRegionAvail().x)
             note = "Real packets, captured just now";
         ImGui::TextDisabled("%s", note.c_str());
