@@ -41,10 +41,10 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
-#include <optional>
 
 #include "capture/link_rules.h"
 #include "core/event.h"

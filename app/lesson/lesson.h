@@ -40,16 +40,16 @@ struct Expectation {
 // A packet the step's calls make the kernel send (lessons with `capture: yes`), checked
 // against the real capture: "SYN,ACK from server ack=1.seq+1".
 struct PacketExpectation {
-    bool none = false;           // `packets: none`: the step sends nothing at all
-    uint8_t tcp_flags = 0;       // exactly these TCP flag bits (core/event.h TcpFlag)
-    bool udp = false;            // a UDP datagram instead
-    std::string from;            // the actor whose socket sent it ("" = either)
-    std::optional<int64_t> len;  // payload bytes
-    bool any_tcp = false;        // `TCP`: any TCP segment, whatever its flags
-    bool dropped = false;        // `dropped`: one SocketLab's link dropped (else: not dropped)
-    bool retransmission = false; // `retransmission`: its bytes were sent before
-    bool fast = false;           // `fast`: a retransmission asked for by duplicate ACKs
-    bool dup_ack = false;        // `dup-ack`: a duplicate ACK
+    bool none = false;            // `packets: none`: the step sends nothing at all
+    uint8_t tcp_flags = 0;        // exactly these TCP flag bits (core/event.h TcpFlag)
+    bool udp = false;             // a UDP datagram instead
+    std::string from;             // the actor whose socket sent it ("" = either)
+    std::optional<int64_t> len;   // payload bytes
+    bool any_tcp = false;         // `TCP`: any TCP segment, whatever its flags
+    bool dropped = false;         // `dropped`: one SocketLab's link dropped (else: not dropped)
+    bool retransmission = false;  // `retransmission`: its bytes were sent before
+    bool fast = false;            // `fast`: a retransmission asked for by duplicate ACKs
+    bool dup_ack = false;         // `dup-ack`: a duplicate ACK
     // seq=/ack= : a number, or a field of an earlier packet of this step plus a number.
     struct Ref {
         int packet = 0;       // 1-based index into the step's expected packets; 0 = literal

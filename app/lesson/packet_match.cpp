@@ -9,7 +9,8 @@ std::string describe_packet(const PacketRecord& p, const OwnerOf& owner_of) {
     if (p.is_tcp()) text += " seq " + std::to_string(p.seq) + " ack " + std::to_string(p.ack);
     text += " len " + std::to_string(p.len);
     if (p.link && p.link->fate == LinkRecord::Fate::Dropped) text += " dropped";
-    if (p.analysis.retransmission) text += p.analysis.fast ? " fast retransmission" : " retransmission";
+    if (p.analysis.retransmission)
+        text += p.analysis.fast ? " fast retransmission" : " retransmission";
     if (p.analysis.dup_ack) text += " dup-ack";
     return text;
 }

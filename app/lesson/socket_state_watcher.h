@@ -12,8 +12,8 @@
 #include <mutex>
 #include <set>
 #include <string>
-#include <vector>
 #include <thread>
+#include <vector>
 
 #include "core/event_log.h"
 #include "core/socket_directory.h"
