@@ -226,7 +226,7 @@ int trace_command(const TraceCommandOptions& options) {
     trace::Tracer tracer;
     std::atomic<bool> finished{false};
     std::thread signals([&] {
-        const timespec tick{0, 200 * 1000 * 1000};
+        const timespec tick{0, 200L * 1000 * 1000};
         while (!finished) {
             if (sigtimedwait(&stop_signals, nullptr, &tick) > 0) tracer.stop();
         }
