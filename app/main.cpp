@@ -83,6 +83,9 @@ int run(int argc, char** argv) {
             ->check(CLI::Range(0.75, 4.0));
     app.add_flag("--presenter", shell.presenter,
                  "Start in presenter mode (full screen; F5 in the window, Esc leaves)");
+    app.add_option("--packets-view", shell.packets_view,
+                   "The Packets tab shows the ladder or the time-sequence graph")
+        ->check(CLI::IsMember({"ladder", "graph"}));
     size_opt->needs(shot);
     run->excludes(serve_opt)->excludes(shot)->excludes(trace_opt);
     trace_opt->excludes(serve_opt)->excludes(shot);

@@ -449,6 +449,28 @@ bool LinkRelay::settle(std::chrono::milliseconds timeout) {
 }
 
 // [SECTION] public API
+void LinkRelay::restart(const LinkSettings& settings) {
+    State& st = *state_;
+    std::lock_guard lock(st.mutex);
+    // What the old run left in the link is not sent into the new one (its sockets are gone)
+    // and not reported (the new run's packets start from none).
+    st.pending.clear();
+    for (int s = 0; s < 2; ++s) {
+        st.holding[s] = false;
+        st.held[s].clear();
+        st.held_back[s].reset();
+        st.reorder_after[s] = 0;
+        st.reorder_why[s].clear();
+        st.tx_free_at[s] = 0;
+        st.departures[s].clear();
+    }
+    st.scheduled.clear();
+    st.settings = settings;
+    st.random.seed(settings.seed);
+    st.counters = LinkCounters{};
+    st.next_number = 0;
+}
+
 void LinkRelay::apply(const LinkCommand& c) {
     State& st = *state_;
     {

@@ -50,6 +50,9 @@ class LinkRelay {
     bool settle(std::chrono::milliseconds timeout);
 
     void apply(const LinkCommand& command);
+    // A reset or a replay of the lesson: the link as `settings` made it, nothing pending or
+    // held, the counters at zero and the random losses starting again from the seed.
+    void restart(const LinkSettings& settings);
     LinkSettings settings() const;
     LinkCounters counters() const;
     std::string pending_text() const;  // "drop next 1 from client; hold from server" or ""

@@ -98,13 +98,17 @@ std::string parse_setting(const std::vector<std::string>& words, size_t* i, Link
         return "";
     }
     if (key == "rate") {
+        if (value == "none") {  // as fast as the relay goes (the Link strip's "no limit")
+            s->rate_bits = 0;
+            return "";
+        }
         double bits = 0;
         if (!parse_with_unit(value, {{"bit", 1}, {"kbit", 1e3}, {"mbit", 1e6}, {"gbit", 1e9}},
                              &bits) ||
             bits < 8000 || bits > 100e9)
             return "'rate " + value +
                    "': write bits per second from 8kbit to 100gbit with a unit (bit, kbit, "
-                   "mbit, gbit), e.g. 10mbit";
+                   "mbit, gbit), e.g. 10mbit, or none";
         s->rate_bits = static_cast<int64_t>(bits);
         return "";
     }

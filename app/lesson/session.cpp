@@ -211,6 +211,12 @@ void Session::reset() {
     engine_->shutdown();
     engine_ = std::make_unique<Engine>(log_, &directory_);
     directory_.clear();
+    // The link too starts over as the front matter set it (a replay gets the same losses),
+    // once what the closing sockets sent has been through it.
+    if (network_ && network_->link() && lesson_.link) {
+        network_->link()->settle(std::chrono::milliseconds(200));
+        network_->link()->restart(*lesson_.link);
+    }
     if (recorder_) recorder_->clear();
     attach_engine();
     statuses_.assign(lesson_.steps.size(), StepStatus{});

@@ -399,6 +399,7 @@ int run_app(const ShellOptions& options) {
     shell.settings = load_settings();
     shell.progress = load_progress();
     if (options.text_scale > 0) shell.settings.text_scale = options.text_scale;
+    if (!options.packets_view.empty()) shell.settings.packets_view = options.packets_view;
     if (Panel* list = shell.panel("lesson-list"))
         list->set_visible(shell.settings.show_lesson_list);
 

@@ -14,6 +14,7 @@ struct ShellOptions {
     int height = 0;
     float text_scale = 0.0f;  // 0 = from settings
     bool presenter = false;   // start in presenter mode (a screenshot: in the window as it is)
+    std::string packets_view;  // "ladder" or "graph" ("" = from settings)
 };
 
 // Returns the process exit status.

@@ -3,6 +3,9 @@
 #include <algorithm>
 #include <chrono>
 
+#include "capture/link_relay.h"
+#include "capture/link_rules.h"
+
 namespace socketlab::ui {
 namespace {
 
@@ -244,6 +247,21 @@ bool LessonRun::step_back() {
 void LessonRun::send_own_bytes(const std::string& actor, const std::string& text) {
     if (ready())
         live_->session->send_own_bytes(actor, std::vector<uint8_t>(text.begin(), text.end()));
+}
+
+std::string LessonRun::apply_link(const std::string& text) {
+    if (!ready()) return "the lesson is not open yet";
+    const LessonNetwork* network = live_->session->network();
+    LinkRelay* link = network ? network->link() : nullptr;
+    if (!link) return "this lesson has no link of SocketLab's";
+    LinkCommand command;
+    std::string problem = parse_link_command(text, &command);
+    if (!problem.empty()) return problem;
+    // Applying only takes the relay's lock and wakes its thread: no socket call here.
+    link->apply(command);
+    live_->log.append(make_note(live_->session->engine().now_us(), "link", 0,
+                                "You, from the Link strip: " + command.describe()));
+    return "";
 }
 
 void LessonRun::toggle_play(double now) {

@@ -82,6 +82,10 @@ class LessonRun {
     const std::string& replay_note() const { return replay_note_; }
     // The learner's own bytes, sent by actor on its current socket.
     void send_own_bytes(const std::string& actor, const std::string& text);
+    // The Link strip: a command for SocketLab's link ("drop next from client", "loss 5%"),
+    // applied now and logged as a note that it was the learner's doing through the app, not
+    // the kernel's. "" or why it could not be (no link, a command that does not parse).
+    std::string apply_link(const std::string& command);
 
     // Play: one step every play delay, each only once the previous has settled.
     void toggle_play(double now);

@@ -28,6 +28,7 @@ void LivePanePanel::draw(PanelContext& context) {
                        context.now, !context.next_lesson.empty()))
         context.open_lesson = context.next_lesson;
     ImGui::Separator();
+    link_strip_.draw(run, context.now);
     if (!run.session()->network()) {
         draw_columns(run);
         return;
@@ -43,7 +44,7 @@ void LivePanePanel::draw(PanelContext& context) {
         char label[64];
         std::snprintf(label, sizeof label, "Packets (%zu)###packets", packets_.packet_count(run));
         if (ImGui::BeginTabItem(label, nullptr, first_frame ? ImGuiTabItemFlags_SetSelected : 0)) {
-            packets_.draw(run, context.now);
+            packets_.draw(run, context.now, context.settings);
             ImGui::EndTabItem();
         }
         ImGui::EndTabBar();

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "ui/actor_column.h"
+#include "ui/link_strip.h"
 #include "ui/packets_panel.h"
 #include "ui/panel.h"
 #include "ui/step_controls.h"
@@ -29,6 +30,7 @@ class LivePanePanel : public Panel {
     StepControls controls_;
     TryServerBar try_server_;
     ActorColumn column_;
+    LinkStrip link_strip_;
     PacketsPanel packets_;
     std::string tabs_lesson_;  // the lesson whose tabs were set up (the Packets tab opens first)
 };

@@ -22,6 +22,8 @@ void PacketsPanel::forget_if_other_run(const LessonRun& run) {
     flow_.clear();
     selection_ = PacketSelection{.relative = selection_.relative};  // the toggle stays
     ladder_ = LadderView{};
+    graph_ = TimeSequenceView{};
+    view_tab_chosen_ = false;
     detail_ = PacketDetailView{};
     stats_ = CaptureStats{};
     stats_read_at_ = -1.0;
@@ -37,7 +39,7 @@ size_t PacketsPanel::packet_count(LessonRun& run) {
     return flow_.packets().size();
 }
 
-void PacketsPanel::draw(LessonRun& run, double now) {
+void PacketsPanel::draw(LessonRun& run, double now, Settings& settings) {
     forget_if_other_run(run);
     flow_.update(run.record().events(), run.record().dropped_events());
     draw_header(run, now);
@@ -74,7 +76,7 @@ void PacketsPanel::draw(LessonRun& run, double now) {
         roomy ? std::max(least, std::min(visible * ladder_share_, visible - least - splitter))
               : std::max(visible - splitter - spacing, line * 8.0f);
     const float total = roomy ? visible : ladder_h + splitter + spacing + line * 24.0f;
-    ladder_.draw(flow_, run.record().events(), selection_, ladder_h);
+    draw_upper(run, settings, ladder_h);
     draw_splitter(total);
 
     const float lower_h = std::max(total - ladder_h - splitter - spacing, least);
@@ -115,6 +117,46 @@ void PacketsPanel::draw(LessonRun& run, double now) {
             ImGui::EndTabBar();
         }
         ImGui::EndChild();
+    }
+}
+
+// The ladder or the time-sequence graph, as two tabs in `height`.
+void PacketsPanel::draw_upper(LessonRun& run, Settings& settings, float height) {
+    const float top = ImGui::GetCursorPosY();
+    const bool wanted_graph = settings.packets_view == "graph";
+    bool graph = wanted_graph;
+    if (ImGui::BeginTabBar("packets-upper")) {
+        // The settings' pick is asked for until the tab bar shows it (a tab that appears
+        // ignores the request on its first frame).
+        const bool choose = !view_tab_chosen_;
+        if (ImGui::BeginTabItem("Ladder", nullptr,
+                                choose && !wanted_graph ? ImGuiTabItemFlags_SetSelected : 0)) {
+            graph = false;
+            ImGui::EndTabItem();
+        }
+        if (ImGui::IsItemHovered())
+            ImGui::SetTooltip("Who sent what to whom, in order: one arrow per packet");
+        if (ImGui::BeginTabItem("Time-sequence graph", nullptr,
+                                choose && wanted_graph ? ImGuiTabItemFlags_SetSelected : 0)) {
+            graph = true;
+            ImGui::EndTabItem();
+        }
+        if (ImGui::IsItemHovered())
+            ImGui::SetTooltip(
+                "Sequence numbers against time: how fast the data went, and where it was lost "
+                "and sent again (as Stevens and Wireshark draw it)");
+        ImGui::EndTabBar();
+        if (graph == wanted_graph) view_tab_chosen_ = true;
+    }
+    if (view_tab_chosen_) settings.packets_view = graph ? "graph" : "ladder";
+    const float rest = std::max(height - (ImGui::GetCursorPosY() - top), ImGui::GetFontSize() * 4);
+    if (graph) {
+        ImGui::BeginChild("time-sequence", ImVec2(0.0f, rest), false,
+                          ImGuiWindowFlags_NoScrollbar | ImGuiWindowFlags_NoScrollWithMouse);
+        graph_.draw(flow_, run.record().events(), selection_, ImGui::GetContentRegionAvail().y);
+        ImGui::EndChild();
+    } else {
+        ladder_.draw(flow_, run.record().events(), selection_, rest);
     }
 }
 

@@ -1,10 +1,11 @@
 // The live pane's "Packets" tab, for lessons with `capture: yes`: where the packets come from
 // (or exactly why there are none and what would fix it), dropped counts, the relative/absolute
-// toggle and "Save capture…", then the ladder (big, on top) and below it the packet list and
-// the selected packet's detail (side by side when the pane is wide, else as two tabs).
+// toggle and "Save capture…", then the ladder or the time-sequence graph (big, on top; the
+// learner picks, and settings keep the pick) and below it the packet list and the selected
+// packet's detail (side by side when the pane is wide, else as two tabs).
 //
 // Usage:
-//   packets.draw(run);  // fills the rest of the current window
+//   packets.draw(run, now, settings);  // fills the rest of the current window
 #pragma once
 
 #include <future>
@@ -17,12 +18,14 @@
 #include "ui/packet_flow.h"
 #include "ui/packet_list_view.h"
 #include "ui/packet_style.h"
+#include "ui/settings.h"
+#include "ui/time_sequence_view.h"
 
 namespace socketlab::ui {
 
 class PacketsPanel {
   public:
-    void draw(LessonRun& run, double now);
+    void draw(LessonRun& run, double now, Settings& settings);
     // Updates the packet model without drawing (the tab label shows the count).
     size_t packet_count(LessonRun& run);
 
@@ -31,12 +34,15 @@ class PacketsPanel {
     void draw_header(LessonRun& run, double now);
     void draw_save_popup(LessonRun& run);
     void draw_splitter(float total_height);
+    void draw_upper(LessonRun& run, Settings& settings, float height);
 
     const LessonRun* run_ = nullptr;  // the run the state below belongs to
     std::string lesson_id_;
     FlowModel flow_;
     PacketSelection selection_;
     LadderView ladder_;
+    TimeSequenceView graph_;
+    bool view_tab_chosen_ = false;  // the settings' pick was applied to the tab bar
     PacketListView list_;
     PacketDetailView detail_;
     float ladder_share_ = 0.52f;  // of the height below the header; the splitter moves it

@@ -83,6 +83,7 @@ Settings load_settings() {
     s.play_delay_seconds =
         std::clamp(get_or(j, "play_delay_seconds", s.play_delay_seconds), 0.1f, 10.0f);
     s.show_lesson_list = get_or(j, "show_lesson_list", s.show_lesson_list);
+    s.packets_view = get_or(j, "packets_view", s.packets_view) == "graph" ? "graph" : "ladder";
     return s;
 }
 
@@ -93,7 +94,8 @@ void save_settings(const Settings& s) {
                                  {"window_maximized", s.window_maximized},
                                  {"last_lesson", s.last_lesson},
                                  {"play_delay_seconds", s.play_delay_seconds},
-                                 {"show_lesson_list", s.show_lesson_list}});
+                                 {"show_lesson_list", s.show_lesson_list},
+                                 {"packets_view", s.packets_view}});
 }
 
 Progress load_progress() {

@@ -16,6 +16,8 @@ struct Settings {
     std::string last_lesson;
     float play_delay_seconds = 1.0f;
     bool show_lesson_list = true;  // a teacher hides it (L) to give the lesson more room
+    // The Packets tab's upper view: the ladder, or the time-sequence graph ("graph").
+    std::string packets_view = "ladder";
 };
 
 struct Progress {

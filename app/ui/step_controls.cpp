@@ -10,6 +10,7 @@
 #include "ui/quiz_view.h"
 #include "ui/step_status_style.h"
 #include "ui/theme.h"
+#include "ui/toolbar_layout.h"
 
 namespace socketlab::ui {
 namespace {
@@ -29,19 +30,6 @@ void code_line(const char* language, const std::string& code) {
     ImGui::TextUnformatted(code.c_str());
     ImGui::PopTextWrapPos();
     ImGui::PopFont();
-}
-
-// The toolbar wraps: the next item goes on this line if `width` still fits, else on the next
-// (at 3x on a 1366x768 screen the toolbar is two or three lines, none of it cut).
-void same_line_if_fits(float width) {
-    const ImGuiStyle& style = ImGui::GetStyle();
-    const float line_end = ImGui::GetItemRectMax().x + style.ItemSpacing.x + width;
-    if (line_end <= ImGui::GetWindowPos().x + ImGui::GetWindowContentRegionMax().x)
-        ImGui::SameLine();
-}
-
-float button_width(const char* label) {
-    return ImGui::CalcTextSize(label, nullptr, true).x + ImGui::GetStyle().FramePadding.x * 2.0f;
 }
 
 }  // namespace
