@@ -103,6 +103,17 @@ void packet_tooltip(const FlowModel& flow, const FlowPacket& packet, const Event
     ImGui::Text("payload %u bytes, at %s ms", p.len, time_text(e.t_us).c_str());
     ImGui::PopFont();
     if (!p.problem.empty()) ImGui::TextColored(theme::error(), "%s", p.problem.c_str());
+    if (p.link) {
+        // What SocketLab's link did to it: its doing, not the kernel's.
+        const LinkRecord& l = *p.link;
+        if (l.fate == LinkRecord::Fate::Dropped)
+            ImGui::TextColored(theme::error(), "SocketLab's link dropped it (%s)", l.why.c_str());
+        else
+            ImGui::TextColored(
+                theme::link(), "%.1f ms in SocketLab's link (it left the %s at %s ms)%s%s",
+                static_cast<double>(l.delay_us) / 1000.0, l.from.c_str(),
+                time_text(l.entered_us).c_str(), l.why.empty() ? "" : ": ", l.why.c_str());
+    }
     ImGui::TextDisabled("Click for every header field and its bytes");
     ImGui::EndTooltip();
 }
@@ -169,14 +180,17 @@ void draw_arrow(ImDrawList* draw, ImVec2 from, ImVec2 to, ImU32 color, float thi
                             ImVec2(base.x - side.x, base.y - side.y), color);
 }
 
-void draw_packet_row(ImDrawList* draw, const Geometry& g, float top, const FlowModel& flow,
-                     const FlowPacket& packet, const Event& e, bool relative, bool selected) {
+// start_top: the top of the row where the packet left its sender (a row above `top` when the
+// link delayed it: the arrow then slants across the rows of what happened meanwhile).
+void draw_packet_row(ImDrawList* draw, const Geometry& g, float top, float start_top,
+                     const FlowModel& flow, const FlowPacket& packet, const Event& e, bool relative,
+                     bool selected) {
     const PacketRecord& p = *e.packet();
     const ImU32 color = ImGui::GetColorU32(packet_color(p));
     const float from_x = g.x[packet.from_lifeline];
     const float to_x = g.x[packet.to_lifeline];
     // The arrow descends: time passes while a packet travels (as in the textbooks' ladders).
-    const float y_from = top + g.line * 1.3f;
+    const float y_from = start_top + g.line * 1.3f;
     const float y_to = top + g.row_h - g.line * 0.3f;
     const float thickness = g.thickness * (selected ? 2.2f : 1.4f);
     const float head = g.em * 0.6f;
@@ -239,6 +253,18 @@ void draw_packet_row(ImDrawList* draw, const Geometry& g, float top, const FlowM
     add_text(draw, fonts().mono,
              ImVec2(label_pos.x + text_size(fonts().mono_bold, kind).x, label_pos.y),
              ImGui::GetColorU32(ImGuiCol_Text), numbers);
+}
+
+// Where a packet's arrow starts: the first row at or after the moment it entered SocketLab's
+// link, when the link held it for a while; else its own row.
+float sent_row_top(const std::vector<LadderRow>& rows, int row, const Event& e, float top,
+                   float row_h) {
+    const PacketRecord& p = *e.packet();
+    if (!p.link || p.link->delay_us < 1000 || p.link->entered_us <= 0) return top;
+    const auto end = rows.begin() + row;
+    const auto first = std::lower_bound(rows.begin(), end, p.link->entered_us,
+                                        [](const LadderRow& r, int64_t t) { return r.t_us < t; });
+    return top - static_cast<float>(end - first) * row_h;
 }
 
 void draw_call_row(ImDrawList* draw, const Geometry& g, float top, const LadderRow& row,
@@ -406,7 +432,8 @@ void LadderView::draw(const FlowModel& flow, const std::deque<Event>& events,
             if (row.kind == LadderRowKind::Packet) {
                 const FlowPacket& packet = flow.packets()[row.packet];
                 const Event& e = events[packet.event];
-                draw_packet_row(draw, g, top.y, flow, packet, e, selection.relative, selected);
+                draw_packet_row(draw, g, top.y, sent_row_top(rows, r, e, top.y, g.row_h), flow,
+                                packet, e, selection.relative, selected);
                 if (hovered) packet_tooltip(flow, packet, e, selection.relative);
                 if (clicked && mouse.y > header_bottom) {
                     selection.event_seq = packet.event_seq;
