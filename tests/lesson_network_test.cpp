@@ -845,5 +845,67 @@ TEST(LessonNetwork, LinkDelayAndRateAreWhatWasAsked) {
     ::close(server);
 }
 
+// The Link strip's MTU: the helper sets it on the link's interfaces while the lesson runs, and
+// the kernels' TCP then cuts its segments to fit, smaller or larger than Ethernet's 1500.
+TEST(LessonNetwork, LinkMtuChangesWhileTheLinkRuns) {
+    Collector got;
+    auto net = open_link("delay 1ms mtu 1500");
+    SKIP_UNLESS_NAMESPACE(net);
+    std::string error;
+    ASSERT_TRUE(net->start_capture(got.sink(), &error)) << error;
+    EXPECT_NE(net->set_link_mtu(100), "") << "below IPv6's 1280 is refused";
+    EXPECT_EQ(net->link()->settings().mtu, 1500);
+
+    // One connection made after the change; the largest packet it sent, seen on the link.
+    auto largest_packet = [&](const char* what) -> uint32_t {
+        SCOPED_TRACE(what);
+        const size_t before = got.packets().size();
+        const int server = net->make_socket(AF_INET, SOCK_STREAM, 0, "server");
+        const int client = net->make_socket(AF_INET, SOCK_STREAM, 0, "client");
+        sockaddr_in at = address_of("198.18.0.2", 0);
+        EXPECT_EQ(::bind(server, reinterpret_cast<sockaddr*>(&at), sizeof at), 0) << errno;
+        EXPECT_EQ(::listen(server, 1), 0);
+        at.sin_port = htons(bound_port(server));
+        EXPECT_EQ(::connect(client, reinterpret_cast<sockaddr*>(&at), sizeof at), 0) << errno;
+        const int conn = ::accept(server, nullptr, nullptr);
+        const std::string data(40000, 'm');
+        EXPECT_EQ(::send(client, data.data(), data.size(), 0), static_cast<ssize_t>(data.size()));
+        size_t received = 0;
+        char buf[65536];
+        pollfd pfd{conn, POLLIN, 0};
+        while (received < data.size() && ::poll(&pfd, 1, 5000) == 1) {
+            const ssize_t n = ::recv(conn, buf, sizeof buf, 0);
+            if (n <= 0) break;
+            received += static_cast<size_t>(n);
+        }
+        EXPECT_EQ(received, data.size());
+        size_t payload = 0;
+        EXPECT_TRUE(got.wait_for([&](const auto& all) {
+            payload = 0;
+            for (size_t i = before; i < all.size(); ++i)
+                payload += parse_tcp(all[i]).payload.size();
+            return payload >= data.size();
+        })) << "the link saw "
+            << payload << " bytes";
+        uint32_t largest = 0;
+        const auto packets = got.packets();
+        for (size_t i = before; i < packets.size(); ++i)
+            largest = std::max(largest, packets[i].original_length);
+        ::close(conn);
+        ::close(client);
+        ::close(server);
+        return largest;
+    };
+    ASSERT_EQ(net->set_link_mtu(1280), "");
+    EXPECT_EQ(net->link()->settings().mtu, 1280);
+    const uint32_t small = largest_packet("MTU 1280");
+    EXPECT_LE(small, 1280u);
+    EXPECT_GT(small, 1100u) << "the segments are cut to the MTU, not far below it";
+    ASSERT_EQ(net->set_link_mtu(9000), "");
+    const uint32_t large = largest_packet("MTU 9000");
+    EXPECT_LE(large, 9000u);
+    EXPECT_GT(large, 1500u) << "larger than Ethernet's once the link allows it";
+}
+
 }  // namespace
 }  // namespace socketlab

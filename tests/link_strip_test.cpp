@@ -67,6 +67,13 @@ TEST(LessonRunLink, TheStripDropsTheNextSynAndAResetRestoresTheLessonsLink) {
                e.note.find("Link strip") != std::string::npos;
     })) << "the strip's command is logged as the learner's doing";
 
+    // The MTU, changed in the background; a frame never waits for it.
+    run.set_link_mtu(1280);
+    EXPECT_TRUE(run.link_mtu_busy());
+    ASSERT_TRUE(test::tick_until(run, [&] { return !run.link_mtu_busy(); }));
+    EXPECT_EQ(run.link_mtu_error(), "");
+    EXPECT_EQ(link->settings().mtu, 1280);
+
     // Reset: the link as the front matter made it, nothing pending.
     ASSERT_EQ(run.apply_link("delay 300ms"), "");
     ASSERT_EQ(run.apply_link("hold from server"), "");
@@ -75,6 +82,7 @@ TEST(LessonRunLink, TheStripDropsTheNextSynAndAResetRestoresTheLessonsLink) {
     link = link_of(run);
     ASSERT_NE(link, nullptr);
     EXPECT_EQ(link->settings().delay_us, lesson->link->delay_us);
+    EXPECT_EQ(link->settings().mtu, lesson->link->mtu);
     EXPECT_EQ(link->pending_text(), "");
 }
 

@@ -1007,6 +1007,23 @@ LinkRelay* LessonNetwork::link() const {
     return impl_->relay.get();
 }
 
+std::string LessonNetwork::set_link_mtu(int mtu) {
+    if (!has_link() || !impl_->relay) return "this lesson has no link of SocketLab's";
+    if (mtu < 1280 || mtu > 9000)
+        return "the link's MTU must be from 1280 (the least IPv6 allows) to 9000 bytes";
+    nh::Message reply;
+    const int64_t values[4] = {mtu, 0, 0, 0};
+    const int rc = impl_->request(nh::MsgType::SetLinkMtu, values, nullptr, 0, -1, &reply, nullptr);
+    if (rc < 0) return "the network helper did not answer: " + system_error_text(-rc);
+    if (reply.header.values[0] < 0) {
+        const std::string detail = reply.text();
+        return detail.empty() ? system_error_text(static_cast<int>(-reply.header.values[0]))
+                              : detail;
+    }
+    impl_->relay->set_mtu(mtu);
+    return "";
+}
+
 bool LessonNetwork::has_link() const {
     return impl_->link_settings.has_value() && impl_->mode == Mode::PrivateNamespace;
 }

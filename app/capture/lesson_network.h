@@ -168,6 +168,9 @@ class LessonNetwork {
     // A link lesson's link (null otherwise, or before start_capture). The controls' way in.
     LinkRelay* link() const;
     bool has_link() const;
+    // A new MTU for the link's four interfaces, now (it waits for the helper: call it off the
+    // UI thread). "" or why not. Connections made after it use it from their handshake on.
+    std::string set_link_mtu(int mtu);
     // Which side of the link an actor's sockets live on: actors whose name contains "server"
     // are on the server side (198.18.0.2), every other actor on the client side (198.18.0.1).
     static LinkSide side_of_actor(const std::string& actor);

@@ -465,10 +465,17 @@ void LinkRelay::restart(const LinkSettings& settings) {
         st.departures[s].clear();
     }
     st.scheduled.clear();
+    const int mtu = st.settings.mtu;  // the interfaces' own: only set_mtu changes it
     st.settings = settings;
+    st.settings.mtu = mtu;
     st.random.seed(settings.seed);
     st.counters = LinkCounters{};
     st.next_number = 0;
+}
+
+void LinkRelay::set_mtu(int mtu) {
+    std::lock_guard lock(state_->mutex);
+    state_->settings.mtu = mtu;
 }
 
 void LinkRelay::apply(const LinkCommand& c) {

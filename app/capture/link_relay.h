@@ -53,6 +53,9 @@ class LinkRelay {
     // A reset or a replay of the lesson: the link as `settings` made it, nothing pending or
     // held, the counters at zero and the random losses starting again from the seed.
     void restart(const LinkSettings& settings);
+    // The interfaces' MTU changed (LessonNetwork::set_link_mtu): settings() says so. The relay
+    // itself passes any frame its sockets read.
+    void set_mtu(int mtu);
     LinkSettings settings() const;
     LinkCounters counters() const;
     std::string pending_text() const;  // "drop next 1 from client; hold from server" or ""

@@ -101,6 +101,35 @@ int set_up(mnl_socket* nl, unsigned index) {
     return talk(nl, h);
 }
 
+int set_mtu(mnl_socket* nl, unsigned index, int mtu) {
+    char buf[kNetlinkBuffer];
+    nlmsghdr* h = mnl_nlmsg_put_header(buf);
+    h->nlmsg_type = RTM_NEWLINK;
+    auto* ifi = static_cast<ifinfomsg*>(mnl_nlmsg_put_extra_header(h, sizeof(ifinfomsg)));
+    ifi->ifi_family = AF_UNSPEC;
+    ifi->ifi_index = static_cast<int>(index);
+    mnl_attr_put_u32(h, IFLA_MTU, static_cast<uint32_t>(mtu));
+    return talk(nl, h);
+}
+
+// The MTU of `name` in namespace `ns` (the helper returns to its own namespace after).
+int set_mtu_in(int ns, int middle_ns, const char* name, int mtu, std::string* error) {
+    if (ns != middle_ns && ::setns(ns, CLONE_NEWNET) != 0) {
+        *error = "entering a side's network namespace failed: " + text(errno);
+        return -errno;
+    }
+    Route route;
+    int rc = route.open();
+    const unsigned index = rc == 0 ? if_nametoindex(name) : 0;
+    if (rc == 0) rc = index == 0 ? -ENODEV : set_mtu(route.nl, index, mtu);
+    if (rc < 0) *error = std::string("setting the MTU of ") + name + " failed: " + text(-rc);
+    if (ns != middle_ns && ::setns(middle_ns, CLONE_NEWNET) != 0 && rc == 0) {
+        *error = "returning to the helper's namespace failed: " + text(errno);
+        rc = -errno;
+    }
+    return rc;
+}
+
 int add_address(mnl_socket* nl, unsigned index, const char* address, int prefix) {
     char buf[kNetlinkBuffer];
     nlmsghdr* h = mnl_nlmsg_put_header(buf);
@@ -288,6 +317,22 @@ int make_link_topology(int mtu, LinkTopology* t, std::string* error) {
     if (::setns(t->middle_ns, CLONE_NEWNET) != 0 && rc == 0) rc = -errno;
     if (rc < 0 && error->empty()) *error = "switching network namespaces failed: " + text(-rc);
     return rc;
+}
+
+int set_link_mtu(const LinkTopology& t, int mtu, std::string* error) {
+    // Both ends of both pairs, so neither kernel sends a frame the other end would refuse.
+    const struct {
+        int ns;
+        const char* name;
+    } ends[] = {{t.middle_ns, "sl-client"},
+                {t.middle_ns, "sl-server"},
+                {t.client_ns, "eth0"},
+                {t.server_ns, "eth0"}};
+    for (const auto& end : ends) {
+        const int rc = set_mtu_in(end.ns, t.middle_ns, end.name, mtu, error);
+        if (rc < 0) return rc;
+    }
+    return 0;
 }
 
 }  // namespace socketlab::nethelper

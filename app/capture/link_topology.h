@@ -27,5 +27,7 @@ struct LinkTopology {
 
 // 0 or -errno, with *error naming the step that failed.
 int make_link_topology(int mtu, LinkTopology* out, std::string* error);
+// A new MTU on all four ends of the link, while it runs. 0 or -errno, with *error.
+int set_link_mtu(const LinkTopology& topology, int mtu, std::string* error);
 
 }  // namespace socketlab::nethelper

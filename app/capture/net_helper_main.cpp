@@ -297,6 +297,21 @@ void handle(Message& req) {
             reply(id, 0, "", fd);
             return;
         }
+        case MsgType::SetLinkMtu: {
+            const int64_t mtu = req.header.values[0];
+            if (!g_has_link) {
+                reply(id, -ENODEV, "this helper made no link");
+                return;
+            }
+            if (mtu < 1280 || mtu > 9000) {
+                reply(id, -EINVAL, "the link's MTU must be from 1280 to 9000 bytes");
+                return;
+            }
+            std::string error;
+            const int rc = set_link_mtu(g_link, static_cast<int>(mtu), &error);
+            reply(id, rc, error);
+            return;
+        }
         case MsgType::StartCapture:
             if (!g_capture.pcap) {
                 reply(id, -ENODEV, "the capture was already stopped");

@@ -45,6 +45,7 @@ enum class MsgType : uint32_t {
     Flush,             // id -> Reply; then Stats and Flushed(id) on the packet channel
     StopCapture,       // -> Reply; then Stats and Stopped on the packet channel
     LinkPackets,       // values[0]: 0 client, 1 server -> Reply with the link's AF_PACKET fd
+    SetLinkMtu,        // values[0]: the MTU (1280..9000) -> Reply values[0] = 0 or -errno
     // helper -> app, packet channel
     Packet,   // values[0]: realtime_us, values[1]: original length of the IP packet; payload:
               // the IP packet (link header already removed), at most kMaxPacketBytes

@@ -216,6 +216,8 @@ void Session::reset() {
     if (network_ && network_->link() && lesson_.link) {
         network_->link()->settle(std::chrono::milliseconds(200));
         network_->link()->restart(*lesson_.link);
+        if (network_->link()->settings().mtu != lesson_.link->mtu)
+            network_->set_link_mtu(lesson_.link->mtu);  // changed from the Link strip
     }
     if (recorder_) recorder_->clear();
     attach_engine();

@@ -76,6 +76,7 @@ class Session {
     // Packets (lessons with `capture: yes`). The lesson network is opened with the session and
     // kept across resets; nullptr for lessons without capture.
     const LessonNetwork* network() const { return network_.get(); }
+    LessonNetwork* network() { return network_.get(); }
     // "" when capturing; else why not and what would fix it (shown where the packets would be).
     std::string capture_problem() const { return capture_problem_; }
     // The packets of this run so far, for a pcap file (bounded: the newest kMaxKeptPackets).

@@ -12,8 +12,8 @@ struct ShellOptions {
     std::string screenshot_path;  // non-empty: run the lesson to the end, save a PNG, exit
     int width = 0;                // 0 = from settings
     int height = 0;
-    float text_scale = 0.0f;  // 0 = from settings
-    bool presenter = false;   // start in presenter mode (a screenshot: in the window as it is)
+    float text_scale = 0.0f;   // 0 = from settings
+    bool presenter = false;    // start in presenter mode (a screenshot: in the window as it is)
     std::string packets_view;  // "ladder" or "graph" ("" = from settings)
 };
 

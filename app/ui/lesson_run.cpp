@@ -107,6 +107,10 @@ void LessonRun::take_finished_jobs() {
         }
         phase_ = Phase::Ready;
     }
+    if (is_done(link_job_)) {
+        link_job_.get();
+        link_error_ = live_->link_error;
+    }
     if (is_done(kept_job_)) {
         kept_job_.get();
         kept_error_ = live_->kept_error;
@@ -262,6 +266,28 @@ std::string LessonRun::apply_link(const std::string& text) {
     live_->log.append(make_note(live_->session->engine().now_us(), "link", 0,
                                 "You, from the Link strip: " + command.describe()));
     return "";
+}
+
+void LessonRun::set_link_mtu(int mtu) {
+    if (!ready() || link_mtu_busy()) return;
+    LessonNetwork* network = live_->session->network();
+    if (!network || !network->link()) {
+        link_error_ = "this lesson has no link of SocketLab's";
+        return;
+    }
+    link_error_.clear();
+    const int64_t now_us = live_->session->engine().now_us();
+    link_job_ = jobs_.post([live = live_, network, mtu, now_us] {
+        live->link_error = network->set_link_mtu(mtu);
+        if (live->link_error.empty())
+            live->log.append(
+                make_note(now_us, "link", 0,
+                          "You, from the Link strip: SocketLab's link now has an MTU of " +
+                              std::to_string(mtu) +
+                              " bytes: new connections agree on segments that fit it, and open "
+                              "ones shrink theirs if "
+                              "it got smaller"));
+    });
 }
 
 void LessonRun::toggle_play(double now) {

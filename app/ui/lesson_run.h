@@ -86,6 +86,11 @@ class LessonRun {
     // applied now and logged as a note that it was the learner's doing through the app, not
     // the kernel's. "" or why it could not be (no link, a command that does not parse).
     std::string apply_link(const std::string& command);
+    // The link's MTU, changed in the background (the helper sets it on the link's interfaces);
+    // link_mtu_busy() meanwhile, then link_mtu_error() says why not, or "".
+    void set_link_mtu(int mtu);
+    bool link_mtu_busy() const { return link_job_.valid(); }
+    const std::string& link_mtu_error() const { return link_error_; }
 
     // Play: one step every play delay, each only once the previous has settled.
     void toggle_play(double now);
@@ -122,6 +127,7 @@ class LessonRun {
         std::unique_ptr<Session> session;
         std::unique_ptr<LessonServer> kept_server;
         std::string kept_error;  // written by the kept-server job
+        std::string link_error;  // written by the link MTU job
         // The kept-open server stamps its events on the lesson engine's clock, which restarts
         // on Reset; it reads the start from here (it runs on its own thread).
         std::atomic<int64_t> clock_start_ns{0};
@@ -140,7 +146,9 @@ class LessonRun {
     Phase phase_ = Phase::Opening;
     std::future<void> job_;       // opening or resetting
     std::future<void> kept_job_;  // starting or stopping the kept-open server
-    bool kept_open_ = false;      // the kept server is running (when no kept job is under way)
+    std::future<void> link_job_;  // changing the link's MTU
+    std::string link_error_;
+    bool kept_open_ = false;  // the kept server is running (when no kept job is under way)
     std::string kept_error_;
 
     RunRecord record_{RunRecord::Limits{kMaxEvents, kMaxEventBytes}};

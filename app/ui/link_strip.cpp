@@ -252,9 +252,31 @@ void LinkStrip::draw_settings(LessonRun& run) {
         apply(run, "clear");
         apply(run, line);
     }
-    ImGui::TextDisabled(
-        "The MTU (%d bytes) is set when the link is made, from the lesson's 'link:' line.",
-        settings_.mtu);
+    // The MTU: set on the link's four interfaces by the helper, in the background.
+    static const int kMtus[] = {1280, 1500, 4000, 9000};
+    char current_mtu[32];
+    std::snprintf(current_mtu, sizeof current_mtu, "MTU %d", settings_.mtu);
+    same_line_if_fits(font * 8.0f);
+    ImGui::SetNextItemWidth(font * 7.0f);
+    ImGui::BeginDisabled(run.link_mtu_busy());
+    if (ImGui::BeginCombo("##mtu", run.link_mtu_busy() ? "MTU\xE2\x80\xA6" : current_mtu)) {
+        for (const int mtu : kMtus) {
+            char label[32];
+            std::snprintf(label, sizeof label, "MTU %d", mtu);
+            if (ImGui::Selectable(label, mtu == settings_.mtu) && mtu != settings_.mtu) {
+                run.set_link_mtu(mtu);
+                read_at_ = -1.0;
+            }
+        }
+        ImGui::EndCombo();
+    }
+    ImGui::EndDisabled();
+    if (ImGui::IsItemHovered(ImGuiHoveredFlags_AllowWhenDisabled))
+        ImGui::SetTooltip(
+            "The largest packet the link carries, in bytes. 1500 is Ethernet's; 1280 the least "
+            "IPv6 allows. TCP's segments are cut to fit it (the MSS in the SYN says so)");
+    if (!run.link_mtu_error().empty())
+        ImGui::TextColored(theme::error(), "%s", run.link_mtu_error().c_str());
 }
 
 }  // namespace socketlab::ui
