@@ -27,6 +27,7 @@
 #include "ui/background_jobs.h"
 #include "ui/fonts.h"
 #include "ui/lesson_run.h"
+#include "ui/live_pane_panel.h"
 #include "ui/panels.h"
 #include "ui/presenter_panel.h"
 #include "ui/quit_signals.h"
@@ -478,7 +479,7 @@ int run_app(const ShellOptions& options) {
     // The lesson (opened in the background; its jobs' thread wakes the loop when done).
     shell.jobs = std::make_unique<BackgroundJobs>([] { glfwPostEmptyEvent(); });
     shell.window = window;
-    if (Panel* live = shell.panel("live-pane"))
+    if (auto* live = dynamic_cast<LivePanePanel*>(shell.panel("live-pane")))
         shell.presenter = std::make_unique<PresenterPanel>(*live);
     // A screenshot shows the presenter view at its --size; the window goes full screen.
     shell.pending_presenting = options.presenter;

@@ -24,10 +24,12 @@ void LivePanePanel::draw(PanelContext& context) {
         ImGui::PopStyleColor();
         return;
     }
-    if (controls_.draw(run, context.settings, context.progress.quiz_answers[run.lesson().id],
-                       context.now, !context.next_lesson.empty()))
-        context.open_lesson = context.next_lesson;
-    ImGui::Separator();
+    if (!presenting_) {
+        if (controls_.draw(run, context.settings, context.progress.quiz_answers[run.lesson().id],
+                           context.now, !context.next_lesson.empty()))
+            context.open_lesson = context.next_lesson;
+        ImGui::Separator();
+    }
     link_strip_.draw(run, context.now);
     if (!run.session()->network()) {
         draw_columns(run);
@@ -44,7 +46,7 @@ void LivePanePanel::draw(PanelContext& context) {
         char label[64];
         std::snprintf(label, sizeof label, "Packets (%zu)###packets", packets_.packet_count(run));
         if (ImGui::BeginTabItem(label, nullptr, first_frame ? ImGuiTabItemFlags_SetSelected : 0)) {
-            packets_.draw(run, context.now, context.settings);
+            packets_.draw(run, context.now, context.settings, presenting_);
             ImGui::EndTabItem();
         }
         ImGui::EndTabBar();
@@ -53,14 +55,18 @@ void LivePanePanel::draw(PanelContext& context) {
 
 void LivePanePanel::draw_columns(LessonRun& run) {
     // What talks to the actors below: your own text, and your own client (kept-open server).
-    controls_.draw_own_text(run);
-    try_server_.draw(run);
-    ImGui::Separator();
+    if (!presenting_) {
+        controls_.draw_own_text(run);
+        try_server_.draw(run);
+        ImGui::Separator();
+    }
     const auto& actors = run.record().actors();
     const int columns = static_cast<int>(std::min<size_t>(actors.size(), 63));
     // The columns keep a readable size: at 2x text the pane scrolls rather than squeezing them.
     const float min_width = ImGui::GetFontSize() * 13.0f;
-    const float height = std::max(ImGui::GetContentRegionAvail().y, ImGui::GetFontSize() * 24.0f);
+    // In front of a class the columns take what is left of the screen, scrolling inside.
+    const float least = ImGui::GetFontSize() * (presenting_ ? 8.0f : 24.0f);
+    const float height = std::max(ImGui::GetContentRegionAvail().y, least);
     const bool squeezed =
         ImGui::GetContentRegionAvail().x < min_width * static_cast<float>(columns);
     ImGuiTableFlags flags = ImGuiTableFlags_Resizable | ImGuiTableFlags_BordersInnerV;

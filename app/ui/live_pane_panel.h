@@ -23,9 +23,14 @@ class LivePanePanel : public Panel {
     float width_share() const override { return 0.47f; }
     // "Next lesson" asks for the lesson after this one (context.open_lesson).
     void draw(PanelContext& context) override;
+    // Presenter mode draws the step itself, large, above: the live pane then leaves out its
+    // step controls and the text field and gives the columns the screen.
+    void set_presenting(bool presenting) { presenting_ = presenting; }
 
   private:
     void draw_columns(LessonRun& run);
+
+    bool presenting_ = false;
 
     StepControls controls_;
     TryServerBar try_server_;

@@ -12,6 +12,7 @@
 #include "capture/pcap_file.h"
 #include "ui/fonts.h"
 #include "ui/theme.h"
+#include "ui/toolbar_layout.h"
 
 namespace socketlab::ui {
 
@@ -23,7 +24,6 @@ void PacketsPanel::forget_if_other_run(const LessonRun& run) {
     selection_ = PacketSelection{.relative = selection_.relative};  // the toggle stays
     ladder_ = LadderView{};
     graph_ = TimeSequenceView{};
-    view_tab_chosen_ = false;
     detail_ = PacketDetailView{};
     stats_ = CaptureStats{};
     stats_read_at_ = -1.0;
@@ -39,10 +39,10 @@ size_t PacketsPanel::packet_count(LessonRun& run) {
     return flow_.packets().size();
 }
 
-void PacketsPanel::draw(LessonRun& run, double now, Settings& settings) {
+void PacketsPanel::draw(LessonRun& run, double now, Settings& settings, bool compact) {
     forget_if_other_run(run);
     flow_.update(run.record().events(), run.record().dropped_events());
-    draw_header(run, now);
+    draw_header(run, now, settings, compact);
 
     const std::string problem = run.session()->capture_problem();
     if (!problem.empty()) {
@@ -120,47 +120,35 @@ void PacketsPanel::draw(LessonRun& run, double now, Settings& settings) {
     }
 }
 
-// The ladder or the time-sequence graph, as two tabs in `height`.
-void PacketsPanel::draw_upper(LessonRun& run, Settings& settings, float height) {
-    const float top = ImGui::GetCursorPosY();
-    const bool wanted_graph = settings.packets_view == "graph";
-    bool graph = wanted_graph;
-    if (ImGui::BeginTabBar("packets-upper")) {
-        // The settings' pick is asked for until the tab bar shows it (a tab that appears
-        // ignores the request on its first frame).
-        const bool choose = !view_tab_chosen_;
-        if (ImGui::BeginTabItem("Ladder", nullptr,
-                                choose && !wanted_graph ? ImGuiTabItemFlags_SetSelected : 0)) {
-            graph = false;
-            ImGui::EndTabItem();
-        }
-        if (ImGui::IsItemHovered())
-            ImGui::SetTooltip("Who sent what to whom, in order: one arrow per packet");
-        if (ImGui::BeginTabItem("Time-sequence graph", nullptr,
-                                choose && wanted_graph ? ImGuiTabItemFlags_SetSelected : 0)) {
-            graph = true;
-            ImGui::EndTabItem();
-        }
-        if (ImGui::IsItemHovered())
-            ImGui::SetTooltip(
-                "Sequence numbers against time: how fast the data went, and where it was lost "
-                "and sent again (as Stevens and Wireshark draw it)");
-        ImGui::EndTabBar();
-        if (graph == wanted_graph) view_tab_chosen_ = true;
-    }
-    if (view_tab_chosen_) settings.packets_view = graph ? "graph" : "ladder";
-    const float rest = std::max(height - (ImGui::GetCursorPosY() - top), ImGui::GetFontSize() * 4);
-    if (graph) {
-        ImGui::BeginChild("time-sequence", ImVec2(0.0f, rest), false,
+// The ladder or the time-sequence graph (the header's choice), in `height`.
+void PacketsPanel::draw_upper(LessonRun& run, const Settings& settings, float height) {
+    if (settings.packets_view == "graph") {
+        ImGui::BeginChild("time-sequence", ImVec2(0.0f, height), false,
                           ImGuiWindowFlags_NoScrollbar | ImGuiWindowFlags_NoScrollWithMouse);
         graph_.draw(flow_, run.record().events(), selection_, ImGui::GetContentRegionAvail().y);
         ImGui::EndChild();
     } else {
-        ladder_.draw(flow_, run.record().events(), selection_, rest);
+        ladder_.draw(flow_, run.record().events(), selection_, height);
     }
 }
 
-void PacketsPanel::draw_header(LessonRun& run, double now) {
+// Ladder or graph: two radio buttons on the header's line (not a row of tabs of their own).
+void PacketsPanel::draw_view_choice(Settings& settings) {
+    const bool graph = settings.packets_view == "graph";
+    const float spacing = ImGui::GetStyle().ItemInnerSpacing.x + ImGui::GetFrameHeight();
+    same_line_if_fits(ImGui::CalcTextSize("Ladder").x + spacing);
+    if (ImGui::RadioButton("Ladder", !graph)) settings.packets_view = "ladder";
+    if (ImGui::IsItemHovered())
+        ImGui::SetTooltip("Who sent what to whom, in order: one arrow per packet");
+    same_line_if_fits(ImGui::CalcTextSize("Time-sequence graph").x + spacing);
+    if (ImGui::RadioButton("Time-sequence graph", graph)) settings.packets_view = "graph";
+    if (ImGui::IsItemHovered())
+        ImGui::SetTooltip(
+            "Sequence numbers against time: how fast the data went, and where it was lost and "
+            "sent again (as Stevens and Wireshark draw it)");
+}
+
+void PacketsPanel::draw_header(LessonRun& run, double now, Settings& settings, bool compact) {
     const LessonNetwork* network = run.session()->network();
     if (network && run.session()->capture_problem().empty()) {
         // One line, shorter when the pane is narrow (2x text); how exactly is one hover away.
@@ -186,30 +174,8 @@ void PacketsPanel::draw_header(LessonRun& run, double now) {
     if (!run.session()->capture_problem().empty()) return;  // the panel says why instead
     ImGui::PushTextWrapPos(0.0f);
 
-    ImGui::Checkbox("Relative seq/ack", &selection_.relative);
-    if (ImGui::IsItemHovered())
-        ImGui::SetTooltip(
-            "On: counted from each side's first sequence number (its SYN), as Wireshark shows "
-            "them, so the handshake reads 0, 1, 1. Off: the numbers as they are on the wire.");
-    ImGui::SameLine();
-    ImGui::BeginDisabled(flow_.packets().empty() || saving_.valid());
-    if (ImGui::Button("Save capture\xE2\x80\xA6")) ImGui::OpenPopup("Save capture");
-    ImGui::EndDisabled();
-    if (ImGui::IsItemHovered(ImGuiHoveredFlags_AllowWhenDisabled))
-        ImGui::SetTooltip("Save this run's packets as a pcap file for Wireshark or tshark");
-    draw_save_popup(run);
-
-    if (saving_.valid() && saving_.wait_for(std::chrono::seconds(0)) == std::future_status::ready) {
-        const std::string error = saving_.get();
-        save_failed_ = !error.empty();
-        save_message_ = save_failed_ ? error
-                                     : "Saved " + std::to_string(saving_count_) + " packets to " +
-                                           save_path_ + " (open it in Wireshark)";
-    }
-    if (saving_.valid()) ImGui::TextDisabled("Saving\xE2\x80\xA6");
-    if (!save_message_.empty())
-        ImGui::TextColored(save_failed_ ? theme::error() : theme::ok(), "%s",
-                           save_message_.c_str());
+    // In front of a class (compact) the pane is for the packets: the toggles stay in the window.
+    if (!compact) draw_toggles(run, settings);
 
     // Dropped packets: say how many, and where they were lost.
     if (network && now - stats_read_at_ >= 0.5) {
@@ -230,6 +196,35 @@ void PacketsPanel::draw_header(LessonRun& run, double now) {
                            "Showing the newest: %llu older events (calls and packets) were let go.",
                            static_cast<unsigned long long>(run.record().dropped_events()));
     ImGui::PopTextWrapPos();
+}
+
+// Relative numbers, "Save capture…" (and how the saving went), ladder or graph.
+void PacketsPanel::draw_toggles(LessonRun& run, Settings& settings) {
+    ImGui::Checkbox("Relative seq/ack", &selection_.relative);
+    if (ImGui::IsItemHovered())
+        ImGui::SetTooltip(
+            "On: counted from each side's first sequence number (its SYN), as Wireshark shows "
+            "them, so the handshake reads 0, 1, 1. Off: the numbers as they are on the wire.");
+    same_line_if_fits(button_width("Save capture\xE2\x80\xA6"));
+    ImGui::BeginDisabled(flow_.packets().empty() || saving_.valid());
+    if (ImGui::Button("Save capture\xE2\x80\xA6")) ImGui::OpenPopup("Save capture");
+    ImGui::EndDisabled();
+    if (ImGui::IsItemHovered(ImGuiHoveredFlags_AllowWhenDisabled))
+        ImGui::SetTooltip("Save this run's packets as a pcap file for Wireshark or tshark");
+    draw_view_choice(settings);
+    draw_save_popup(run);
+
+    if (saving_.valid() && saving_.wait_for(std::chrono::seconds(0)) == std::future_status::ready) {
+        const std::string error = saving_.get();
+        save_failed_ = !error.empty();
+        save_message_ = save_failed_ ? error
+                                     : "Saved " + std::to_string(saving_count_) + " packets to " +
+                                           save_path_ + " (open it in Wireshark)";
+    }
+    if (saving_.valid()) ImGui::TextDisabled("Saving\xE2\x80\xA6");
+    if (!save_message_.empty())
+        ImGui::TextColored(save_failed_ ? theme::error() : theme::ok(), "%s",
+                           save_message_.c_str());
 }
 
 void PacketsPanel::draw_save_popup(LessonRun& run) {

@@ -25,16 +25,19 @@ namespace socketlab::ui {
 
 class PacketsPanel {
   public:
-    void draw(LessonRun& run, double now, Settings& settings);
+    // compact: presenter mode: the packets, without the header's toggles.
+    void draw(LessonRun& run, double now, Settings& settings, bool compact = false);
     // Updates the packet model without drawing (the tab label shows the count).
     size_t packet_count(LessonRun& run);
 
   private:
     void forget_if_other_run(const LessonRun& run);
-    void draw_header(LessonRun& run, double now);
+    void draw_header(LessonRun& run, double now, Settings& settings, bool compact);
+    void draw_toggles(LessonRun& run, Settings& settings);
+    void draw_view_choice(Settings& settings);
     void draw_save_popup(LessonRun& run);
     void draw_splitter(float total_height);
-    void draw_upper(LessonRun& run, Settings& settings, float height);
+    void draw_upper(LessonRun& run, const Settings& settings, float height);
 
     const LessonRun* run_ = nullptr;  // the run the state below belongs to
     std::string lesson_id_;
@@ -42,7 +45,6 @@ class PacketsPanel {
     PacketSelection selection_;
     LadderView ladder_;
     TimeSequenceView graph_;
-    bool view_tab_chosen_ = false;  // the settings' pick was applied to the tab bar
     PacketListView list_;
     PacketDetailView detail_;
     float ladder_share_ = 0.52f;  // of the height below the header; the splitter moves it

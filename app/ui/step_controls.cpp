@@ -175,6 +175,32 @@ bool StepControls::draw(LessonRun& run, Settings& settings,
     return next_lesson;
 }
 
+void StepControls::draw_outcome(const LessonRun& run) {
+    const Session& session = *run.session();
+    const size_t next = session.next_step();
+    ImGui::PushTextWrapPos(0.0f);
+    if (!run.replay_note().empty())
+        ImGui::TextColored(theme::waiting(), "%s", run.replay_note().c_str());
+    if (next > 0) {
+        const Step& step = session.lesson().steps[next - 1];
+        const StepStatus& status = session.statuses()[next - 1];
+        if (!status.note.empty())
+            ImGui::TextColored(theme::waiting(), "Note: %s", status.note.c_str());
+        if (status.state == StepState::Blocked)
+            ImGui::TextColored(
+                theme::waiting(),
+                "%s is blocked inside %s(): the kernel returns when the other side acts.",
+                step.actor.c_str(), call_op_name(step.spec.op));
+        else if (status.state == StepState::Failed)
+            ImGui::TextColored(theme::error(), "Not what the lesson expected: %s",
+                               status.message.c_str());
+    }
+    if (!run.pending_prediction().empty())
+        ImGui::TextColored(theme::waiting(), "Ask the class first: %s",
+                           run.pending_prediction().c_str());
+    ImGui::PopTextWrapPos();
+}
+
 void StepControls::draw_own_text(LessonRun& run) {
     // Your own bytes, sent by the client on its current socket.
     ImGui::AlignTextToFramePadding();

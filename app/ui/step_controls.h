@@ -19,6 +19,10 @@ class StepControls {
               double now, bool has_next_lesson);
     // "Your text": the learner's own bytes, sent by the client (shown with the actor columns).
     void draw_own_text(LessonRun& run);
+    // Presenter mode's few lines instead of the whole block: what the step that ran last
+    // came to when it is more than a tick (a note, blocked, not what the lesson expected), the
+    // prediction to ask the class, and a replay's note.
+    static void draw_outcome(const LessonRun& run);
 
   private:
     std::string own_text_ = "Hello from me";
