@@ -4,7 +4,10 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <string>
+#include <vector>
 
+#include "ui/actor_summary.h"
 #include "ui/theme.h"
 
 namespace socketlab::ui {
@@ -53,6 +56,15 @@ void LivePanePanel::draw(PanelContext& context) {
     }
 }
 
+// The actor making the current step: the one whose step ran last (the first step's before any).
+std::string LivePanePanel::acting_actor(const LessonRun& run) {
+    const Session* session = run.session();
+    const auto& steps = run.lesson().steps;
+    if (!session || steps.empty()) return "";
+    const size_t next = session->next_step();
+    return steps[next > 0 ? std::min(next, steps.size()) - 1 : 0].actor;
+}
+
 void LivePanePanel::draw_columns(LessonRun& run) {
     // What talks to the actors below: your own text, and your own client (kept-open server).
     if (!presenting_) {
@@ -61,29 +73,99 @@ void LivePanePanel::draw_columns(LessonRun& run) {
         ImGui::Separator();
     }
     const auto& actors = run.record().actors();
-    const int columns = static_cast<int>(std::min<size_t>(actors.size(), 63));
-    // The columns keep a readable size: at 2x text the pane scrolls rather than squeezing them.
-    const float min_width = ImGui::GetFontSize() * 13.0f;
+    const size_t columns = std::min<size_t>(actors.size(), 63);
+    const float font = ImGui::GetFontSize();
+    // The columns keep a readable size: at 2x text they fold rather than squeeze.
+    const float full_width = font * 13.0f;
+    const float compact_width = font * 8.0f;
     // In front of a class the columns take what is left of the screen, scrolling inside.
-    const float least = ImGui::GetFontSize() * (presenting_ ? 8.0f : 24.0f);
+    const float least = font * (presenting_ ? 8.0f : 24.0f);
     const float height = std::max(ImGui::GetContentRegionAvail().y, least);
-    const bool squeezed =
-        ImGui::GetContentRegionAvail().x < min_width * static_cast<float>(columns);
-    ImGuiTableFlags flags = ImGuiTableFlags_Resizable | ImGuiTableFlags_BordersInnerV;
-    flags |= squeezed ? ImGuiTableFlags_ScrollX : ImGuiTableFlags_SizingStretchSame;
-    if (!ImGui::BeginTable(squeezed ? "actors-scrolling" : "actors", columns, flags,
-                           ImVec2(0, height)))
+    const float avail = ImGui::GetContentRegionAvail().x;
+    const float spacing = ImGui::GetStyle().ItemSpacing.x;
+    if (avail >= full_width * static_cast<float>(columns)) {
+        draw_all_columns(run, columns, height);
         return;
-    for (int i = 0; i < columns; ++i)
-        ImGui::TableSetupColumn(
-            actors[static_cast<size_t>(i)].name.c_str(),
-            squeezed ? ImGuiTableColumnFlags_WidthFixed : ImGuiTableColumnFlags_WidthStretch,
-            squeezed ? min_width : 1.0f);
-    for (int i = 0; i < columns; ++i) {
+    }
+
+    // Not all fit: the acting actor in full, and those the learner opened while there is room;
+    // the others folded to their name, sockets and last call.
+    const std::string acting = acting_actor(run);
+    if (acting != last_acting_) {
+        last_acting_ = acting;
+        scroll_to_acting_ = true;
+        opened_.clear();  // a new step: its actor comes first again
+    }
+    std::vector<bool> full(columns, false);
+    float used = compact_width * static_cast<float>(columns) +
+                 spacing * static_cast<float>(columns > 0 ? columns - 1 : 0);
+    auto open = [&](size_t i) {
+        if (full[i]) return;
+        full[i] = true;
+        used += full_width - compact_width;
+    };
+    for (size_t i = 0; i < columns; ++i)
+        if (actors[i].name == acting) open(i);
+    for (const std::string& name : opened_)  // asked for: shown, even if the row scrolls
+        for (size_t i = 0; i < columns; ++i)
+            if (actors[i].name == name) open(i);
+    size_t full_count = 0;
+    for (bool f : full) full_count += f ? 1 : 0;
+    const bool scroll = used > avail;
+    // Room left over goes to the full columns.
+    const float grow =
+        !scroll && full_count > 0 ? (avail - used) / static_cast<float>(full_count) : 0.0f;
+    ImGui::BeginChild("actors-folded", ImVec2(0, height), false,
+                      ImGuiWindowFlags_HorizontalScrollbar);
+    const float inner_h = ImGui::GetContentRegionAvail().y;
+    float acting_x = -1.0f, acting_w = 0.0f;
+    for (size_t i = 0; i < columns; ++i) {
+        const ActorRecord& actor = actors[i];
+        const float width = full[i] ? full_width + grow : compact_width;
+        if (i > 0) ImGui::SameLine();
+        if (actor.name == acting) {
+            acting_x = ImGui::GetCursorPosX();
+            acting_w = width;
+        }
+        ImGui::BeginChild(ImGui::GetID(actor.name.c_str()), ImVec2(width, inner_h), true);
+        const auto sockets = run.session()->directory().sockets_of(actor.name);
+        if (full[i]) {
+            if (actor.name != acting) {
+                if (ImGui::SmallButton("Fold"))
+                    opened_.erase(std::remove(opened_.begin(), opened_.end(), actor.name),
+                                  opened_.end());
+                if (ImGui::IsItemHovered())
+                    ImGui::SetTooltip("Fold this column back to a few lines");
+            }
+            column_.draw(run, actor, sockets, ImGui::GetContentRegionAvail().y);
+        } else if (draw_actor_summary(run.record(), actor, sockets, actor.name == acting)) {
+            opened_.insert(opened_.begin(), actor.name);
+        }
+        ImGui::EndChild();
+    }
+    // A new step whose actor is scrolled out of view: bring it to the middle.
+    if (scroll_to_acting_ && acting_x >= 0.0f) {
+        if (scroll)
+            ImGui::SetScrollX(
+                std::max(0.0f, acting_x + acting_w * 0.5f - ImGui::GetWindowWidth() * 0.5f));
+        scroll_to_acting_ = false;
+    }
+    ImGui::EndChild();
+}
+
+// Every actor in full, side by side (they fit).
+void LivePanePanel::draw_all_columns(LessonRun& run, size_t columns, float height) {
+    const auto& actors = run.record().actors();
+    const ImGuiTableFlags flags = ImGuiTableFlags_Resizable | ImGuiTableFlags_BordersInnerV |
+                                  ImGuiTableFlags_SizingStretchSame;
+    if (!ImGui::BeginTable("actors", static_cast<int>(columns), flags, ImVec2(0, height))) return;
+    for (size_t i = 0; i < columns; ++i)
+        ImGui::TableSetupColumn(actors[i].name.c_str(), ImGuiTableColumnFlags_WidthStretch, 1.0f);
+    for (size_t i = 0; i < columns; ++i) {
         ImGui::TableNextColumn();
-        ImGui::BeginChild(ImGui::GetID(actors[static_cast<size_t>(i)].name.c_str()),
+        ImGui::BeginChild(ImGui::GetID(actors[i].name.c_str()),
                           ImVec2(0, height - ImGui::GetStyle().CellPadding.y * 2), false);
-        const ActorRecord& actor = actors[static_cast<size_t>(i)];
+        const ActorRecord& actor = actors[i];
         column_.draw(run, actor, run.session()->directory().sockets_of(actor.name),
                      ImGui::GetContentRegionAvail().y);
         ImGui::EndChild();

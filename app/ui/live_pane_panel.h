@@ -1,5 +1,6 @@
-// Right panel: the step controls, then one column per actor (server, client, ...). For lessons
-// with `capture: yes` the columns share the space with the packets, as two tabs: "Calls and
+// Right panel: the step controls, then one column per actor (server, client, ...); when they
+// do not all fit, the acting actor's in full and the others folded (ui/actor_summary.h). For
+// lessons with `capture: yes` the columns share the space with the packets, as two tabs: "Calls and
 // bytes" (the columns) and "Packets" (ladder, list, detail), which opens first. While the
 // lesson opens or resets (in the background), it says so instead.
 #pragma once
@@ -29,8 +30,15 @@ class LivePanePanel : public Panel {
 
   private:
     void draw_columns(LessonRun& run);
+    void draw_all_columns(LessonRun& run, size_t columns, float height);
+    static std::string acting_actor(const LessonRun& run);
 
     bool presenting_ = false;
+    // Folded columns (more actors than fit): the learner's opened ones, newest first, until
+    // the next step; the acting actor scrolls into view when it changes.
+    std::vector<std::string> opened_;
+    std::string last_acting_;
+    bool scroll_to_acting_ = false;
 
     StepControls controls_;
     TryServerBar try_server_;
