@@ -86,6 +86,10 @@ int run(int argc, char** argv) {
     app.add_option("--packets-view", shell.packets_view,
                    "The Packets tab shows the ladder or the time-sequence graph")
         ->check(CLI::IsMember({"ladder", "graph"}));
+    app.add_option("--ui-dump", shell.ui_dump_path,
+                   "With --screenshot: write where the toolbar's buttons and the actor columns "
+                   "landed, as JSON (for layout tests)")
+        ->needs(shot);
     size_opt->needs(shot);
     run->excludes(serve_opt)->excludes(shot)->excludes(trace_opt);
     trace_opt->excludes(serve_opt)->excludes(shot);

@@ -34,6 +34,7 @@
 #include "ui/screenshot.h"
 #include "ui/settings.h"
 #include "ui/theme.h"
+#include "ui/ui_probe.h"
 #include "ui/window_icon.h"
 
 namespace socketlab::ui {
@@ -69,15 +70,36 @@ struct Shell {
         return nullptr;
     }
 
+    // Runs of other lessons the learner left midway, newest last: going back to one goes on
+    // where it was. A few only (each holds its sockets, threads and perhaps a network helper).
+    std::vector<std::unique_ptr<LessonRun>> kept_runs;
+    static constexpr size_t kKeptRuns = 3;
+    std::string pending_lesson;  // picked in the menu; opened between frames
+
     void open_lesson(const std::string& id) {
         const Lesson* lesson = library.find(id);
         if (!lesson && !library.lessons.empty()) lesson = &library.lessons.front();
-        // The old lesson closes on the jobs' thread before the new one opens there.
+        if (run && lesson && run->lesson().id == lesson->id) return;
+        // The run being left is kept when something has happened in it; the oldest kept one
+        // closes (on the jobs' thread, before anything new opens there).
+        if (run && run->session() && run->session()->next_step() > 0) {
+            kept_runs.push_back(std::move(run));
+            if (kept_runs.size() > kKeptRuns) kept_runs.erase(kept_runs.begin());
+        }
         run.reset();
         if (!lesson) return;
-        run = std::make_unique<LessonRun>(*lesson, *jobs);
-        // A worker's event wakes the frame loop, which otherwise sleeps while nothing happens.
-        run->set_on_event([] { glfwPostEmptyEvent(); });
+        for (auto it = kept_runs.begin(); it != kept_runs.end(); ++it) {
+            if ((*it)->lesson().id != lesson->id) continue;
+            run = std::move(*it);
+            kept_runs.erase(it);
+            break;
+        }
+        if (!run) {
+            run = std::make_unique<LessonRun>(*lesson, *jobs);
+            // A worker's event wakes the frame loop, which otherwise sleeps while nothing
+            // happens.
+            run->set_on_event([] { glfwPostEmptyEvent(); });
+        }
         settings.last_lesson = lesson->id;
         if (window) glfwSetWindowTitle(window, ("SocketLab \xE2\x80\x94 " + lesson->title).c_str());
     }
@@ -92,6 +114,9 @@ struct Shell {
 
     void reload_lessons() {
         std::string current = run ? run->lesson().id : settings.last_lesson;
+        // The files may have changed: every run starts over from them.
+        kept_runs.clear();
+        run.reset();
         library = load_lesson_library(options.lessons_dir);
         open_lesson(current);
     }
@@ -195,6 +220,18 @@ void handle_keys(Shell& shell) {
 void draw_menu(Shell& shell, GLFWwindow* window) {
     if (!ImGui::BeginMenuBar()) return;
     if (ImGui::BeginMenu("Lessons")) {
+        // Every lesson, in course order: the way in when the lesson list is hidden or folded.
+        if (ImGui::BeginMenu("Go to lesson")) {
+            int number = 1;
+            const std::string current = shell.run ? shell.run->lesson().id : std::string();
+            for (const auto& lesson : shell.library.lessons) {
+                const std::string label = std::to_string(number++) + ". " + lesson.title;
+                if (ImGui::MenuItem(label.c_str(), nullptr, lesson.id == current))
+                    shell.pending_lesson = lesson.id;
+            }
+            ImGui::EndMenu();
+        }
+        ImGui::Separator();
         if (ImGui::MenuItem("Reload lesson files")) shell.reload_lessons();
         if (ImGui::MenuItem("Reset progress...")) shell.confirm_reset_progress = true;
         ImGui::Separator();
@@ -275,6 +312,10 @@ void draw_keys_window(Shell& shell) {
 // What the panels asked for this frame, once all have drawn.
 void finish_frame(Shell& shell, const PanelContext& context) {
     if (context.progress_changed && shell.saving) save_progress(shell.progress);
+    if (!shell.pending_lesson.empty()) {
+        shell.open_lesson(shell.pending_lesson);
+        shell.pending_lesson.clear();
+    }
     if (!context.open_lesson.empty() &&
         (!shell.run || context.open_lesson != shell.run->lesson().id))
         shell.open_lesson(context.open_lesson);
@@ -327,10 +368,14 @@ void draw_frame(Shell& shell, GLFWwindow* window, double now) {
     draw_menu(shell, window);
     if (!fonts().warning.empty()) ImGui::TextColored(theme::error(), "%s", fonts().warning.c_str());
 
+    // A window too narrow for three panels at this text size (1366 pixels at 2x, 1920 at 3x)
+    // folds the lesson list away; Lessons > Go to lesson still opens any lesson.
+    const bool fold_list = viewport->WorkSize.x < ImGui::GetFontSize() * 64.0f;
     std::vector<Panel*> shown;
     std::string hidden;
     for (auto& panel : shell.panels) {
-        if (panel->visible())
+        const bool folded = fold_list && std::string(panel->id()) == "lesson-list";
+        if (panel->visible() && !folded)
             shown.push_back(panel.get());
         else
             hidden += std::string("-no-") + panel->id();
@@ -484,6 +529,7 @@ int run_app(const ShellOptions& options) {
     // A screenshot shows the presenter view at its --size; the window goes full screen.
     shell.pending_presenting = options.presenter;
     if (screenshot) shell.presenting = options.presenter;
+    enable_ui_probe(!options.ui_dump_path.empty());
     shell.open_lesson(!options.lesson_id.empty() ? options.lesson_id : shell.settings.last_lesson);
     int exit_status = 0;
     if (screenshot && shell.run) {
@@ -530,6 +576,7 @@ int run_app(const ShellOptions& options) {
         // A screenshot shows the window as it is, not hovered by wherever Xvfb left the pointer.
         if (screenshot) io.MousePos = ImVec2(-FLT_MAX, -FLT_MAX);
         ImGui::NewFrame();
+        clear_ui_probe();
         handle_keys(shell);
         draw_frame(shell, window, now);
         shell.mark_finished_if_done();
@@ -542,6 +589,12 @@ int run_app(const ShellOptions& options) {
         glClear(GL_COLOR_BUFFER_BIT);
         ImGui_ImplOpenGL3_RenderDrawData(ImGui::GetDrawData());
         if (screenshot && --screenshot_frames == 0) {
+            if (!options.ui_dump_path.empty() &&
+                !write_ui_dump(options.ui_dump_path, static_cast<int>(io.DisplaySize.x),
+                               static_cast<int>(io.DisplaySize.y), shell.settings.text_scale)) {
+                std::fprintf(stderr, "socketlab: cannot write %s\n", options.ui_dump_path.c_str());
+                exit_status = 1;
+            }
             if (write_screenshot(window, options.screenshot_path)) {
                 std::printf("wrote %s\n", options.screenshot_path.c_str());
             } else {
@@ -566,6 +619,7 @@ int run_app(const ShellOptions& options) {
             glfwGetWindowSize(window, &shell.settings.window_width, &shell.settings.window_height);
         save_settings(shell.settings);
     }
+    shell.kept_runs.clear();
     shell.run.reset();   // its closing is queued on the jobs' thread, and gives up any wait
     shell.jobs.reset();  // runs the closing; nothing wakes the (ending) loop after this
     ImGui_ImplOpenGL3_Shutdown();

@@ -9,6 +9,7 @@
 
 #include "ui/actor_summary.h"
 #include "ui/theme.h"
+#include "ui/ui_probe.h"
 
 namespace socketlab::ui {
 
@@ -68,8 +69,20 @@ std::string LivePanePanel::acting_actor(const LessonRun& run) {
 void LivePanePanel::draw_columns(LessonRun& run) {
     // What talks to the actors below: your own text, and your own client (kept-open server).
     if (!presenting_) {
-        controls_.draw_own_text(run);
-        try_server_.draw(run);
+        // On a short pane (2x and 3x text) these fold to one line, so the columns stay in view.
+        const bool short_pane = ImGui::GetContentRegionAvail().y < ImGui::GetFontSize() * 24.0f;
+        bool shown = !short_pane || extras_open_;
+        if (short_pane) {
+            if (ImGui::ArrowButton("##extras", shown ? ImGuiDir_Down : ImGuiDir_Right))
+                extras_open_ = shown = !shown;
+            ImGui::SameLine();
+            ImGui::TextDisabled(run.lesson().try_server.kind.empty() ? "Your own text"
+                                                                     : "Your text, own client");
+        }
+        if (shown) {
+            controls_.draw_own_text(run);
+            try_server_.draw(run);
+        }
         ImGui::Separator();
     }
     const auto& actors = run.record().actors();
@@ -142,6 +155,8 @@ void LivePanePanel::draw_columns(LessonRun& run) {
             opened_.insert(opened_.begin(), actor.name);
         }
         ImGui::EndChild();
+        probe_item("actor:" + actor.name + (full[i] ? ":full" : ":folded") +
+                   (actor.name == acting ? ":acting" : ""));
     }
     // A new step whose actor is scrolled out of view: bring it to the middle.
     if (scroll_to_acting_ && acting_x >= 0.0f) {
@@ -156,6 +171,7 @@ void LivePanePanel::draw_columns(LessonRun& run) {
 // Every actor in full, side by side (they fit).
 void LivePanePanel::draw_all_columns(LessonRun& run, size_t columns, float height) {
     const auto& actors = run.record().actors();
+    const std::string acting = acting_actor(run);
     const ImGuiTableFlags flags = ImGuiTableFlags_Resizable | ImGuiTableFlags_BordersInnerV |
                                   ImGuiTableFlags_SizingStretchSame;
     if (!ImGui::BeginTable("actors", static_cast<int>(columns), flags, ImVec2(0, height))) return;
@@ -169,6 +185,7 @@ void LivePanePanel::draw_all_columns(LessonRun& run, size_t columns, float heigh
         column_.draw(run, actor, run.session()->directory().sockets_of(actor.name),
                      ImGui::GetContentRegionAvail().y);
         ImGui::EndChild();
+        probe_item("actor:" + actor.name + ":full" + (actor.name == acting ? ":acting" : ""));
     }
     ImGui::EndTable();
 }

@@ -34,6 +34,7 @@ class LivePanePanel : public Panel {
     static std::string acting_actor(const LessonRun& run);
 
     bool presenting_ = false;
+    bool extras_open_ = false;  // "Your text" and the kept server, on a short pane
     // Folded columns (more actors than fit): the learner's opened ones, newest first, until
     // the next step; the acting actor scrolls into view when it changes.
     std::vector<std::string> opened_;

@@ -9,6 +9,7 @@
 #include "ui/step_controls.h"
 #include "ui/theme.h"
 #include "ui/toolbar_layout.h"
+#include "ui/ui_probe.h"
 
 namespace socketlab::ui {
 
@@ -26,6 +27,7 @@ void PresenterPanel::draw(PanelContext& context) {
     ImGui::TextUnformatted("Presenter mode \xE2\x80\x94 Esc to leave");
     ImGui::PopStyleColor();
     ImGui::PopFont();
+    probe_item("presenter:indicator");
     const char* keys =
         "next: PageDown, Space, \xE2\x86\x92   back: PageUp, Backspace, \xE2\x86\x90";
     if (cramped) {
@@ -47,6 +49,7 @@ void PresenterPanel::draw(PanelContext& context) {
     ImGui::PushFont(step_font);
     ImGui::Text("Step %zu of %zu", std::min(next, total), total);
     ImGui::PopFont();
+    probe_item("presenter:step");
     ImGui::PushFont(cramped ? fonts().bold : fonts().heading2);
     const std::string title = "  " + run->lesson().title;
     same_line_if_fits(ImGui::CalcTextSize(title.c_str()).x);

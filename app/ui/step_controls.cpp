@@ -11,6 +11,7 @@
 #include "ui/step_status_style.h"
 #include "ui/theme.h"
 #include "ui/toolbar_layout.h"
+#include "ui/ui_probe.h"
 
 namespace socketlab::ui {
 namespace {
@@ -44,14 +45,17 @@ bool StepControls::draw(LessonRun& run, Settings& settings,
 
     // One width for both labels, so Play and the rest stay put when "Step" becomes "Next
     // step" (a control must not move under the pointer). "###step": one id for both labels.
-    const char* kFirst = "Step \xE2\x96\xB6 (Space)";
-    const char* kNext = "Next step \xE2\x96\xB6 (Space)";
+    // A narrow pane (2x and 3x text) gets the short labels: one toolbar line less.
+    const bool narrow = ImGui::GetContentRegionAvail().x < ImGui::GetFontSize() * 30.0f;
+    const char* kFirst = narrow ? "Step \xE2\x96\xB6" : "Step \xE2\x96\xB6 (Space)";
+    const char* kNext = narrow ? "Next \xE2\x96\xB6" : "Next step \xE2\x96\xB6 (Space)";
     const float step_width = std::max(ImGui::CalcTextSize(kFirst).x, ImGui::CalcTextSize(kNext).x) +
                              ImGui::GetStyle().FramePadding.x * 2.0f;
     ImGui::BeginDisabled(!session.ready_for_next());
     const std::string step_label = std::string(next == 0 ? kFirst : kNext) + "###step";
     if (ImGui::Button(step_label.c_str(), ImVec2(step_width, 0))) run.step();
     ImGui::EndDisabled();
+    probe_item("toolbar:step");
     if (!session.ready_for_next() && ImGui::IsItemHovered(ImGuiHoveredFlags_AllowWhenDisabled))
         ImGui::SetTooltip(session.has_next() ? "Waiting for step %zu to return"
                                              : "All %zu steps have run: R starts over",
@@ -61,6 +65,7 @@ bool StepControls::draw(LessonRun& run, Settings& settings,
     ImGui::BeginDisabled(next == 0);
     if (ImGui::Button(kBack)) run.step_back();
     ImGui::EndDisabled();
+    probe_item("toolbar:back");
     if (next > 0 && ImGui::IsItemHovered())
         ImGui::SetTooltip("Replay the lesson on fresh sockets up to step %zu", next - 1);
     const char* play_label = run.playing() ? "Pause###play" : "Play###play";
@@ -69,16 +74,29 @@ bool StepControls::draw(LessonRun& run, Settings& settings,
     if (ImGui::Button(play_label, ImVec2(std::max(button_width("Pause"), button_width("Play")), 0)))
         run.toggle_play(now);
     ImGui::EndDisabled();
-    same_line_if_fits(button_width("Reset (R)"));
-    if (ImGui::Button("Reset (R)")) run.reset();
-    same_line_if_fits(ImGui::GetFontSize() * 9.0f);
-    ImGui::SetNextItemWidth(ImGui::GetFontSize() * 9.0f);
+    probe_item("toolbar:play");
+    const char* reset_label = narrow ? "Reset###reset" : "Reset (R)###reset";
+    same_line_if_fits(button_width(reset_label));
+    if (ImGui::Button(reset_label)) run.reset();
+    if (narrow && ImGui::IsItemHovered()) ImGui::SetTooltip("Start over (R)");
+    probe_item("toolbar:reset");
+    const float delay_w = ImGui::GetFontSize() * (narrow ? 7.0f : 9.0f);
+    same_line_if_fits(delay_w);
+    ImGui::SetNextItemWidth(delay_w);
     ImGui::SliderFloat("##delay", &settings.play_delay_seconds, 0.2f, 5.0f, "delay %.1f s");
+    probe_item("toolbar:delay");
     if (ImGui::IsItemHovered()) ImGui::SetTooltip("Play runs one step every this many seconds");
     char counter[48];
     std::snprintf(counter, sizeof counter, "step %zu of %zu", std::min(next, total), total);
-    same_line_if_fits(ImGui::CalcTextSize(counter).x);
-    ImGui::TextDisabled("%s", counter);
+    // Narrow, the counter goes only where it fits on the buttons' last line (the step's own
+    // line below says "Step N" too).
+    const float counter_w = ImGui::CalcTextSize(counter).x;
+    const float line_end = ImGui::GetItemRectMax().x + ImGui::GetStyle().ItemSpacing.x + counter_w;
+    if (!narrow || line_end <= ImGui::GetWindowPos().x + ImGui::GetWindowContentRegionMax().x) {
+        same_line_if_fits(counter_w);
+        ImGui::TextDisabled("%s", counter);
+        probe_item("toolbar:counter");
+    }
     if (!run.replay_note().empty()) {
         ImGui::PushStyleColor(ImGuiCol_Text, theme::waiting());
         ImGui::TextWrapped("%s", run.replay_note().c_str());
@@ -101,8 +119,17 @@ bool StepControls::draw(LessonRun& run, Settings& settings,
         ImGui::PopStyleColor();
     }
 
-    // The step that ran last: its caption, its state, and the same call in Python and C.
+    // The step that ran last: its caption, its state, and the same call in Python and C. At
+    // most 40% of the pane high (it scrolls inside beyond that), so the actors' columns below
+    // stay in view at 2x and 3x text; as high as its lines when they are fewer.
     ImGui::Separator();
+    const float pane_h = ImGui::GetContentRegionAvail().y + ImGui::GetCursorPosY();
+    const float line = ImGui::GetTextLineHeightWithSpacing();
+    const float share = pane_h < line * 20.0f ? 0.25f : 0.4f;  // 3x text on a laptop: a quarter
+    const float details_h =
+        std::clamp(details_height_, line * 2.0f, std::max(pane_h * share, line * 3.0f));
+    ImGui::BeginChild("step-details", ImVec2(0, details_h), false);
+    const float details_top = ImGui::GetCursorPosY();
     if (next == 0) {
         ImGui::PushTextWrapPos(0.0f);
         ImGui::TextUnformatted(
@@ -171,6 +198,9 @@ bool StepControls::draw(LessonRun& run, Settings& settings,
             if (has_next_lesson && ImGui::Button("Next lesson \xE2\x86\x92")) next_lesson = true;
         }
     }
+    // Its lines' height, for the next frame's child (a frame late when they change: unseen).
+    details_height_ = ImGui::GetCursorPosY() - details_top + ImGui::GetStyle().ItemSpacing.y;
+    ImGui::EndChild();
 
     return next_lesson;
 }

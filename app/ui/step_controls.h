@@ -26,6 +26,7 @@ class StepControls {
 
   private:
     std::string own_text_ = "Hello from me";
+    float details_height_ = 0.0f;  // the step details' lines, measured last frame
 };
 
 }  // namespace socketlab::ui
