@@ -86,6 +86,9 @@ int run(int argc, char** argv) {
     app.add_option("--packets-view", shell.packets_view,
                    "The Packets tab shows the ladder or the time-sequence graph")
         ->check(CLI::IsMember({"ladder", "graph"}));
+    app.add_option("--tab", shell.live_tab,
+                   "The live pane's tab to open with: calls, packets or conversation")
+        ->check(CLI::IsMember({"calls", "packets", "conversation"}));
     app.add_option("--ui-dump", shell.ui_dump_path,
                    "With --screenshot: write where the toolbar's buttons and the actor columns "
                    "landed, as JSON (for layout tests)")

@@ -356,6 +356,7 @@ void draw_frame(Shell& shell, GLFWwindow* window, double now) {
     PanelContext context{shell.run.get(), shell.library, shell.progress, shell.settings};
     context.now = now;
     context.next_lesson = shell.next_lesson_id();
+    context.live_tab = shell.options.live_tab;
     if (shell.presenting && shell.presenter) {
         // Full screen, no menu bar: the presenter panel alone (it draws the live pane).
         ImGui::Begin("SocketLab", nullptr, flags & ~ImGuiWindowFlags_MenuBar);

@@ -15,6 +15,7 @@ struct ShellOptions {
     float text_scale = 0.0f;   // 0 = from settings
     bool presenter = false;    // start in presenter mode (a screenshot: in the window as it is)
     std::string packets_view;  // "ladder" or "graph" ("" = from settings)
+    std::string live_tab;      // the live pane's tab to open with: calls, packets, conversation
     std::string ui_dump_path;  // with a screenshot: where its items landed (ui/ui_probe.h)
 };
 

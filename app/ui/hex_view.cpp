@@ -273,7 +273,8 @@ StreamStyle make_stream_style(const std::vector<ByteChunk>& chunks) {
 std::string header_text(const ByteChunk& chunk, const StreamStyle& style) {
     const bool sent = chunk.direction == ByteDirection::Sent;
     std::string text = sent ? style.sent_arrow : style.received_arrow;
-    text += sent ? " SENT  " : " RECEIVED  ";
+    if (!chunk.plain_label) text += sent ? " SENT  " : " RECEIVED  ";
+    if (chunk.plain_label) text += " ";
     text += chunk.label;
     return text;
 }

@@ -51,7 +51,8 @@ struct ByteChunk {
     ByteDirection direction = ByteDirection::Sent;
     std::string label;                            // e.g. "send() 10 bytes to 127.0.0.1:5000"
     const std::vector<uint8_t>* bytes = nullptr;  // not owned; may be null or empty
-    uint64_t total = 0;  // bytes the call really moved (> bytes->size() if cut)
+    uint64_t total = 0;        // bytes the call really moved (> bytes->size() if cut)
+    bool plain_label = false;  // the label says the direction itself (no SENT / RECEIVED)
 };
 
 // One scrolling list of all chunks: per chunk a header row ("→ SENT  <label>" in orange or

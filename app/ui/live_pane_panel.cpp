@@ -35,24 +35,45 @@ void LivePanePanel::draw(PanelContext& context) {
         ImGui::Separator();
     }
     link_strip_.draw(run, context.now);
-    if (!run.session()->network()) {
-        draw_columns(run);
-        return;
-    }
     // A packet lesson is about the packets: their tab is the one that opens with the lesson.
+    const bool has_packets = run.session()->network() != nullptr;
     const bool first_frame = tabs_lesson_ != run.lesson().id;
     tabs_lesson_ = run.lesson().id;
+    // The tab asked for on the command line, else Packets in a packet lesson; asked until the
+    // tab bar shows it (a tab that appears ignores the request on its first frame).
+    if (first_frame)
+        wanted_tab_ = !context.live_tab.empty() ? context.live_tab : has_packets ? "packets" : "";
+    auto select_if_wanted = [&](const char* tab) {
+        return wanted_tab_ == tab ? ImGuiTabItemFlags_SetSelected : 0;
+    };
+    auto shown = [&](const char* tab) {
+        if (wanted_tab_ == tab) wanted_tab_.clear();
+    };
     if (ImGui::BeginTabBar("live-tabs")) {
-        if (ImGui::BeginTabItem("Calls and bytes")) {
+        if (ImGui::BeginTabItem("Calls and bytes", nullptr, select_if_wanted("calls"))) {
+            shown("calls");
             draw_columns(run);
             ImGui::EndTabItem();
         }
         char label[64];
-        std::snprintf(label, sizeof label, "Packets (%zu)###packets", packets_.packet_count(run));
-        if (ImGui::BeginTabItem(label, nullptr, first_frame ? ImGuiTabItemFlags_SetSelected : 0)) {
-            packets_.draw(run, context.now, context.settings, presenting_);
+        if (has_packets) {
+            std::snprintf(label, sizeof label, "Packets (%zu)###packets",
+                          packets_.packet_count(run));
+            if (ImGui::BeginTabItem(label, nullptr, select_if_wanted("packets"))) {
+                shown("packets");
+                packets_.draw(run, context.now, context.settings, presenting_);
+                ImGui::EndTabItem();
+            }
+        }
+        std::snprintf(label, sizeof label, "Conversation (%zu)###conversation",
+                      conversation_.conversation_count(run));
+        if (ImGui::BeginTabItem(label, nullptr, select_if_wanted("conversation"))) {
+            shown("conversation");
+            conversation_.draw(run);
             ImGui::EndTabItem();
         }
+        if (ImGui::IsItemHovered())
+            ImGui::SetTooltip("Each connection's bytes, both ways, as text or hex");
         ImGui::EndTabBar();
     }
 }

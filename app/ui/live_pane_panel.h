@@ -1,7 +1,8 @@
 // Right panel: the step controls, then one column per actor (server, client, ...); when they
 // do not all fit, the acting actor's in full and the others folded (ui/actor_summary.h). For
 // lessons with `capture: yes` the columns share the space with the packets, as two tabs: "Calls and
-// bytes" (the columns) and "Packets" (ladder, list, detail), which opens first. While the
+// bytes" (the columns) and "Packets" (ladder, list, detail), which opens first; and in every
+// lesson "Conversation": each connection's bytes both ways (ui/conversation_view.h). While the
 // lesson opens or resets (in the background), it says so instead.
 #pragma once
 
@@ -9,6 +10,7 @@
 #include <vector>
 
 #include "ui/actor_column.h"
+#include "ui/conversation_view.h"
 #include "ui/link_strip.h"
 #include "ui/packets_panel.h"
 #include "ui/panel.h"
@@ -46,6 +48,8 @@ class LivePanePanel : public Panel {
     ActorColumn column_;
     LinkStrip link_strip_;
     PacketsPanel packets_;
+    ConversationView conversation_;
+    std::string wanted_tab_;   // a tab to select, until it shows
     std::string tabs_lesson_;  // the lesson whose tabs were set up (the Packets tab opens first)
 };
 

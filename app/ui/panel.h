@@ -25,6 +25,7 @@ struct PanelContext {
     Settings& settings;
     double now = 0.0;         // glfwGetTime() seconds
     std::string next_lesson;  // the lesson after this one in course order ("" = none)
+    std::string live_tab;     // open the live pane on this tab ("calls", "packets", ...), once
     // Asked for by the panels this frame; the shell acts once every panel has drawn.
     std::string open_lesson;        // open this lesson ("" = nothing)
     bool progress_changed = false;  // the learner answered a quiz: save progress
