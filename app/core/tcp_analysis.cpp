@@ -45,11 +45,27 @@ void TcpAnalyzer::analyze(PacketRecord& p, uint64_t number, int64_t t_us) {
         if (!flow.seen || seq_before(flow.next_seq, end)) flow.next_seq = end;
         flow.seen = true;
     }
-    // A duplicate ACK: no data, no SYN/FIN/RST, the same ack and window as the last ACK this
-    // side sent, while the other side has data out.
     const bool pure_ack = span == 0 && p.has(kTcpAck) && !p.has(kTcpRst);
-    if (pure_ack && flow.last_was_pure_ack && p.ack == flow.last_ack &&
-        p.window == flow.last_window && reverse.seen && seq_before(p.ack, reverse.next_seq)) {
+    const bool plain = p.has(kTcpAck) && !p.has(kTcpSyn) && !p.has(kTcpFin) && !p.has(kTcpRst);
+    // A zero window: this side has no room left in its receive buffer.
+    p.analysis.zero_window = plain && p.window == 0;
+    // A zero-window probe: the other side's last word was "window 0", and this segment asks
+    // whether that is still so. Linux sends an ACK one byte before the first unacknowledged
+    // byte (no data: the peer must answer it); other stacks send one byte of new data.
+    if (plain && span <= 1 && reverse.sent_ack && reverse.last_window == 0) {
+        const bool below = span == 0 && p.seq == reverse.last_ack - 1;
+        const bool one_byte = p.len == 1 && p.seq == reverse.last_ack;
+        p.analysis.window_probe = below || one_byte;
+        if (one_byte) p.analysis.retransmission = p.analysis.fast = false;
+    }
+    // A window update: an ACK with nothing new but a bigger window (the reader made room).
+    p.analysis.window_update = pure_ack && plain && flow.sent_ack && p.ack == flow.last_ack &&
+                               p.window > flow.last_window;
+    // A duplicate ACK: no data, no SYN/FIN/RST, the same ack and (non-zero) window as the last
+    // ACK this side sent, while the other side has data out.
+    if (pure_ack && !p.analysis.window_probe && p.window != 0 && flow.last_was_pure_ack &&
+        p.ack == flow.last_ack && p.window == flow.last_window && reverse.seen &&
+        seq_before(p.ack, reverse.next_seq)) {
         p.analysis.dup_ack = ++flow.dup_acks;
     } else if (p.has(kTcpAck)) {
         flow.dup_acks = 0;
@@ -58,6 +74,7 @@ void TcpAnalyzer::analyze(PacketRecord& p, uint64_t number, int64_t t_us) {
         flow.last_ack = p.ack;
         flow.last_window = p.window;
         flow.last_was_pure_ack = pure_ack;
+        flow.sent_ack = true;
     }
 }
 

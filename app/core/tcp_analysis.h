@@ -1,4 +1,5 @@
-// Retransmissions and duplicate ACKs, worked out from the TCP segments of each connection in
+// Retransmissions, duplicate ACKs and the receive window (zero windows, the sender's probes, the
+// window opening again), worked out from the TCP segments of each connection in
 // the order they were sent, as Wireshark's TCP analysis does. Pure: no sockets, no clock.
 // One analyzer per run; call in capture order (for a link lesson, the order packets left their
 // sender: a packet the link reordered is marked out_of_order, not as a retransmission).
@@ -26,6 +27,7 @@ class TcpAnalyzer {
         uint32_t last_ack = 0;
         uint32_t last_window = 0;
         bool last_was_pure_ack = false;
+        bool sent_ack = false;  // last_ack and last_window hold something
         int dup_acks = 0;
     };
     using Key = std::tuple<std::string, std::string>;  // src, dst as text

@@ -12,6 +12,9 @@ std::string describe_packet(const PacketRecord& p, const OwnerOf& owner_of) {
     if (p.analysis.retransmission)
         text += p.analysis.fast ? " fast retransmission" : " retransmission";
     if (p.analysis.dup_ack) text += " dup-ack";
+    if (p.analysis.zero_window) text += " zero-window";
+    if (p.analysis.window_probe) text += " window-probe";
+    if (p.analysis.window_update) text += " window-update";
     return text;
 }
 
@@ -47,6 +50,9 @@ std::string match_packets(const std::vector<PacketExpectation>& expected,
             if (want.retransmission && !p.analysis.retransmission) continue;
             if (want.fast && !p.analysis.fast) continue;
             if (want.dup_ack && !p.analysis.dup_ack) continue;
+            if (want.zero_window && !p.analysis.zero_window) continue;
+            if (want.window_probe && !p.analysis.window_probe) continue;
+            if (want.window_update && !p.analysis.window_update) continue;
             if (!want.from.empty()) {
                 const auto owner = owner_of(p.src);
                 if (!owner || *owner != want.from) continue;
