@@ -53,6 +53,8 @@ struct PacketExpectation {
     bool zero_window = false;     // `zero-window`: it advertises a window of 0
     bool window_probe = false;    // `window-probe`: a zero-window probe
     bool window_update = false;   // `window-update`: an ACK that only opens the window
+    bool queue_full = false;      // `queue-full`: dropped by the link because its queue was full
+    int64_t min_gap_us = 0;       // `gap>=400ms`: at least this long after the clause before it
     // seq=/ack= : a number, or a field of an earlier packet of this step plus a number.
     struct Ref {
         int packet = 0;       // 1-based index into the step's expected packets; 0 = literal

@@ -8,7 +8,8 @@ std::string describe_packet(const PacketRecord& p, const OwnerOf& owner_of) {
                        (owner ? *owner : p.src.to_string());
     if (p.is_tcp()) text += " seq " + std::to_string(p.seq) + " ack " + std::to_string(p.ack);
     text += " len " + std::to_string(p.len);
-    if (p.link && p.link->fate == LinkRecord::Fate::Dropped) text += " dropped";
+    if (p.link && p.link->fate == LinkRecord::Fate::Dropped)
+        text += p.link->why.rfind("queue full", 0) == 0 ? " dropped (queue full)" : " dropped";
     if (p.analysis.retransmission)
         text += p.analysis.fast ? " fast retransmission" : " retransmission";
     if (p.analysis.dup_ack) text += " dup-ack";
@@ -31,6 +32,7 @@ std::string match_packets(const std::vector<PacketExpectation>& expected,
         return "expected no packets, but the capture saw: " + all();
     }
     std::vector<const PacketRecord*> matched;
+    int64_t last_t_us = 0;  // when the packet matched last was captured
     size_t next = 0;
     for (const auto& want : expected) {
         auto value_of = [&](const PacketExpectation::Ref& ref) -> int64_t {
@@ -53,6 +55,8 @@ std::string match_packets(const std::vector<PacketExpectation>& expected,
             if (want.zero_window && !p.analysis.zero_window) continue;
             if (want.window_probe && !p.analysis.window_probe) continue;
             if (want.window_update && !p.analysis.window_update) continue;
+            if (want.queue_full && (!dropped || p.link->why.rfind("queue full", 0) != 0)) continue;
+            if (want.min_gap_us && seen[next].t_us - last_t_us < want.min_gap_us) continue;
             if (!want.from.empty()) {
                 const auto owner = owner_of(p.src);
                 if (!owner || *owner != want.from) continue;
@@ -61,6 +65,7 @@ std::string match_packets(const std::vector<PacketExpectation>& expected,
             if (want.seq && static_cast<int64_t>(p.seq) != value_of(*want.seq)) continue;
             if (want.ack && static_cast<int64_t>(p.ack) != value_of(*want.ack)) continue;
             matched.push_back(&p);
+            last_t_us = seen[next].t_us;
             ++next;
             found = true;
             break;

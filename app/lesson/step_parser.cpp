@@ -169,6 +169,18 @@ std::string parse_packet_expectations(const std::string& value, Step& step) {
                 p.window_probe = true;
             } else if (word == "window-update") {
                 p.window_update = true;
+            } else if (word == "queue-full") {
+                p.dropped = p.queue_full = true;
+            } else if (word.rfind("gap>=", 0) == 0) {
+                if (step.packets.empty())
+                    return "'" + word + "' needs a packet before it in this step, in '" + clause +
+                           "'";
+                const std::string d = word.substr(5);
+                const bool ms = d.size() > 2 && d.compare(d.size() - 2, 2, "ms") == 0;
+                long long n = 0;
+                if (!ms || !parse_int(d.substr(0, d.size() - 2), 0, 60000, n))
+                    return "'" + word + "': write gap>=N ms, e.g. gap>=400ms, in '" + clause + "'";
+                p.min_gap_us = n * 1000;
             } else if (word == "len") {
                 long long n = 0;
                 if (!(words >> word) || !parse_int(word, 0, 1 << 20, n))
@@ -207,7 +219,7 @@ std::string parse_packet_expectations(const std::string& value, Step& step) {
                 return "cannot read '" + word + "' in packet '" + clause +
                        "' (use FLAGS [from ACTOR] [len N] [seq=REF] [ack=REF] [dropped] "
                        "[retransmission] [fast] [dup-ack] [zero-window] [window-probe] "
-                       "[window-update])";
+                       "[window-update] [queue-full] [gap>=Nms])";
             }
         }
         step.packets.push_back(p);
