@@ -108,5 +108,27 @@ TEST(TcpAnalysis, NoWindowWordsOnAnOrdinaryExchange) {
     EXPECT_FALSE(syn.analysis.zero_window);
 }
 
+// Through a rate-limited link, a packet dropped at a full queue is seen at once, while earlier
+// ones still wait in the queue and are seen after it. They carry new bytes: no retransmission.
+// The real retransmission of the dropped bytes, later, is one.
+TEST(TcpAnalysis, BytesSeenLateAreNotARetransmissionBytesSeenTwiceAre) {
+    Wire w;
+    w.handshake();
+    const uint32_t data = kClientIsn + 1;
+    const PacketRecord dropped = w.send(true, kTcpAck, data + 2 * 1448, kServerIsn + 1, 502, 1448);
+    EXPECT_FALSE(dropped.analysis.retransmission);
+    const PacketRecord queued1 = w.send(true, kTcpAck, data, kServerIsn + 1, 502, 1448);
+    const PacketRecord queued2 = w.send(true, kTcpAck, data + 1448, kServerIsn + 1, 502, 1448);
+    EXPECT_FALSE(queued1.analysis.retransmission);
+    EXPECT_FALSE(queued2.analysis.retransmission);
+    const PacketRecord again = w.send(true, kTcpAck, data + 2 * 1448, kServerIsn + 1, 502, 1448);
+    EXPECT_TRUE(again.analysis.retransmission);
+    EXPECT_EQ(again.analysis.original, 4u);  // the dropped one: packet 4 after the handshake
+    // A retransmission that starts inside an earlier segment (the kernel re-cut it) is one too.
+    const PacketRecord part = w.send(true, kTcpAck, data + 1000, kServerIsn + 1, 502, 448);
+    EXPECT_TRUE(part.analysis.retransmission);
+    EXPECT_EQ(part.analysis.original, 5u);
+}
+
 }  // namespace
 }  // namespace socketlab

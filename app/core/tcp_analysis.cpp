@@ -1,5 +1,7 @@
 #include "core/tcp_analysis.h"
 
+#include <iterator>
+
 namespace socketlab {
 namespace {
 
@@ -24,22 +26,31 @@ void TcpAnalyzer::analyze(PacketRecord& p, uint64_t number, int64_t t_us) {
     const bool out_of_order_by_link = p.link && p.link->fate == LinkRecord::Fate::Reordered;
     const bool copy_by_link = p.link && p.link->fate == LinkRecord::Fate::Duplicated;
     if (span > 0) {
-        if (flow.seen && seq_before(p.seq, flow.next_seq) && !p.has(kTcpRst)) {
-            if (out_of_order_by_link) {
-                p.analysis.out_of_order = true;
-            } else if (!copy_by_link) {
+        if (!flow.seen) flow.isn = p.seq;
+        // Sent before? Not "below the highest byte sent so far": through a rate-limited link a
+        // packet the link's full queue dropped is seen at once, while earlier ones still wait
+        // in its queue and are seen after it; they are new bytes, not a retransmission. So:
+        // do these bytes overlap bytes already seen? (Offsets from the first seq: no wrap.)
+        const uint32_t start = p.seq - flow.isn;
+        const uint32_t stop = start + span;
+        auto after = flow.sent.upper_bound(start);
+        const Flow::Sent* overlap = nullptr;
+        if (after != flow.sent.begin() && std::prev(after)->second.stop > start)
+            overlap = &std::prev(after)->second;
+        else if (after != flow.sent.end() && after->first < stop)
+            overlap = &after->second;
+        if (flow.seen && !p.has(kTcpRst) && overlap) {
+            if (!copy_by_link) {
                 p.analysis.retransmission = true;
-                auto it = flow.first_sent.find(p.seq);
-                if (it != flow.first_sent.end()) {
-                    p.analysis.original = it->second.first;
-                    p.analysis.after_us = t_us - it->second.second;
-                }
+                p.analysis.original = overlap->number;
+                p.analysis.after_us = t_us - overlap->t_us;
                 // Asked for by duplicate ACKs (the receiver acks exactly this seq, twice or more).
                 p.analysis.fast = reverse.dup_acks >= 2 && reverse.last_ack == p.seq;
             }
         } else {
-            if (flow.first_sent.size() > 4096) flow.first_sent.erase(flow.first_sent.begin());
-            flow.first_sent.emplace(p.seq, std::make_pair(number, t_us));
+            p.analysis.out_of_order = out_of_order_by_link && seq_before(p.seq, flow.next_seq);
+            if (flow.sent.size() > 4096) flow.sent.erase(flow.sent.begin());
+            flow.sent.emplace(start, Flow::Sent{stop, number, t_us});
         }
         const uint32_t end = p.seq + span;
         if (!flow.seen || seq_before(flow.next_seq, end)) flow.next_seq = end;

@@ -23,7 +23,13 @@ class TcpAnalyzer {
     struct Flow {  // one direction of one connection
         bool seen = false;
         uint32_t next_seq = 0;  // highest seq + len (+SYN/FIN) sent so far
-        std::map<uint32_t, std::pair<uint64_t, int64_t>> first_sent;  // seq -> (event, t_us)
+        uint32_t isn = 0;       // the first seq seen: offsets below are from it
+        struct Sent {
+            uint32_t stop = 0;    // offset one past its last byte
+            uint64_t number = 0;  // the packet that first carried these bytes
+            int64_t t_us = 0;
+        };
+        std::map<uint32_t, Sent> sent;  // first transmissions, by offset of their first byte
         uint32_t last_ack = 0;
         uint32_t last_window = 0;
         bool last_was_pure_ack = false;
