@@ -149,7 +149,7 @@ bool Session::start_next_step() {
         // No call: time passes. Like a blocked call, it does not hold up the next step in the
         // window (the learner is the clock there); a headless run waits it out.
         status.state = StepState::Blocked;
-        log_.append(make_note(marker.t_us, "", static_cast<int>(index + 1),
+        log_.append(make_note(status.started_us, "", static_cast<int>(index + 1),
                               "SocketLab makes no call for " + wait_text(step.wait_us) +
                                   "; the kernels' timers go on"));
         return true;
