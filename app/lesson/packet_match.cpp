@@ -32,7 +32,14 @@ std::string match_packets(const std::vector<PacketExpectation>& expected,
         return "expected no packets, but the capture saw: " + all();
     }
     std::vector<const PacketRecord*> matched;
-    int64_t last_t_us = 0;  // when the packet matched last was captured
+    const RecordedPacket* last = nullptr;  // the packet matched last
+    // How long after `from` did `to` leave its sender? Through the link: when each entered it
+    // (a delivered packet is captured when the link delivers it, a dropped one when it came).
+    auto sent_after = [](const RecordedPacket& from, const RecordedPacket& to) {
+        if (from.packet.link && to.packet.link)
+            return to.packet.link->entered_us - from.packet.link->entered_us;
+        return to.t_us - from.t_us;
+    };
     size_t next = 0;
     for (const auto& want : expected) {
         auto value_of = [&](const PacketExpectation::Ref& ref) -> int64_t {
@@ -56,7 +63,8 @@ std::string match_packets(const std::vector<PacketExpectation>& expected,
             if (want.window_probe && !p.analysis.window_probe) continue;
             if (want.window_update && !p.analysis.window_update) continue;
             if (want.queue_full && (!dropped || p.link->why.rfind("queue full", 0) != 0)) continue;
-            if (want.min_gap_us && seen[next].t_us - last_t_us < want.min_gap_us) continue;
+            if (want.min_gap_us && last && sent_after(*last, seen[next]) < want.min_gap_us)
+                continue;
             if (!want.from.empty()) {
                 const auto owner = owner_of(p.src);
                 if (!owner || *owner != want.from) continue;
@@ -65,7 +73,7 @@ std::string match_packets(const std::vector<PacketExpectation>& expected,
             if (want.seq && static_cast<int64_t>(p.seq) != value_of(*want.seq)) continue;
             if (want.ack && static_cast<int64_t>(p.ack) != value_of(*want.ack)) continue;
             matched.push_back(&p);
-            last_t_us = seen[next].t_us;
+            last = &seen[next];
             ++next;
             found = true;
             break;
