@@ -133,6 +133,18 @@ bool Session::start_next_step() {
     const Step& step = lesson_.steps[index];
     StepStatus& status = statuses_[index];
 
+    if (step.wait_us > 0) {
+        // No call, so no step marker (whose payload is a call): a note says what happens, and
+        // time passes. Like a blocked call, it does not hold up the next step in the window
+        // (the learner is the clock there); a headless run waits it out.
+        status.started_us = engine_->now_us();
+        status.state = StepState::Blocked;
+        log_.append(make_note(status.started_us, "", static_cast<int>(index + 1),
+                              step.source + ": SocketLab makes no call for " +
+                                  wait_text(step.wait_us) + "; the kernels' timers go on (" +
+                                  step.caption + ")"));
+        return true;
+    }
     Event marker;
     marker.kind = EventKind::Step;
     marker.t_us = engine_->now_us();
@@ -143,15 +155,6 @@ bool Session::start_next_step() {
     log_.append(std::move(marker));
     if (step.link) {
         run_link_step(index);
-        return true;
-    }
-    if (step.wait_us > 0) {
-        // No call: time passes. Like a blocked call, it does not hold up the next step in the
-        // window (the learner is the clock there); a headless run waits it out.
-        status.state = StepState::Blocked;
-        log_.append(make_note(status.started_us, "", static_cast<int>(index + 1),
-                              "SocketLab makes no call for " + wait_text(step.wait_us) +
-                                  "; the kernels' timers go on"));
         return true;
     }
 
