@@ -368,9 +368,15 @@ void Session::check_packets(bool force) {
         const Step& step = lesson_.steps[i];
         if (status.packets_checked || step.packets.empty()) continue;
         if (status.state != StepState::Passed && status.state != StepState::Failed) continue;
-        if (!force && (status.done_us < 0 || now - status.done_us < kSettleUs)) continue;
         // `packets: none` means nothing until the next step, link or not.
-        const bool until_next = !through_link || (step.packets.size() == 1 && step.packets[0].none);
+        const bool none = step.packets.size() == 1 && step.packets[0].none;
+        // Through a link, packets that are there already pass at once: more packets cannot
+        // undo a match (they are looked for in order, others may come between), and those
+        // still missing are waited for below. Elsewhere, and for "none", the settle applies.
+        const bool settle = !through_link || none;
+        if (!force && (status.done_us < 0 || (settle && now - status.done_us < kSettleUs)))
+            continue;
+        const bool until_next = !through_link || none;
         const int64_t end = i + 1 < next_ && until_next ? statuses_[i + 1].started_us : now + 1;
         std::string problem;
         if (capturing)
