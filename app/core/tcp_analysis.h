@@ -1,8 +1,9 @@
 // Retransmissions, duplicate ACKs and the receive window (zero windows, the sender's probes, the
 // window opening again), worked out from the TCP segments of each connection in
-// the order they were sent, as Wireshark's TCP analysis does. Pure: no sockets, no clock.
-// One analyzer per run; call in capture order (for a link lesson, the order packets left their
-// sender: a packet the link reordered is marked out_of_order, not as a retransmission).
+// capture order, much as Wireshark's TCP analysis does. Pure: no sockets, no clock. One
+// analyzer per run. A retransmission carries bytes already seen on its connection; a packet
+// seen late (it waited in the link's queue, or the link reordered it) carries new bytes and is
+// none (one the link reordered is marked out_of_order).
 #pragma once
 
 #include <cstdint>
