@@ -185,5 +185,54 @@ TEST(LessonParser, LinkSettingsAndCommandsReadBack) {
     EXPECT_NE(parse_link_command("mtu 1400", &c), "");
 }
 
+TEST(LessonParser, WaitStepsAndWindowWords) {
+    std::vector<LessonError> errors;
+    auto lesson = parse_lesson(
+        "w.md",
+        "---\nid: w\ntitle: W\norder: 1\nlink: delay 10ms\n---\n# W\n\n```steps\n"
+        "wait 2s\n  caption: time passes\n"
+        "  packets: ACK from server zero-window; ACK from client window-probe\n"
+        "wait 250ms\n  caption: less\n"
+        "server: socket AF_INET SOCK_STREAM\n  caption: s\n"
+        "  packets: ACK from server window-update\n```\n",
+        errors);
+    for (const auto& e : errors) ADD_FAILURE() << e.to_string();
+    ASSERT_TRUE(lesson);
+    ASSERT_EQ(lesson->steps.size(), 3u);
+    EXPECT_EQ(lesson->steps[0].wait_us, 2000000);
+    EXPECT_EQ(lesson->steps[0].actor, "wait");
+    ASSERT_EQ(lesson->steps[0].packets.size(), 2u);
+    EXPECT_TRUE(lesson->steps[0].packets[0].zero_window);
+    EXPECT_FALSE(lesson->steps[0].packets[0].window_probe);
+    EXPECT_TRUE(lesson->steps[0].packets[1].window_probe);
+    EXPECT_EQ(lesson->steps[1].wait_us, 250000);
+    EXPECT_EQ(lesson->steps[2].wait_us, 0);
+    EXPECT_TRUE(lesson->steps[2].packets[0].window_update);
+}
+
+TEST(LessonParser, BadWaitStepsAreFileLineErrors) {
+    const char* bad[] = {"wait", "wait 2", "wait 2 s", "wait 31s", "wait 0ms", "wait 2h",
+                         "wait -1s", "wait 1.5s", "wait 2s please"};
+    for (const char* line : bad) {
+        std::vector<LessonError> errors;
+        parse_lesson("w.md",
+                     std::string("---\nid: w\ntitle: W\norder: 1\n---\n# W\n\n```steps\n") + line +
+                         "\n  caption: x\n```\n",
+                     errors);
+        ASSERT_EQ(errors.size(), 1u) << line;
+        EXPECT_EQ(errors[0].to_string().rfind("w.md:9: 'wait", 0), 0u) << errors[0].to_string();
+    }
+    std::vector<LessonError> errors;
+    parse_lesson("w.md",
+                 "---\nid: w\ntitle: W\norder: 1\n---\n# W\n\n```steps\nwait 1s\n  caption: x\n"
+                 "  expect: ok\n  packets: ACK window-opens\n```\n",
+                 errors);
+    ASSERT_EQ(errors.size(), 2u);
+    EXPECT_EQ(errors[0].line, 11);
+    EXPECT_NE(errors[0].message.find("makes no call"), std::string::npos) << errors[0].message;
+    EXPECT_EQ(errors[1].line, 12);
+    EXPECT_NE(errors[1].message.find("window-opens"), std::string::npos) << errors[1].message;
+}
+
 }  // namespace
 }  // namespace socketlab

@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include <thread>
+
 #include "session_test_util.h"
 
 #include "lesson/lesson_parser.h"
@@ -70,6 +72,48 @@ TEST(Session, AStepThatNeverReturnsIsReportedOnce) {
     EXPECT_FALSE(r.ok);
     ASSERT_EQ(r.messages.size(), 1u) << r.messages[0];
     EXPECT_NE(r.messages[0].find("still blocked"), std::string::npos) << r.messages[0];
+}
+
+// `wait 300ms` makes no call: a headless run really lets the time pass; in the window the step
+// is under way (the next step may start, as after a blocked call) until the time is up.
+TEST(Session, AWaitStepLetsTimePassWithoutACall) {
+    std::vector<LessonError> errors;
+    auto lesson =
+        parse_lesson("t.md",
+                     "---\nid: t\ntitle: T\norder: 1\n---\n```steps\nwait 300ms\n  caption: w\n"
+                     "server: socket AF_INET SOCK_STREAM\n  caption: s\n```\n",
+                     errors);
+    ASSERT_TRUE(lesson);
+    {
+        EventLog log;
+        Session session(*lesson, log);
+        const auto start = std::chrono::steady_clock::now();
+        std::vector<std::string> messages;
+        EXPECT_TRUE(session.run_to_end(std::chrono::milliseconds(5000), messages));
+        for (const auto& m : messages) ADD_FAILURE() << m;
+        EXPECT_GE(std::chrono::steady_clock::now() - start, std::chrono::milliseconds(300));
+        EXPECT_EQ(session.statuses()[0].state, StepState::Passed);
+        EXPECT_GE(session.statuses()[0].done_us - session.statuses()[0].started_us, 300000);
+        std::vector<Event> events;
+        log.drain(events);
+        bool said = false;
+        for (const auto& e : events) {
+            EXPECT_FALSE(e.step == 1 && e.kind == EventKind::Call) << "a wait makes no call";
+            said |= e.kind == EventKind::Note && e.step == 1 &&
+                    e.note.find("no call for 300 ms") != std::string::npos;
+        }
+        EXPECT_TRUE(said);
+    }
+    EventLog log;
+    Session session(*lesson, log);
+    ASSERT_TRUE(session.start_next_step());
+    session.update();
+    EXPECT_EQ(session.statuses()[0].state, StepState::Blocked);
+    EXPECT_TRUE(session.ready_for_next());
+    EXPECT_FALSE(session.finished());
+    std::this_thread::sleep_for(std::chrono::milliseconds(350));
+    session.update();
+    EXPECT_EQ(session.statuses()[0].state, StepState::Passed);
 }
 
 }  // namespace

@@ -106,5 +106,59 @@ TEST(PacketMatch, FlagsMustBeExactAndNoneMeansNone) {
               std::string::npos);
 }
 
+// `gap>=` measures when each packet entered the link (a delivered one is captured when the link
+// delivers it); `queue-full` is a drop for that reason only; the window words need the analysis.
+TEST(PacketMatch, GapsQueueFullAndWindowWords) {
+    auto through_link = [](RecordedPacket r, LinkRecord::Fate fate, int64_t entered_ms,
+                           const char* why = "") {
+        LinkRecord l;
+        l.fate = fate;
+        l.why = why;
+        l.entered_us = entered_ms * 1000;
+        r.packet.link = l;
+        r.t_us = entered_ms * 1000 + (fate == LinkRecord::Fate::Dropped ? 0 : 10000);
+        return r;
+    };
+    const RecordedPacket data =
+        tcp("127.0.0.1:41000", "127.0.0.1:5000", kTcpPsh | kTcpAck, 1, 1, 5);
+    RecordedPacket again = data;
+    again.packet.analysis.retransmission = true;
+    Step step = parse_one({"client: send \"hello\"", "  caption: c",
+                           "  packets: PSH,ACK from client dropped; PSH,ACK from client "
+                           "retransmission dropped gap>=400ms; PSH,ACK from client retransmission "
+                           "gap>=800ms"});
+    std::vector<RecordedPacket> doubling = {through_link(data, LinkRecord::Fate::Dropped, 0),
+                                            through_link(again, LinkRecord::Fate::Dropped, 450),
+                                            through_link(again, LinkRecord::Fate::Delayed, 1350)};
+    EXPECT_EQ(match_packets(step.packets, doubling, owners), "");
+    // Even intervals do not pass, although the last one is captured 10 ms after it entered.
+    std::vector<RecordedPacket> even = {through_link(data, LinkRecord::Fate::Dropped, 0),
+                                        through_link(again, LinkRecord::Fate::Dropped, 450),
+                                        through_link(again, LinkRecord::Fate::Delayed, 1245)};
+    EXPECT_NE(match_packets(step.packets, even, owners), "");
+
+    Step full =
+        parse_one({"client: send \"x\"", "  caption: c", "  packets: TCP from client queue-full"});
+    std::vector<RecordedPacket> asked = {
+        through_link(data, LinkRecord::Fate::Dropped, 0, "you asked: link: drop next")};
+    EXPECT_NE(match_packets(full.packets, asked, owners), "");
+    std::vector<RecordedPacket> queue = {
+        through_link(data, LinkRecord::Fate::Dropped, 0, "queue full: 20 packets were waiting")};
+    EXPECT_EQ(match_packets(full.packets, queue, owners), "");
+
+    Step window =
+        parse_one({"server: recv 10", "  caption: c",
+                   "  packets: ACK from server zero-window; ACK from client window-probe; "
+                   "ACK from server window-update"});
+    RecordedPacket zero = tcp("127.0.0.1:5000", "127.0.0.1:41000", kTcpAck, 1, 6);
+    RecordedPacket probe = tcp("127.0.0.1:41000", "127.0.0.1:5000", kTcpAck, 5, 1);
+    RecordedPacket update = zero;
+    EXPECT_NE(match_packets(window.packets, {zero, probe, update}, owners), "");
+    zero.packet.analysis.zero_window = true;
+    probe.packet.analysis.window_probe = true;
+    update.packet.analysis.window_update = true;
+    EXPECT_EQ(match_packets(window.packets, {zero, probe, update}, owners), "");
+}
+
 }  // namespace
 }  // namespace socketlab

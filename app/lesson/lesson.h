@@ -50,6 +50,11 @@ struct PacketExpectation {
     bool retransmission = false;  // `retransmission`: its bytes were sent before
     bool fast = false;            // `fast`: a retransmission asked for by duplicate ACKs
     bool dup_ack = false;         // `dup-ack`: a duplicate ACK
+    bool zero_window = false;     // `zero-window`: it advertises a window of 0
+    bool window_probe = false;    // `window-probe`: a zero-window probe
+    bool window_update = false;   // `window-update`: an ACK that only opens the window
+    bool queue_full = false;      // `queue-full`: dropped by the link because its queue was full
+    int64_t min_gap_us = 0;       // `gap>=400ms`: at least this long after the clause before it
     // seq=/ack= : a number, or a field of an earlier packet of this step plus a number.
     struct Ref {
         int packet = 0;       // 1-based index into the step's expected packets; 0 = literal
@@ -75,6 +80,8 @@ struct Step {
     int packets_line = 0;
     // `link: drop next from client`: a step of SocketLab's own link, not a socket call.
     std::optional<LinkCommand> link;
+    // `wait 2s`: a pause of this long, no call at all (the kernels' timers go on); 0 = not one.
+    int64_t wait_us = 0;
 };
 
 // One multiple-choice question of a ```quiz block.

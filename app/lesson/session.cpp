@@ -25,6 +25,12 @@ int unprivileged_port_start() {
     return start;
 }
 
+// "2 s", "500 ms"
+std::string wait_text(int64_t us) {
+    return us % 1000000 == 0 ? std::to_string(us / 1000000) + " s"
+                             : std::to_string(us / 1000) + " ms";
+}
+
 int64_t realtime_now_us() {
     return std::chrono::duration_cast<std::chrono::microseconds>(
                std::chrono::system_clock::now().time_since_epoch())
@@ -127,6 +133,18 @@ bool Session::start_next_step() {
     const Step& step = lesson_.steps[index];
     StepStatus& status = statuses_[index];
 
+    if (step.wait_us > 0) {
+        // No call, so no step marker (whose payload is a call): a note says what happens, and
+        // time passes. Like a blocked call, it does not hold up the next step in the window
+        // (the learner is the clock there); a headless run waits it out.
+        status.started_us = engine_->now_us();
+        status.state = StepState::Blocked;
+        log_.append(make_note(status.started_us, "", static_cast<int>(index + 1),
+                              step.source + ": SocketLab makes no call for " +
+                                  wait_text(step.wait_us) + "; the kernels' timers go on (" +
+                                  step.caption + ")"));
+        return true;
+    }
     Event marker;
     marker.kind = EventKind::Step;
     marker.t_us = engine_->now_us();
@@ -172,6 +190,14 @@ void Session::update() {
     for (size_t i = 0; i < next_; ++i) {
         StepStatus& status = statuses_[i];
         if (status.state != StepState::Running && status.state != StepState::Blocked) continue;
+        if (const int64_t wait = lesson_.steps[i].wait_us; wait > 0) {
+            const int64_t now = engine_->now_us();
+            if (now - status.started_us >= wait) {
+                status.state = StepState::Passed;
+                status.done_us = now;
+            }
+            continue;
+        }
         TicketPhase phase = engine_->phase(status.ticket);
         if (phase == TicketPhase::Blocked) {
             status.state = StepState::Blocked;
@@ -240,7 +266,17 @@ bool Session::run_to_end(std::chrono::milliseconds step_timeout,
         size_t index = next_;
         start_next_step();
         const StepStatus& status = statuses_[index];
-        if (!engine_->wait_settled(status.ticket, step_timeout)) {
+        if (const int64_t wait = lesson_.steps[index].wait_us; wait > 0) {
+            const auto until = std::chrono::steady_clock::now() + std::chrono::microseconds(wait);
+            while (status.state == StepState::Blocked) {
+                log_.wait_after(log_.last_seq(),
+                                std::min(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                             until - std::chrono::steady_clock::now()) +
+                                             std::chrono::milliseconds(1),
+                                         std::chrono::milliseconds(50)));
+                update();
+            }
+        } else if (!engine_->wait_settled(status.ticket, step_timeout)) {
             update();
             messages.push_back(describe_step(index) + ": did not return or block within " +
                                std::to_string(step_timeout.count()) + " ms");
@@ -340,9 +376,15 @@ void Session::check_packets(bool force) {
         const Step& step = lesson_.steps[i];
         if (status.packets_checked || step.packets.empty()) continue;
         if (status.state != StepState::Passed && status.state != StepState::Failed) continue;
-        if (!force && (status.done_us < 0 || now - status.done_us < kSettleUs)) continue;
         // `packets: none` means nothing until the next step, link or not.
-        const bool until_next = !through_link || (step.packets.size() == 1 && step.packets[0].none);
+        const bool none = step.packets.size() == 1 && step.packets[0].none;
+        // Through a link, packets that are there already pass at once: more packets cannot
+        // undo a match (they are looked for in order, others may come between), and those
+        // still missing are waited for below. Elsewhere, and for "none", the settle applies.
+        const bool settle = !through_link || none;
+        if (!force && (status.done_us < 0 || (settle && now - status.done_us < kSettleUs)))
+            continue;
+        const bool until_next = !through_link || none;
         const int64_t end = i + 1 < next_ && until_next ? statuses_[i + 1].started_us : now + 1;
         std::string problem;
         if (capturing)

@@ -163,6 +163,24 @@ std::string parse_packet_expectations(const std::string& value, Step& step) {
                 p.retransmission = p.fast = true;
             } else if (word == "dup-ack") {
                 p.dup_ack = true;
+            } else if (word == "zero-window") {
+                p.zero_window = true;
+            } else if (word == "window-probe") {
+                p.window_probe = true;
+            } else if (word == "window-update") {
+                p.window_update = true;
+            } else if (word == "queue-full") {
+                p.dropped = p.queue_full = true;
+            } else if (word.rfind("gap>=", 0) == 0) {
+                if (step.packets.empty())
+                    return "'" + word + "' needs a packet before it in this step, in '" + clause +
+                           "'";
+                const std::string d = word.substr(5);
+                const bool ms = d.size() > 2 && d.compare(d.size() - 2, 2, "ms") == 0;
+                long long n = 0;
+                if (!ms || !parse_int(d.substr(0, d.size() - 2), 0, 60000, n))
+                    return "'" + word + "': write gap>=N ms, e.g. gap>=400ms, in '" + clause + "'";
+                p.min_gap_us = n * 1000;
             } else if (word == "len") {
                 long long n = 0;
                 if (!(words >> word) || !parse_int(word, 0, 1 << 20, n))
@@ -200,11 +218,36 @@ std::string parse_packet_expectations(const std::string& value, Step& step) {
             } else {
                 return "cannot read '" + word + "' in packet '" + clause +
                        "' (use FLAGS [from ACTOR] [len N] [seq=REF] [ack=REF] [dropped] "
-                       "[retransmission] [fast] [dup-ack])";
+                       "[retransmission] [fast] [dup-ack] [zero-window] [window-probe] "
+                       "[window-update] [queue-full] [gap>=Nms])";
             }
         }
         step.packets.push_back(p);
     }
+    return "";
+}
+
+// "2s", "500ms": how long a `wait` step pauses. "" or the problem.
+constexpr int64_t kMaxWaitUs = 30'000'000;
+std::string parse_wait(const std::string& text, int64_t& wait_us) {
+    std::istringstream words(text);
+    std::string word, duration, extra;
+    words >> word >> duration;
+    if (duration.empty() || (words >> extra))
+        return "'wait' takes one duration, e.g. 'wait 2s' or 'wait 500ms'";
+    int64_t unit = 0;
+    std::string number = duration;
+    if (duration.size() > 2 && duration.compare(duration.size() - 2, 2, "ms") == 0) {
+        unit = 1000;
+        number.resize(duration.size() - 2);
+    } else if (duration.size() > 1 && duration.back() == 's') {
+        unit = 1000000;
+        number.resize(duration.size() - 1);
+    }
+    long long n = 0;
+    if (unit == 0 || !parse_int(number, 1, kMaxWaitUs / unit, n))
+        return "'wait " + duration + "': write a whole number of ms or s, at most 30s";
+    wait_us = n * unit;
     return "";
 }
 
@@ -272,6 +315,20 @@ void parse_steps_block(const std::string& file, int first_line,
         auto colon = text.find(':');
         if (!indented) {
             finish();
+            if (text == "wait" || text.rfind("wait ", 0) == 0) {
+                // A pause: no actor, no call; the kernels' timers go on meanwhile.
+                Step step;
+                step.file = file;
+                step.line = line_no;
+                step.actor = "wait";
+                step.source = text;
+                std::string problem = parse_wait(text, step.wait_us);
+                steps.push_back(std::move(step));
+                current = &steps.back();
+                current_bad = !problem.empty();
+                if (current_bad) errors.push_back({file, line_no, problem});
+                continue;
+            }
             if (colon == std::string::npos) {
                 errors.push_back({file, line_no, "expected 'ACTOR: CALL ...', got '" + text + "'"});
                 continue;
@@ -330,6 +387,10 @@ void parse_steps_block(const std::string& file, int first_line,
             if (!code.empty() && code[0] == ' ') code.erase(0, 1);
             std::string& target = key == "python" ? current->python : current->c;
             target += (target.empty() ? "" : "\n") + code;
+        } else if (key == "expect" && current->wait_us > 0) {
+            errors.push_back({file, line_no,
+                              "a 'wait' step makes no call, so it has no 'expect:' (use "
+                              "'packets:' for what the kernels send meanwhile)"});
         } else if (key == "expect") {
             std::vector<std::string> words;
             std::string error;

@@ -158,7 +158,12 @@ bool StepControls::draw(LessonRun& run, Settings& settings,
             ImGui::TextWrapped("Note: %s", status.note.c_str());
             ImGui::PopStyleColor();
         }
-        if (status.state == StepState::Blocked) {
+        if (status.state == StepState::Blocked && step.wait_us > 0) {
+            ImGui::PushStyleColor(ImGuiCol_Text, theme::waiting());
+            ImGui::TextWrapped("Waiting: no program makes a call now, but the kernels' timers run. "
+                               "Watch the packets.");
+            ImGui::PopStyleColor();
+        } else if (status.state == StepState::Blocked) {
             ImGui::PushStyleColor(ImGuiCol_Text, theme::waiting());
             ImGui::TextWrapped(
                 "%s is blocked inside %s(): the kernel will return when the "

@@ -146,8 +146,14 @@ void run_sendall(CallRun& run) {
     run.record.direction = Direction::Sent;
     run.record.bytes.assign(spec.data.begin(),
                             spec.data.begin() + static_cast<std::ptrdiff_t>(sent));
-    run.note = "send() was called " + std::to_string(count) + " time" + (count == 1 ? "" : "s") +
-               " (" + calls + (count > 8 ? " + ..." : "") + " bytes) until every byte was taken";
+    const std::string times = std::to_string(count) + " time" + (count == 1 ? "" : "s");
+    const std::string amounts = " (" + calls + (count > 8 ? " + ..." : "") + " bytes)";
+    if (run.out.ret < 0)
+        run.note = "send() took " + std::to_string(sent) + " bytes" +
+                   (count ? " in " + times + amounts : std::string()) +
+                   ", then a send() failed: sendall() gives up";
+    else
+        run.note = "send() was called " + times + amounts + " until every byte was taken";
 }
 
 std::string sendall_text(const CallRecord& call) {
