@@ -50,9 +50,10 @@ TEST(Conversation, HttpLessonReadsAsRequestThenResponse) {
     EXPECT_EQ(c.second_actor, "server");
     // The lesson makes more than one connection: the label tells them apart by their ports.
     EXPECT_EQ(c.label().rfind("client \xE2\x86\x94 server, TCP", 0), 0u) << c.label();
-    if (conversations.size() > 1)
+    if (conversations.size() > 1) {
         EXPECT_NE(c.label().find(":" + std::to_string(c.second.port())), std::string::npos)
             << c.label();
+    }
     ASSERT_GE(c.chunks.size(), 2u);
     EXPECT_TRUE(c.chunks[0].from_first);
     EXPECT_EQ(text_of(run.record, c.chunks[0]).rfind("GET /", 0), 0u)
