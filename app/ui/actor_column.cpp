@@ -26,6 +26,7 @@ std::string result_text(const Event& e) {
         case EventKind::Packet:
         case EventKind::Link:
         case EventKind::Program:
+        case EventKind::TcpInfo:  // shown on the socket's line, not as a timeline row
             return "";
         case EventKind::Call:
             break;
@@ -120,6 +121,89 @@ void state_line(TcpState state) {
     ImGui::Unindent();
 }
 
+// What each number of the TCP_INFO line means, for a learner who has used send() and recv()
+// from Python and never seen what the kernel does with the bytes afterwards.
+void tcp_info_tooltip(const TcpInfoRecord& info) {
+    ImGui::BeginTooltip();
+    ImGui::PushFont(fonts().regular);  // prose, not the socket line's mono
+    ImGui::PushTextWrapPos(ImGui::GetFontSize() * 32.0f);
+    ImGui::TextUnformatted(
+        "The kernel's own numbers for this connection (TCP_INFO, the ones `ss -ti` prints), read "
+        "every few ms: not simulated. send() only hands bytes to the kernel; these decide when "
+        "they go out.");
+    ImGui::Separator();
+    auto term = [](const char* name, const char* meaning) {
+        ImGui::PushFont(fonts().mono_bold);
+        ImGui::TextUnformatted(name);
+        ImGui::PopFont();
+        ImGui::SameLine();
+        ImGui::TextUnformatted(meaning);
+    };
+    term("cwnd",
+         "congestion window: how many segments the kernel lets itself have on the way "
+         "before it waits for ACKs. It grows while ACKs come back and is cut when a "
+         "loss says the network is full.");
+    term("ssthresh",
+         "slow-start threshold: below it cwnd doubles every round trip (slow "
+         "start), above it cwnd grows by about one segment per round trip. "
+         "\xE2\x80\x94 means no loss yet, so no threshold.");
+    term("rtt",
+         "round-trip time: how long from sending a segment to its ACK, smoothed over the "
+         "last samples.");
+    term("rto",
+         "retransmission timeout: how long the kernel waits for an ACK before it sends "
+         "a segment again (at least 200 ms on Linux; it doubles on each timeout in a "
+         "row).");
+    term("retrans", "segments the kernel has sent again so far on this connection.");
+    term("in flight",
+         "segments sent and not yet acknowledged (nor known to have arrived out "
+         "of order, nor counted lost).");
+    ImGui::Separator();
+    ImGui::Text("Now: rtt %s \xC2\xB1 %s, %u of %u segments unacknowledged, mss %u bytes",
+                duration_text(info.rtt_us).c_str(), duration_text(info.rttvar_us).c_str(),
+                info.in_flight, info.unacked, info.mss);
+    if (info.peer_window)
+        ImGui::Text(
+            "peer window %u bytes: what the other side said it can still take (0: this "
+            "side must wait)",
+            *info.peer_window);
+    ImGui::Text("receive space %u bytes: how much this side expects to receive per round trip",
+                info.rcv_space);
+    if (info.backoff) ImGui::Text("the timeout doubled %u times in a row", info.backoff);
+    const char* state = "open: all is well";
+    switch (info.ca_state) {
+        case TcpCaState::Disorder:
+            state = "disorder: duplicate ACKs or SACK came back; the kernel watches for a loss";
+            break;
+        case TcpCaState::Cwr:
+            state = "cwr: cwnd was cut because of congestion signalled without a loss";
+            break;
+        case TcpCaState::Recovery:
+            state = "recovery: a fast retransmission is under way (duplicate ACKs asked for it)";
+            break;
+        case TcpCaState::Loss:
+            state = "loss: the timeout fired; the kernel starts again from a small cwnd";
+            break;
+        case TcpCaState::Open:
+        case TcpCaState::Unknown:
+            break;
+    }
+    ImGui::Text("sender state: %s", state);
+    ImGui::PopTextWrapPos();
+    ImGui::PopFont();
+    ImGui::EndTooltip();
+}
+
+void tcp_info_line(const TcpInfoRecord& info) {
+    ImGui::Indent();
+    ImGui::TextDisabled("TCP_INFO:");
+    ImGui::SameLine();
+    const std::string text = tcp_info_summary(info, "\xE2\x80\x94");
+    ImGui::TextUnformatted(text.c_str());
+    if (ImGui::IsItemHovered()) tcp_info_tooltip(info);
+    ImGui::Unindent();
+}
+
 }  // namespace
 
 void ActorColumn::draw_sockets(const RunRecord& record, const ActorRecord& actor,
@@ -143,6 +227,13 @@ void ActorColumn::draw_sockets(const RunRecord& record, const ActorRecord& actor
         // Its reports were let go with old events (a long run): the newest state by name.
         if (!named) return record.tcp_state(actor.name, s.name).value_or(TcpState::Unknown);
         return TcpState::Unknown;
+    };
+    // The newest TCP_INFO reported for this socket, if it is about this connection (a name
+    // such as "conn" may have held another one before).
+    auto tcp_info_of = [&](const std::string& name,
+                           const SocketAddress& local) -> const TcpInfoRecord* {
+        const TcpInfoRecord* info = record.tcp_info(actor.name, name);
+        return info && same_address(info->local, local) ? info : nullptr;
     };
     bool kernel_only = false;
     for (const KernelSocket& k : kernel) kernel_only |= k.state != TcpState::Close;
@@ -170,6 +261,7 @@ void ActorColumn::draw_sockets(const RunRecord& record, const ActorRecord& actor
         if (s.type == SOCK_STREAM && s.family != AF_UNIX) {
             const TcpState state = kernel_state_of(s);
             if (state != TcpState::Unknown) state_line(state);
+            if (const TcpInfoRecord* info = tcp_info_of(s.name, s.local)) tcp_info_line(*info);
         }
     }
     // Sockets only the kernel still has: closed by the program but not gone yet (TIME_WAIT,
@@ -186,6 +278,7 @@ void ActorColumn::draw_sockets(const RunRecord& record, const ActorRecord& actor
         ImGui::TextUnformatted(text.c_str());
         ImGui::PopStyleColor();
         state_line(k.state);
+        if (const TcpInfoRecord* info = tcp_info_of(k.name, k.local)) tcp_info_line(*info);
     }
     ImGui::PopTextWrapPos();
     ImGui::PopFont();
