@@ -844,6 +844,7 @@ TEST(LessonNetwork, LinkTcpInfoShowsTheDelayAndTheRetransmission) {
     EXPECT_GE(measured->rtt_us, 40000u);
     EXPECT_LT(measured->rtt_us, 400000u);
     EXPECT_EQ(measured->retransmits, 0u);
+    EXPECT_FALSE(measured->congestion_control.empty());
 
     LinkCommand drop;
     ASSERT_EQ(parse_link_command("drop next 1 data from client", &drop), "");

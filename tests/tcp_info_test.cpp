@@ -219,6 +219,8 @@ TEST(TcpInfo, WatcherReportsAConnectedLoopbackSocket) {
     EXPECT_GT(mine->tcp_info()->mss, 0u);
     EXPECT_GT(mine->tcp_info()->rto_us, 0u);
     EXPECT_EQ(mine->tcp_info()->retransmits, 0u) << "loopback loses nothing";
+    EXPECT_FALSE(mine->tcp_info()->congestion_control.empty()) << "INET_DIAG_CONG: cubic, bbr, ...";
+    EXPECT_TRUE(mine->tcp_info()->peer_window) << "the peer's window, as this kernel reports it";
     for (const Event& e : events)
         EXPECT_FALSE(e.tcp_info() && e.socket_name == "sock" && e.actor == "server")
             << "a listener has no TCP_INFO of its own to show";

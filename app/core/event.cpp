@@ -203,6 +203,7 @@ static void tcp_info_to_json(const TcpInfoRecord& t, nlohmann::json& j) {
     j["rcv_space"] = t.rcv_space;
     j["mss"] = t.mss;
     j["ca_state"] = tcp_ca_state_name(t.ca_state);
+    if (!t.congestion_control.empty()) j["congestion_control"] = t.congestion_control;
     if (t.segs_out) j["segs_out"] = *t.segs_out;
     if (t.segs_in) j["segs_in"] = *t.segs_in;
     if (t.bytes_acked) j["bytes_acked"] = *t.bytes_acked;

@@ -55,6 +55,7 @@ bool parse_tcp_info(const void* data, size_t length, TcpInfoRecord* out) {
     TcpInfoRecord r;
     r.local = out->local;
     r.peer = out->peer;
+    r.congestion_control = out->congestion_control;
     r.cwnd = info.tcpi_snd_cwnd;
     if (info.tcpi_snd_ssthresh < kInfiniteSsthresh) r.ssthresh = info.tcpi_snd_ssthresh;
     r.rtt_us = info.tcpi_rtt;
@@ -92,6 +93,10 @@ std::optional<TcpInfoRecord> tcp_info_of_fd(int fd) {
     if (::getsockopt(fd, IPPROTO_TCP, TCP_INFO, &info, &len) != 0) return std::nullopt;
     TcpInfoRecord record;
     if (!parse_tcp_info(&info, len, &record)) return std::nullopt;
+    char name[16] = {};  // TCP_CA_NAME_MAX
+    len = sizeof name;
+    if (::getsockopt(fd, IPPROTO_TCP, TCP_CONGESTION, name, &len) == 0)
+        record.congestion_control.assign(name, strnlen(name, len));
     return record;
 }
 
@@ -154,11 +159,12 @@ std::string duration_text(uint32_t us) {
 }
 
 std::string tcp_info_summary(const TcpInfoRecord& info, const char* none) {
-    std::string text =
-        "cwnd " + std::to_string(info.cwnd) + "  ssthresh " +
-        (info.ssthresh ? std::to_string(*info.ssthresh) : std::string(none)) + "  rtt " +
-        duration_text(info.rtt_us) + "  rto " + duration_text(info.rto_us) + "  retrans " +
-        std::to_string(info.retransmits) + "  in flight " + std::to_string(info.in_flight);
+    std::string text = "cwnd " + std::to_string(info.cwnd) + "  ssthresh " +
+                       (info.ssthresh ? std::to_string(*info.ssthresh) : std::string(none)) +
+                       "  rtt " + (info.rtt_us ? duration_text(info.rtt_us) : std::string(none)) +
+                       "  rto " + duration_text(info.rto_us) + "  retrans " +
+                       std::to_string(info.retransmits) + "  in flight " +
+                       std::to_string(info.in_flight);
     if (info.peer_window == 0u) text += "  peer window 0";
     if (info.ca_state != TcpCaState::Open)
         text += "  (" + std::string(tcp_ca_state_name(info.ca_state)) + ")";

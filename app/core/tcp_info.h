@@ -35,13 +35,15 @@ enum TcpInfoChange : uint32_t {
 struct TcpInfoRecord {
     SocketAddress local;
     SocketAddress peer;
-    uint32_t cwnd = 0;                 // congestion window, in segments (tcpi_snd_cwnd)
-    std::optional<uint32_t> ssthresh;  // segments; nullopt: "infinite", no loss seen yet
-    uint32_t rtt_us = 0;               // smoothed round-trip time (tcpi_rtt)
-    uint32_t rttvar_us = 0;            // its variation (tcpi_rttvar)
-    uint32_t rto_us = 0;               // retransmission timeout (tcpi_rto)
-    uint32_t retransmits = 0;          // segments retransmitted so far (tcpi_total_retrans)
-    uint8_t backoff = 0;               // times the timeout doubled in a row (tcpi_backoff)
+    uint32_t cwnd = 0;  // congestion window, in segments (tcpi_snd_cwnd)
+    // Segments; nullopt: "infinite": no loss seen yet, or a congestion control that keeps
+    // none (BBR).
+    std::optional<uint32_t> ssthresh;
+    uint32_t rtt_us = 0;       // smoothed round-trip time (tcpi_rtt)
+    uint32_t rttvar_us = 0;    // its variation (tcpi_rttvar)
+    uint32_t rto_us = 0;       // retransmission timeout (tcpi_rto)
+    uint32_t retransmits = 0;  // segments retransmitted so far (tcpi_total_retrans)
+    uint8_t backoff = 0;       // times the timeout doubled in a row (tcpi_backoff)
     // Segments sent and not yet acknowledged, less those the receiver has (SACK) or the
     // kernel counts lost, plus their retransmissions: the kernel's tcp_packets_in_flight().
     uint32_t in_flight = 0;
@@ -54,6 +56,7 @@ struct TcpInfoRecord {
     std::optional<uint32_t> segs_in;         // segments received
     std::optional<uint64_t> bytes_acked;     // bytes the peer acknowledged
     std::optional<uint64_t> bytes_received;  // bytes received in order
+    std::string congestion_control;          // "cubic", "bbr", "reno"; "" if not reported
     uint32_t changed = 0;                    // TcpInfoChange bits
 };
 

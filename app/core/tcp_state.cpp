@@ -197,8 +197,9 @@ bool send_request(int fd, uint8_t family, uint32_t sequence, std::string* error)
     message.request.sdiag_protocol = IPPROTO_TCP;
     // Every state, including TIME_WAIT and half-open requests; ports are filtered afterwards.
     message.request.idiag_states = ~0U;
-    // And each socket's struct tcp_info, as an INET_DIAG_INFO attribute (no privilege needed).
-    message.request.idiag_ext = 1U << (INET_DIAG_INFO - 1);
+    // And each socket's struct tcp_info and congestion control's name (attributes; no
+    // privilege needed).
+    message.request.idiag_ext = (1U << (INET_DIAG_INFO - 1)) | (1U << (INET_DIAG_CONG - 1));
 
     sockaddr_nl kernel{};
     kernel.nl_family = AF_NETLINK;
@@ -212,31 +213,43 @@ bool send_request(int fd, uint8_t family, uint32_t sequence, std::string* error)
     }
 }
 
-// The INET_DIAG_INFO attribute after a sock_diag message, if there is one: its length is the
-// running kernel's sizeof(struct tcp_info), which may differ from our header's.
+// The INET_DIAG_INFO and INET_DIAG_CONG attributes after a sock_diag message, if there are
+// any: INET_DIAG_INFO's length is the running kernel's sizeof(struct tcp_info), which may
+// differ from our header's.
 void read_tcp_info(const nlmsghdr* h, TcpSocketInfo* info) {
+    // A listener's counts are its accept queue's, not a connection's.
+    if (info->state == TcpState::Listen) return;
     constexpr size_t kAttrHeader = RTA_ALIGN(sizeof(rtattr));
     const size_t start = NLMSG_LENGTH(NLMSG_ALIGN(sizeof(inet_diag_msg)));
     if (h->nlmsg_len <= start) return;
     const char* at = reinterpret_cast<const char*>(h) + start;
     size_t left = h->nlmsg_len - start;
+    TcpInfoRecord record;
+    bool have_info = false;
     while (left >= kAttrHeader) {
         rtattr attr{};
         std::memcpy(&attr, at, sizeof attr);
-        if (attr.rta_len < kAttrHeader || attr.rta_len > left) return;  // malformed: ignore
-        if (attr.rta_type == INET_DIAG_INFO && info->state != TcpState::Listen) {
-            TcpInfoRecord record;
-            record.local = info->local;
-            record.peer = info->peer;
-            if (parse_tcp_info(at + kAttrHeader, attr.rta_len - kAttrHeader, &record))
-                info->tcp_info = record;
-            return;
+        if (attr.rta_len < kAttrHeader || attr.rta_len > left) break;  // malformed: stop here
+        const char* data = at + kAttrHeader;
+        const size_t length = attr.rta_len - kAttrHeader;
+        if (attr.rta_type == INET_DIAG_INFO) {
+            have_info = parse_tcp_info(data, length, &record);
+        } else if (attr.rta_type == INET_DIAG_CONG) {
+            record.congestion_control.assign(data, strnlen(data, length));
         }
         const size_t step = RTA_ALIGN(attr.rta_len);
-        if (step >= left) return;
+        if (step >= left) break;
         at += step;
         left -= step;
     }
+    if (!have_info) return;
+    record.local = info->local;
+    record.peer = info->peer;
+    // Before the handshake is done nothing has been heard from the peer: its window of 0
+    // would read as "the receiver is full".
+    if (info->state == TcpState::SynSent || info->state == TcpState::SynRecv)
+        record.peer_window.reset();
+    info->tcp_info = record;
 }
 
 // Reads the multi-part reply to one dump request and appends the matching sockets.

@@ -146,10 +146,11 @@ void tcp_info_tooltip(const TcpInfoRecord& info) {
     term("ssthresh",
          "slow-start threshold: below it cwnd doubles every round trip (slow "
          "start), above it cwnd grows by about one segment per round trip. "
-         "\xE2\x80\x94 means no loss yet, so no threshold.");
+         "\xE2\x80\x94 means there is none: no loss yet, or a congestion control that "
+         "does not use one (BBR).");
     term("rtt",
          "round-trip time: how long from sending a segment to its ACK, smoothed over the "
-         "last samples.");
+         "last samples (\xE2\x80\x94 until the first ACK measured one).");
     term("rto",
          "retransmission timeout: how long the kernel waits for an ACK before it sends "
          "a segment again (at least 200 ms on Linux; it doubles on each timeout in a "
@@ -159,9 +160,16 @@ void tcp_info_tooltip(const TcpInfoRecord& info) {
          "segments sent and not yet acknowledged (nor known to have arrived out "
          "of order, nor counted lost).");
     ImGui::Separator();
-    ImGui::Text("Now: rtt %s \xC2\xB1 %s, %u of %u segments unacknowledged, mss %u bytes",
-                duration_text(info.rtt_us).c_str(), duration_text(info.rttvar_us).c_str(),
-                info.in_flight, info.unacked, info.mss);
+    ImGui::Text(
+        "Now: rtt %s \xC2\xB1 %s; %u segments unacknowledged, %u of them in flight; "
+        "segments of at most %u bytes",
+        duration_text(info.rtt_us).c_str(), duration_text(info.rttvar_us).c_str(), info.unacked,
+        info.in_flight, info.mss);
+    if (!info.congestion_control.empty())
+        ImGui::Text(
+            "congestion control: %s (the kernel's rule for growing and cutting cwnd; "
+            "the system's default is sysctl net.ipv4.tcp_congestion_control)",
+            info.congestion_control.c_str());
     if (info.peer_window)
         ImGui::Text(
             "peer window %u bytes: what the other side said it can still take (0: this "
