@@ -10,6 +10,7 @@
 // user: the link always lives in private namespaces made by socketlab-net-helper)
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -186,8 +187,8 @@ void throughput_and_packets(size_t megabytes) {
     const CaptureStats stats = net->stats();
     const LinkCounters counters = net->link()->counters();
     std::printf(
-        "(d) packets the link saw %llu, segments the two senders sent (tcpi_segs_out) "
-        "%llu: %s; link dropped %llu, capture dropped %llu\n",
+        "(d) packets the link saw %llu, segments the two sides sent (tcpi_segs_out and the "
+        "SYN-ACK) %llu: %s; link dropped %llu, capture dropped %llu\n",
         static_cast<unsigned long long>(seen.packets.load()), static_cast<unsigned long long>(sent),
         seen.packets.load() == sent ? "none missing" : "MISMATCH",
         static_cast<unsigned long long>(counters.dropped),
@@ -223,6 +224,11 @@ void delayed() {
     auto net = open_link(settings, &seen);
     Pair p;
     connect_pair(net.get(), &p);
+    // No Nagle: each small message leaves at once, so the figure is the link's, not TCP's
+    // waiting for an ACK.
+    const int one = 1;
+    ::setsockopt(p.client, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    ::setsockopt(p.conn, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
     constexpr int kRounds = 20;
     std::vector<double> rtts;
     char buf[8];

@@ -177,7 +177,8 @@ void tcp_info_tooltip(const TcpInfoRecord& info) {
             *info.peer_window);
     ImGui::Text("receive space %u bytes: how much this side expects to receive per round trip",
                 info.rcv_space);
-    if (info.backoff) ImGui::Text("the timeout doubled %u times in a row", info.backoff);
+    if (info.backoff)
+        ImGui::Text("the timeout doubled %u times in a row", static_cast<unsigned>(info.backoff));
     const char* state = "open: all is well";
     switch (info.ca_state) {
         case TcpCaState::Disorder:
@@ -238,10 +239,12 @@ void ActorColumn::draw_sockets(const RunRecord& record, const ActorRecord& actor
     };
     // The newest TCP_INFO reported for this socket, if it is about this connection (a name
     // such as "conn" may have held another one before).
-    auto tcp_info_of = [&](const std::string& name,
-                           const SocketAddress& local) -> const TcpInfoRecord* {
+    auto tcp_info_of = [&](const std::string& name, const SocketAddress& local,
+                           const SocketAddress& peer) -> const TcpInfoRecord* {
         const TcpInfoRecord* info = record.tcp_info(actor.name, name);
-        return info && same_address(info->local, local) ? info : nullptr;
+        if (!info || !same_address(info->local, local)) return nullptr;
+        // Accepted sockets share their local address: the peer tells them apart.
+        return peer.empty() || same_address(info->peer, peer) ? info : nullptr;
     };
     bool kernel_only = false;
     for (const KernelSocket& k : kernel) kernel_only |= k.state != TcpState::Close;
@@ -269,7 +272,8 @@ void ActorColumn::draw_sockets(const RunRecord& record, const ActorRecord& actor
         if (s.type == SOCK_STREAM && s.family != AF_UNIX) {
             const TcpState state = kernel_state_of(s);
             if (state != TcpState::Unknown) state_line(state);
-            if (const TcpInfoRecord* info = tcp_info_of(s.name, s.local)) tcp_info_line(*info);
+            if (const TcpInfoRecord* info = tcp_info_of(s.name, s.local, s.peer))
+                tcp_info_line(*info);
         }
     }
     // Sockets only the kernel still has: closed by the program but not gone yet (TIME_WAIT,
@@ -286,7 +290,7 @@ void ActorColumn::draw_sockets(const RunRecord& record, const ActorRecord& actor
         ImGui::TextUnformatted(text.c_str());
         ImGui::PopStyleColor();
         state_line(k.state);
-        if (const TcpInfoRecord* info = tcp_info_of(k.name, k.local)) tcp_info_line(*info);
+        if (const TcpInfoRecord* info = tcp_info_of(k.name, k.local, k.peer)) tcp_info_line(*info);
     }
     ImGui::PopTextWrapPos();
     ImGui::PopFont();
