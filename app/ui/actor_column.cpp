@@ -203,11 +203,27 @@ void tcp_info_tooltip(const TcpInfoRecord& info) {
     ImGui::EndTooltip();
 }
 
+// "cwnd 10  ssthresh —  rtt 40.2 ms ...": one line where the column is wide enough, else
+// wrapped between terms, never inside one ("rtt" and "40.2 ms" stay together).
 void tcp_info_line(const TcpInfoRecord& info) {
     ImGui::Indent();
-    ImGui::TextDisabled("TCP_INFO:");
-    ImGui::SameLine();
-    const std::string text = tcp_info_summary(info, "\xE2\x80\x94");
+    const std::string summary = tcp_info_summary(info, "\xE2\x80\x94");
+    std::string text;
+    for (size_t i = 0; i < summary.size(); ++i) {
+        const bool between_terms =
+            summary[i] == ' ' &&
+            ((i + 1 < summary.size() && summary[i + 1] == ' ') || (i > 0 && summary[i - 1] == ' '));
+        if (summary[i] == ' ' && !between_terms)
+            text += "\xC2\xA0";  // a no-break space: ImGui wraps only at plain ones
+        else
+            text += summary[i];
+    }
+    const char* label = "TCP_INFO: ";
+    const float width = ImGui::GetContentRegionAvail().x;
+    if (ImGui::CalcTextSize((label + summary).c_str()).x <= width) {
+        ImGui::TextDisabled("%s", label);
+        ImGui::SameLine(0.0f, 0.0f);
+    }
     ImGui::TextUnformatted(text.c_str());
     if (ImGui::IsItemHovered()) tcp_info_tooltip(info);
     ImGui::Unindent();
@@ -240,9 +256,11 @@ void ActorColumn::draw_sockets(const RunRecord& record, const ActorRecord& actor
     // The newest TCP_INFO reported for this socket, if it is about this connection (a name
     // such as "conn" may have held another one before).
     auto tcp_info_of = [&](const std::string& name, const SocketAddress& local,
-                           const SocketAddress& peer) -> const TcpInfoRecord* {
+                           const SocketAddress& peer, bool listening) -> const TcpInfoRecord* {
         const TcpInfoRecord* info = record.tcp_info(actor.name, name);
-        if (!info || !same_address(info->local, local)) return nullptr;
+        // A listener's own numbers are its accept queue's: the watcher reports none, and a
+        // connection that shares its name and address is not it.
+        if (listening || !info || !same_address(info->local, local)) return nullptr;
         // Accepted sockets share their local address: the peer tells them apart.
         return peer.empty() || same_address(info->peer, peer) ? info : nullptr;
     };
@@ -272,7 +290,7 @@ void ActorColumn::draw_sockets(const RunRecord& record, const ActorRecord& actor
         if (s.type == SOCK_STREAM && s.family != AF_UNIX) {
             const TcpState state = kernel_state_of(s);
             if (state != TcpState::Unknown) state_line(state);
-            if (const TcpInfoRecord* info = tcp_info_of(s.name, s.local, s.peer))
+            if (const TcpInfoRecord* info = tcp_info_of(s.name, s.local, s.peer, s.listening))
                 tcp_info_line(*info);
         }
     }
@@ -290,7 +308,9 @@ void ActorColumn::draw_sockets(const RunRecord& record, const ActorRecord& actor
         ImGui::TextUnformatted(text.c_str());
         ImGui::PopStyleColor();
         state_line(k.state);
-        if (const TcpInfoRecord* info = tcp_info_of(k.name, k.local, k.peer)) tcp_info_line(*info);
+        if (const TcpInfoRecord* info =
+                tcp_info_of(k.name, k.local, k.peer, k.state == TcpState::Listen))
+            tcp_info_line(*info);
     }
     ImGui::PopTextWrapPos();
     ImGui::PopFont();
