@@ -23,6 +23,7 @@
 #include "core/socket_directory.h"
 #include "core/tcp_info.h"
 #include "core/tcp_state.h"
+#include "lesson/run_record.h"
 #include "lesson/socket_state_watcher.h"
 
 namespace socketlab {
@@ -138,6 +139,29 @@ TEST(TcpInfo, JsonAndTextForms) {
               std::string::npos)
         << text;
     EXPECT_NE(text.find("(first)"), std::string::npos) << text;
+}
+
+// The window's copy keeps the newest report per socket, for the socket's own line, and keeps
+// the reports out of the actor's timeline of calls.
+TEST(TcpInfo, RunRecordKeepsTheNewestPerSocketOutOfTheTimeline) {
+    RunRecord record;
+    std::vector<Event> events;
+    for (uint32_t cwnd : {10u, 14u}) {
+        Event e;
+        e.kind = EventKind::TcpInfo;
+        e.actor = "client";
+        e.socket_name = "sock";
+        TcpInfoRecord r;
+        r.cwnd = cwnd;
+        e.payload = r;
+        events.push_back(e);
+    }
+    record.add(std::move(events));
+    ASSERT_NE(record.tcp_info("client", "sock"), nullptr);
+    EXPECT_EQ(record.tcp_info("client", "sock")->cwnd, 14u);
+    EXPECT_EQ(record.tcp_info("client", "other"), nullptr);
+    ASSERT_NE(record.actor("client"), nullptr);
+    EXPECT_TRUE(record.actor("client")->timeline.empty());
 }
 
 // [SECTION] the watcher on the host's loopback: no capture, no namespace, any user
