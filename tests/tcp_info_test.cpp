@@ -244,7 +244,10 @@ TEST(TcpInfo, WatcherReportsAConnectedLoopbackSocket) {
     EXPECT_GT(mine->tcp_info()->rto_us, 0u);
     EXPECT_EQ(mine->tcp_info()->retransmits, 0u) << "loopback loses nothing";
     EXPECT_FALSE(mine->tcp_info()->congestion_control.empty()) << "INET_DIAG_CONG: cubic, bbr, ...";
-    EXPECT_TRUE(mine->tcp_info()->peer_window) << "the peer's window, as this kernel reports it";
+    const auto direct = tcp_info_of_fd(client);
+    ASSERT_TRUE(direct);
+    EXPECT_EQ(mine->tcp_info()->peer_window.has_value(), direct->peer_window.has_value())
+        << "sock_diag and getsockopt give the same struct: the peer's window in both or neither";
     for (const Event& e : events)
         EXPECT_FALSE(e.tcp_info() && e.socket_name == "sock" && e.actor == "server")
             << "a listener has no TCP_INFO of its own to show";
