@@ -29,6 +29,7 @@
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -36,7 +37,11 @@
 #include "capture/lesson_network.h"
 #include "capture/link_relay.h"
 #include "capture_test_util.h"
+#include "core/event_log.h"
+#include "core/socket_directory.h"
+#include "core/tcp_info.h"
 #include "core/tcp_state.h"
+#include "lesson/socket_state_watcher.h"
 
 namespace socketlab {
 namespace {
@@ -761,6 +766,114 @@ TEST(LessonNetwork, LinkDropsOneSegmentAndTheKernelRetransmitsIt) {
     EXPECT_GE(data[1].realtime_us - data[0].realtime_us, 150000) << "after the kernel's RTO";
     const LinkCounters counters = net->link()->counters();
     EXPECT_EQ(counters.dropped, 1u);
+    ::close(conn);
+    ::close(client);
+    ::close(server);
+}
+
+// A socket as the engine would publish it, so the state watcher knows whose it is.
+SocketSnapshot published(const std::string& name, int fd) {
+    SocketSnapshot s;
+    s.name = name;
+    s.fd = fd;
+    s.bound = true;
+    s.local = local_address_of(fd);
+    s.peer = peer_address_of(fd);
+    s.listening = s.peer.empty();
+    struct stat st {};
+    if (::fstat(fd, &st) == 0) s.inode = st.st_ino;
+    return s;
+}
+
+// The kernel's TCP_INFO through the link, read by the state watcher in the link's two
+// namespaces: the RTT it measured is the link's delay there and back, and after the link drops
+// one data segment the sender has retransmitted, and a TcpInfo event said so.
+TEST(LessonNetwork, LinkTcpInfoShowsTheDelayAndTheRetransmission) {
+    Collector got;
+    auto net = open_link("delay 20ms");
+    SKIP_UNLESS_NAMESPACE(net);
+    std::string error;
+    ASSERT_TRUE(net->start_capture(got.sink(), &error)) << error;
+    ASSERT_NE(net->link(), nullptr);
+    const int server = net->make_socket(AF_INET, SOCK_STREAM, 0, "server");
+    const int client = net->make_socket(AF_INET, SOCK_STREAM, 0, "client");
+    ASSERT_GE(server, 0);
+    ASSERT_GE(client, 0);
+    sockaddr_in at = address_of("198.18.0.2", 0);
+    ASSERT_EQ(::bind(server, reinterpret_cast<sockaddr*>(&at), sizeof at), 0) << errno;
+    ASSERT_EQ(::listen(server, 1), 0);
+    at.sin_port = htons(bound_port(server));
+    ASSERT_EQ(::connect(client, reinterpret_cast<sockaddr*>(&at), sizeof at), 0) << errno;
+    const int conn = ::accept(server, nullptr, nullptr);
+    ASSERT_GE(conn, 0);
+
+    SocketDirectory directory;
+    directory.publish(SocketSource::Engine, "server",
+                      {published("sock", server), published("conn", conn)});
+    directory.publish(SocketSource::Engine, "client", {published("sock", client)});
+    EventLog log;
+    const auto start = std::chrono::steady_clock::now();
+    LessonNetwork* lesson_net = net.get();
+    SocketStateWatcher watcher(
+        directory, log,
+        [start] {
+            return std::chrono::duration_cast<std::chrono::microseconds>(
+                       std::chrono::steady_clock::now() - start)
+                .count();
+        },
+        [lesson_net] { return lesson_net->make_diag_sockets(); });
+    watcher.poke();
+
+    // A few round trips, so the kernel has RTT samples beyond the handshake's.
+    char buf[256];
+    for (int i = 0; i < 3; ++i) {
+        ASSERT_EQ(::send(client, "ping", 4, 0), 4);
+        ASSERT_EQ(::recv(conn, buf, 4, MSG_WAITALL), 4);
+        ASSERT_EQ(::send(conn, "pong", 4, 0), 4);
+        ASSERT_EQ(::recv(client, buf, 4, MSG_WAITALL), 4);
+    }
+    watcher.poke();
+    auto of_client = [](const Event& e) {
+        return e.tcp_info() && e.actor == "client" && e.socket_name == "sock";
+    };
+    EXPECT_TRUE(log.wait_for(
+        [&](const Event& e) { return of_client(e) && e.tcp_info()->rtt_us >= 40000; }, kWait))
+        << "no TcpInfo event with an RTT of 40 ms or more (20 ms each way)";
+    const auto measured = tcp_info_of_fd(client);
+    ASSERT_TRUE(measured);
+    EXPECT_GE(measured->rtt_us, 40000u);
+    EXPECT_LT(measured->rtt_us, 400000u);
+    EXPECT_EQ(measured->retransmits, 0u);
+    EXPECT_FALSE(measured->congestion_control.empty());
+
+    LinkCommand drop;
+    ASSERT_EQ(parse_link_command("drop next 1 data from client", &drop), "");
+    net->link()->apply(drop);
+    const std::string message = "lost once, sent again";
+    watcher.poke();
+    ASSERT_EQ(::send(client, message.data(), message.size(), 0),
+              static_cast<ssize_t>(message.size()));
+    std::string received;
+    pollfd pfd{conn, POLLIN, 0};
+    while (received.size() < message.size() && ::poll(&pfd, 1, 5000) == 1) {
+        const ssize_t n = ::recv(conn, buf, sizeof buf, 0);
+        if (n <= 0) break;
+        received.append(buf, static_cast<size_t>(n));
+    }
+    EXPECT_EQ(received, message);
+    watcher.poke();
+    EXPECT_TRUE(log.wait_for(
+        [&](const Event& e) {
+            return of_client(e) && e.tcp_info()->retransmits >= 1 &&
+                   (e.tcp_info()->changed & kTcpInfoRetransmits);
+        },
+        kWait))
+        << "no TcpInfo event reporting the retransmission";
+    const auto after = tcp_info_of_fd(client);
+    ASSERT_TRUE(after);
+    EXPECT_GE(after->retransmits, 1u);
+    EXPECT_EQ(net->link()->counters().dropped, 1u);
+    watcher.stop();
     ::close(conn);
     ::close(client);
     ::close(server);

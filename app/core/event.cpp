@@ -120,6 +120,8 @@ static const char* kind_name(EventKind kind) {
             return "link";
         case EventKind::Program:
             return "program";
+        case EventKind::TcpInfo:
+            return "tcp_info";
     }
     return "call";
 }
@@ -183,6 +185,32 @@ static nlohmann::json packet_to_json(const Event& event, const PacketRecord& p) 
     return j;
 }
 
+// Numbers as the kernel gave them (times in microseconds, windows in bytes, cwnd in segments);
+// a field the running kernel does not report is left out, an infinite ssthresh is null.
+static void tcp_info_to_json(const TcpInfoRecord& t, nlohmann::json& j) {
+    if (!t.local.empty()) j["local"] = t.local.to_string();
+    if (!t.peer.empty()) j["peer"] = t.peer.to_string();
+    j["cwnd"] = t.cwnd;
+    j["ssthresh"] = t.ssthresh ? nlohmann::json(*t.ssthresh) : nlohmann::json(nullptr);
+    j["rtt_us"] = t.rtt_us;
+    j["rttvar_us"] = t.rttvar_us;
+    j["rto_us"] = t.rto_us;
+    j["retransmits"] = t.retransmits;
+    j["backoff"] = t.backoff;
+    j["in_flight"] = t.in_flight;
+    j["unacked"] = t.unacked;
+    if (t.peer_window) j["peer_window"] = *t.peer_window;
+    j["rcv_space"] = t.rcv_space;
+    j["mss"] = t.mss;
+    j["ca_state"] = tcp_ca_state_name(t.ca_state);
+    if (!t.congestion_control.empty()) j["congestion_control"] = t.congestion_control;
+    if (t.segs_out) j["segs_out"] = *t.segs_out;
+    if (t.segs_in) j["segs_in"] = *t.segs_in;
+    if (t.bytes_acked) j["bytes_acked"] = *t.bytes_acked;
+    if (t.bytes_received) j["bytes_received"] = *t.bytes_received;
+    j["changed"] = tcp_info_change_names(t.changed);
+}
+
 nlohmann::json event_to_json(const Event& event) {
     if (const PacketRecord* p = event.packet()) return packet_to_json(event, *p);
     nlohmann::json j;
@@ -226,6 +254,8 @@ nlohmann::json event_to_json(const Event& event) {
         if (!l->from.empty()) j["from"] = l->from;
         j["entered_us"] = l->entered_us;
         if (l->number) j["number"] = l->number;
+    } else if (const TcpInfoRecord* ti = event.tcp_info()) {
+        tcp_info_to_json(*ti, j);
     } else if (const ProgramRecord* pr = event.program()) {
         j["pid"] = pr->pid;
         if (pr->tid) j["tid"] = pr->tid;
@@ -275,6 +305,13 @@ std::string event_to_text(const Event& event) {
                (l->why.empty() ? "" : " (" + l->why + ")");
     if (const ProgramRecord* pr = event.program())
         return line + "  program " + std::to_string(pr->pid) + ": " + pr->text;
+    if (const TcpInfoRecord* ti = event.tcp_info()) {
+        std::string changed;
+        for (const auto& name : tcp_info_change_names(ti->changed))
+            changed += (changed.empty() ? "" : ", ") + name;
+        return line + "  " + event.socket_name + " TCP_INFO " + tcp_info_summary(*ti) +
+               (changed.empty() ? "" : "  (" + changed + ")");
+    }
     if (!c) return line + "  " + event.note;
     line += "  " + call_name + "(" + args + ") = " + std::to_string(c->ret);
     if (event.failed()) line += "  " + errno_name(c->err) + ": " + errno_explanation(c->err);

@@ -1,5 +1,6 @@
 // One thing that happened: a socket call, a lesson step starting, a captured packet, a TCP state
-// change, and (coming) what the app's own link did to a packet and a traced program's life.
+// change, the kernel's TCP_INFO of a connection, what the app's own link did to a packet, and a
+// traced program's life.
 // Immutable once logged. Events hold typed facts (the call as CallOp, addresses as
 // SocketAddress, TCP flags as bits, states as TcpState); text is made only where an event is
 // shown or written (event_to_json, event_to_text, the panels).
@@ -17,6 +18,7 @@
 #include "core/address.h"
 #include "core/calls/call_spec.h"
 #include "core/decoded_packet.h"
+#include "core/tcp_info.h"
 #include "core/tcp_state.h"
 
 namespace socketlab {
@@ -30,6 +32,7 @@ enum class EventKind {
     State,    // a TCP socket's kernel state changed
     Link,     // the app's own link did something to a packet (dropped, delayed, ...)
     Program,  // a traced program started, wrote output, or exited
+    TcpInfo,  // the kernel's view of a TCP connection (cwnd, RTT, ...) changed: TcpInfoRecord
 };
 
 enum class Direction { None, Sent, Received };
@@ -128,7 +131,7 @@ struct ProgramRecord {
 };
 
 using EventPayload = std::variant<std::monostate, CallRecord, StepRecord, PacketRecord, StateRecord,
-                                  LinkRecord, ProgramRecord>;
+                                  LinkRecord, ProgramRecord, TcpInfoRecord>;
 
 struct Event {
     EventKind kind = EventKind::Call;
@@ -148,6 +151,7 @@ struct Event {
     const StateRecord* state() const { return std::get_if<StateRecord>(&payload); }
     const LinkRecord* link() const { return std::get_if<LinkRecord>(&payload); }
     const ProgramRecord* program() const { return std::get_if<ProgramRecord>(&payload); }
+    const TcpInfoRecord* tcp_info() const { return std::get_if<TcpInfoRecord>(&payload); }
 
     // The call this event is about (Call, Wait, a Note about a call, Step); nullptr if none.
     const CallOp* op() const;

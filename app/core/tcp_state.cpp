@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 #include <linux/inet_diag.h>
 #include <linux/netlink.h>
+#include <linux/rtnetlink.h>
 #include <linux/sock_diag.h>
 #include <netinet/in.h>
 // struct tcp_info and TCP_INFO come from glibc's <netinet/tcp.h>; <linux/tcp.h> defines the
@@ -196,6 +197,9 @@ bool send_request(int fd, uint8_t family, uint32_t sequence, std::string* error)
     message.request.sdiag_protocol = IPPROTO_TCP;
     // Every state, including TIME_WAIT and half-open requests; ports are filtered afterwards.
     message.request.idiag_states = ~0U;
+    // And each socket's struct tcp_info and congestion control's name (attributes; no
+    // privilege needed).
+    message.request.idiag_ext = (1U << (INET_DIAG_INFO - 1)) | (1U << (INET_DIAG_CONG - 1));
 
     sockaddr_nl kernel{};
     kernel.nl_family = AF_NETLINK;
@@ -207,6 +211,45 @@ bool send_request(int fd, uint8_t family, uint32_t sequence, std::string* error)
         return fail(error, "sending the sock_diag request failed: " +
                                (n < 0 ? errno_text(errno) : std::string("short write")));
     }
+}
+
+// The INET_DIAG_INFO and INET_DIAG_CONG attributes after a sock_diag message, if there are
+// any: INET_DIAG_INFO's length is the running kernel's sizeof(struct tcp_info), which may
+// differ from our header's.
+void read_tcp_info(const nlmsghdr* h, TcpSocketInfo* info) {
+    // A listener's counts are its accept queue's, not a connection's.
+    if (info->state == TcpState::Listen) return;
+    constexpr size_t kAttrHeader = RTA_ALIGN(sizeof(rtattr));
+    const size_t start = NLMSG_LENGTH(NLMSG_ALIGN(sizeof(inet_diag_msg)));
+    if (h->nlmsg_len <= start) return;
+    const char* at = reinterpret_cast<const char*>(h) + start;
+    size_t left = h->nlmsg_len - start;
+    TcpInfoRecord record;
+    bool have_info = false;
+    while (left >= kAttrHeader) {
+        rtattr attr{};
+        std::memcpy(&attr, at, sizeof attr);
+        if (attr.rta_len < kAttrHeader || attr.rta_len > left) break;  // malformed: stop here
+        const char* data = at + kAttrHeader;
+        const size_t length = attr.rta_len - kAttrHeader;
+        if (attr.rta_type == INET_DIAG_INFO) {
+            have_info = parse_tcp_info(data, length, &record);
+        } else if (attr.rta_type == INET_DIAG_CONG) {
+            record.congestion_control.assign(data, strnlen(data, length));
+        }
+        const size_t step = RTA_ALIGN(attr.rta_len);
+        if (step >= left) break;
+        at += step;
+        left -= step;
+    }
+    if (!have_info) return;
+    record.local = info->local;
+    record.peer = info->peer;
+    // Before the handshake is done nothing has been heard from the peer: its window of 0
+    // would read as "the receiver is full".
+    if (info->state == TcpState::SynSent || info->state == TcpState::SynRecv)
+        record.peer_window.reset();
+    info->tcp_info = record;
 }
 
 // Reads the multi-part reply to one dump request and appends the matching sockets.
@@ -272,6 +315,7 @@ bool receive_dump(int fd, uint32_t sequence, nlmsghdr* buffer, const std::set<ui
             info.peer_port = peer_port;
             info.state = tcp_state_from_kernel(diag->idiag_state);
             info.inode = diag->idiag_inode;
+            read_tcp_info(h, &info);
             out.push_back(info);
         }
         if (len != 0) return fail(error, "the kernel sent a truncated netlink message");

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "core/address.h"
+#include "core/tcp_info.h"
 
 namespace socketlab {
 
@@ -53,10 +54,15 @@ struct TcpSocketInfo {
     // The socket's inode (fstat(fd).st_ino); 0 when no file descriptor refers to it any more
     // (TIME_WAIT, an orphaned FIN_WAIT_2) or never did (a SYN_RECV request).
     uint32_t inode = 0;
+    // The kernel's struct tcp_info (INET_DIAG_INFO), with local and peer filled in; nullopt for
+    // the sockets that have none (TIME_WAIT, a SYN_RECV request) and for listeners (whose
+    // counts there are their accept queue's).
+    std::optional<TcpInfoRecord> tcp_info;
 };
 
-// Lists the TCP sockets (IPv4 and IPv6) whose local or peer port is in `ports`, replacing `out`,
-// sorted by family, local port and peer port. netlink_fd is a
+// Lists the TCP sockets (IPv4 and IPv6) whose local or peer port is in `ports`, with their
+// tcp_info and congestion control, replacing `out`, sorted by family, local port and peer
+// port. netlink_fd is a
 // socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_SOCK_DIAG): it is passed in because it
 // only sees the network namespace it was created in, and lessons may run in a private one.
 // Waits at most about a second for each reply. Returns false and sets *error on failure.

@@ -18,6 +18,7 @@ void RunRecord::clear() {
     events_.clear();
     packet_events_.clear();
     tcp_states_.clear();
+    tcp_infos_.clear();
     event_bytes_ = 0;
     dropped_events_ = 0;
     ++generation_;
@@ -47,6 +48,12 @@ std::optional<TcpState> RunRecord::tcp_state(const std::string& actor_name,
     return it->second;
 }
 
+const TcpInfoRecord* RunRecord::tcp_info(const std::string& actor_name,
+                                         const std::string& socket) const {
+    auto it = tcp_infos_.find(actor_name + "." + socket);
+    return it == tcp_infos_.end() ? nullptr : &it->second;
+}
+
 size_t RunRecord::take_from(EventLog& log) {
     std::vector<Event> fresh;
     const size_t count = log.drain(fresh);
@@ -68,9 +75,13 @@ void RunRecord::file(size_t index) {
     if (e.kind == EventKind::Packet) packet_events_.push_back(index);
     if (const StateRecord* state = e.state())
         tcp_states_[e.actor + "." + e.socket_name] = state->to;
+    if (const TcpInfoRecord* info = e.tcp_info()) tcp_infos_[e.actor + "." + e.socket_name] = *info;
     if (e.actor.empty()) return;
     ActorRecord& a = actor_for(e.actor);
     if (e.kind == EventKind::Step) return;  // steps are shown by the step controls
+    // The kernel's numbers are shown on the socket's own line (tcp_info()), not as rows: a
+    // bulk transfer changes cwnd many times, and the calls must stay readable.
+    if (e.kind == EventKind::TcpInfo) return;
     a.timeline.push_back(index);
     if (carries_bytes(e)) a.byte_events.push_back(index);
 }

@@ -27,7 +27,10 @@ namespace socketlab {
 struct ActorRecord {
     explicit ActorRecord(std::string actor_name) : name(std::move(actor_name)) {}
     std::string name;
-    std::vector<size_t> timeline;     // its calls, waits, notes and TCP states, in log order
+    // Its calls, waits, notes and TCP states, in log order (not its TcpInfo events: see
+    // RunRecord::tcp_info).
+    std::vector<size_t> timeline;
+    // (TcpInfo events are not rows: RunRecord::tcp_info)
     std::vector<size_t> byte_events;  // the calls among them that moved data
     // A long transcript (an outside client's flood) keeps the newest events: what was let go.
     size_t dropped_calls = 0;
@@ -62,6 +65,9 @@ class RunRecord {
     // The kernel's TCP state of each socket, from the State events: "actor.socket" -> state.
     const std::map<std::string, TcpState>& tcp_states() const { return tcp_states_; }
     std::optional<TcpState> tcp_state(const std::string& actor, const std::string& socket) const;
+    // The newest TCP_INFO of an actor's socket (its TcpInfo events), or null. Kept when older
+    // events are let go. Its local and peer say which connection it was.
+    const TcpInfoRecord* tcp_info(const std::string& actor, const std::string& socket) const;
 
     // Events let go to keep within the limits, in all (indices shift when this grows).
     uint64_t dropped_events() const { return dropped_events_; }
@@ -82,6 +88,7 @@ class RunRecord {
     std::vector<ActorRecord> actors_;
     std::vector<size_t> packet_events_;
     std::map<std::string, TcpState> tcp_states_;
+    std::map<std::string, TcpInfoRecord> tcp_infos_;  // "actor.socket" -> newest
     size_t event_bytes_ = 0;
     uint64_t dropped_events_ = 0;
     uint64_t generation_ = 0;

@@ -63,6 +63,24 @@ void SocketStateWatcher::run() {
     }
 }
 
+void SocketStateWatcher::log_tcp_info(Known& known, const TcpInfoRecord& now_info, int64_t now) {
+    // A socket that took over the connection (accept) starts its own series of reports.
+    const bool same_owner = known.info_owner == known.owner && known.info_logged;
+    const uint32_t changed = tcp_info_changes(same_owner ? &*known.info_logged : nullptr, now_info);
+    if (changed == 0) return;
+    Event ev;
+    ev.kind = EventKind::TcpInfo;
+    ev.t_us = now;
+    ev.actor = known.actor;
+    ev.socket_name = known.socket;
+    TcpInfoRecord record = now_info;
+    record.changed = changed;
+    ev.payload = record;
+    known.info_logged = now_info;
+    known.info_owner = known.owner;
+    log_.append(std::move(ev));
+}
+
 void SocketStateWatcher::poll_locked() {
     if (netlink_fds_.empty()) return;
     const std::set<uint16_t> ports = directory_.ports();
@@ -108,15 +126,19 @@ void SocketStateWatcher::poll_locked() {
             known.socket = queued ? "queued" : owner->socket;
         }
         const std::string owner_now = known.actor + "." + known.socket;
-        if (known.actor.empty() || (known.state == info.state && known.owner == owner_now))
-            continue;
-        const bool renamed = known.state == info.state;
-        const TcpState from = known.state;
-        known.owner = owner_now;
-        known.state = info.state;
-        known.local = info.local;
-        known.peer = listening ? SocketAddress{} : info.peer;
-        log_state(known, from, info.state, renamed);
+        if (known.actor.empty()) continue;
+        if (known.state != info.state || known.owner != owner_now) {
+            const bool renamed = known.state == info.state;
+            const TcpState from = known.state;
+            known.owner = owner_now;
+            known.state = info.state;
+            known.local = info.local;
+            known.peer = listening ? SocketAddress{} : info.peer;
+            log_state(known, from, info.state, renamed);
+        }
+        // A connection still in the accept queue has no column row yet: its numbers start
+        // when accept() names it.
+        if (info.tcp_info && known.socket != "queued") log_tcp_info(known, *info.tcp_info, now);
     }
     // Gone from the kernel's table: the socket is CLOSED.
     for (auto it = known_.begin(); it != known_.end();) {

@@ -1,6 +1,9 @@
 // Reads the kernel's TCP state of a lesson's sockets (sock_diag) on its own thread, every 15 ms
 // for two seconds after each step and every 250 ms otherwise, and logs each change as a State
-// event on the actor that owns the socket. Sockets without a file descriptor are followed too:
+// event on the actor that owns the socket. With the same dump comes each connection's struct
+// tcp_info: a TcpInfo event on its first sight and whenever what a learner should see changes
+// (cwnd, ssthresh, retransmits, RTO and RTT by 10% or more, recovery, a zero window; see
+// tcp_info_changes), never for every poll. Sockets without a file descriptor are followed too:
 // a connection still in the listener's accept queue (shown on the listening socket's actor as
 // "queued") and one in TIME_WAIT after close.
 #pragma once
@@ -10,6 +13,7 @@
 #include <functional>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <string>
 #include <thread>
@@ -48,9 +52,14 @@ class SocketStateWatcher {
         SocketAddress local;
         SocketAddress peer;
         std::string owner;  // "actor.socket" when last logged
+        // The TCP_INFO last logged, and for which owner: changes are measured from it, so a
+        // slow drift is reported once it adds up.
+        std::optional<TcpInfoRecord> info_logged;
+        std::string info_owner;
     };
     void run();
     void poll_locked();
+    void log_tcp_info(Known& known, const TcpInfoRecord& now_info, int64_t now);
 
     const SocketDirectory& directory_;
     EventLog& log_;

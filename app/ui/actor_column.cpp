@@ -26,6 +26,7 @@ std::string result_text(const Event& e) {
         case EventKind::Packet:
         case EventKind::Link:
         case EventKind::Program:
+        case EventKind::TcpInfo:  // shown on the socket's line, not as a timeline row
             return "";
         case EventKind::Call:
             break;
@@ -120,6 +121,114 @@ void state_line(TcpState state) {
     ImGui::Unindent();
 }
 
+// What each number of the TCP_INFO line means, for a learner who has used send() and recv()
+// from Python and never seen what the kernel does with the bytes afterwards.
+void tcp_info_tooltip(const TcpInfoRecord& info) {
+    ImGui::BeginTooltip();
+    ImGui::PushFont(fonts().regular);  // prose, not the socket line's mono
+    ImGui::PushTextWrapPos(ImGui::GetFontSize() * 32.0f);
+    ImGui::TextUnformatted(
+        "The kernel's own numbers for this connection (TCP_INFO, the ones `ss -ti` prints), read "
+        "every few ms: not simulated. send() only hands bytes to the kernel; these decide when "
+        "they go out.");
+    ImGui::Separator();
+    auto term = [](const char* name, const char* meaning) {
+        ImGui::PushFont(fonts().mono_bold);
+        ImGui::TextUnformatted(name);
+        ImGui::PopFont();
+        ImGui::SameLine();
+        ImGui::TextUnformatted(meaning);
+    };
+    term("cwnd",
+         "congestion window: how many segments the kernel lets itself have on the way "
+         "before it waits for ACKs. It grows while ACKs come back and is cut when a "
+         "loss says the network is full.");
+    term("ssthresh",
+         "slow-start threshold: below it cwnd doubles every round trip (slow "
+         "start), above it cwnd grows by about one segment per round trip. "
+         "\xE2\x80\x94 means there is none: no loss yet, or a congestion control that "
+         "does not use one (BBR).");
+    term("rtt",
+         "round-trip time: how long from sending a segment to its ACK, smoothed over the "
+         "last samples (\xE2\x80\x94 until the first ACK measured one).");
+    term("rto",
+         "retransmission timeout: how long the kernel waits for an ACK before it sends "
+         "a segment again (at least 200 ms on Linux; it doubles on each timeout in a "
+         "row).");
+    term("retrans", "segments the kernel has sent again so far on this connection.");
+    term("in flight",
+         "segments sent and not yet acknowledged (nor known to have arrived out "
+         "of order, nor counted lost).");
+    ImGui::Separator();
+    ImGui::Text(
+        "Now: rtt %s \xC2\xB1 %s; %u segments unacknowledged, %u of them in flight; "
+        "segments of at most %u bytes",
+        duration_text(info.rtt_us).c_str(), duration_text(info.rttvar_us).c_str(), info.unacked,
+        info.in_flight, info.mss);
+    if (!info.congestion_control.empty())
+        ImGui::Text(
+            "congestion control: %s (the kernel's rule for growing and cutting cwnd; "
+            "the system's default is sysctl net.ipv4.tcp_congestion_control)",
+            info.congestion_control.c_str());
+    if (info.peer_window)
+        ImGui::Text(
+            "peer window %u bytes: what the other side said it can still take (0: this "
+            "side must wait)",
+            *info.peer_window);
+    ImGui::Text("receive space %u bytes: how much this side expects to receive per round trip",
+                info.rcv_space);
+    if (info.backoff)
+        ImGui::Text("the timeout doubled %u times in a row", static_cast<unsigned>(info.backoff));
+    const char* state = "open: all is well";
+    switch (info.ca_state) {
+        case TcpCaState::Disorder:
+            state = "disorder: duplicate ACKs or SACK came back; the kernel watches for a loss";
+            break;
+        case TcpCaState::Cwr:
+            state = "cwr: cwnd was cut because of congestion signalled without a loss";
+            break;
+        case TcpCaState::Recovery:
+            state = "recovery: a fast retransmission is under way (duplicate ACKs asked for it)";
+            break;
+        case TcpCaState::Loss:
+            state = "loss: the timeout fired; the kernel starts again from a small cwnd";
+            break;
+        case TcpCaState::Open:
+        case TcpCaState::Unknown:
+            break;
+    }
+    ImGui::Text("sender state: %s", state);
+    ImGui::PopTextWrapPos();
+    ImGui::PopFont();
+    ImGui::EndTooltip();
+}
+
+// "cwnd 10  ssthresh —  rtt 40.2 ms ...": one line where the column is wide enough, else
+// wrapped between terms, never inside one ("rtt" and "40.2 ms" stay together).
+void tcp_info_line(const TcpInfoRecord& info) {
+    ImGui::Indent();
+    const std::string summary = tcp_info_summary(info, "\xE2\x80\x94");
+    std::string text;
+    for (size_t i = 0; i < summary.size(); ++i) {
+        const bool between_terms =
+            summary[i] == ' ' &&
+            ((i + 1 < summary.size() && summary[i + 1] == ' ') || (i > 0 && summary[i - 1] == ' '));
+        if (summary[i] == ' ' && !between_terms)
+            text += "\xC2\xA0";  // a no-break space: ImGui wraps only at plain ones
+        else
+            text += summary[i];
+    }
+    const char* label = "TCP_INFO: ";
+    const float width = ImGui::GetContentRegionAvail().x;
+    if (ImGui::CalcTextSize((label + summary).c_str()).x <= width) {
+        ImGui::TextDisabled("%s", label);
+        ImGui::SameLine(0.0f, 0.0f);
+    }
+    ImGui::TextUnformatted(text.c_str());
+    if (ImGui::IsItemHovered()) tcp_info_tooltip(info);
+    ImGui::Unindent();
+}
+
 }  // namespace
 
 void ActorColumn::draw_sockets(const RunRecord& record, const ActorRecord& actor,
@@ -143,6 +252,17 @@ void ActorColumn::draw_sockets(const RunRecord& record, const ActorRecord& actor
         // Its reports were let go with old events (a long run): the newest state by name.
         if (!named) return record.tcp_state(actor.name, s.name).value_or(TcpState::Unknown);
         return TcpState::Unknown;
+    };
+    // The newest TCP_INFO reported for this socket, if it is about this connection (a name
+    // such as "conn" may have held another one before).
+    auto tcp_info_of = [&](const std::string& name, const SocketAddress& local,
+                           const SocketAddress& peer, bool listening) -> const TcpInfoRecord* {
+        const TcpInfoRecord* info = record.tcp_info(actor.name, name);
+        // A listener's own numbers are its accept queue's: the watcher reports none, and a
+        // connection that shares its name and address is not it.
+        if (listening || !info || !same_address(info->local, local)) return nullptr;
+        // Accepted sockets share their local address: the peer tells them apart.
+        return peer.empty() || same_address(info->peer, peer) ? info : nullptr;
     };
     bool kernel_only = false;
     for (const KernelSocket& k : kernel) kernel_only |= k.state != TcpState::Close;
@@ -170,6 +290,8 @@ void ActorColumn::draw_sockets(const RunRecord& record, const ActorRecord& actor
         if (s.type == SOCK_STREAM && s.family != AF_UNIX) {
             const TcpState state = kernel_state_of(s);
             if (state != TcpState::Unknown) state_line(state);
+            if (const TcpInfoRecord* info = tcp_info_of(s.name, s.local, s.peer, s.listening))
+                tcp_info_line(*info);
         }
     }
     // Sockets only the kernel still has: closed by the program but not gone yet (TIME_WAIT,
@@ -186,6 +308,9 @@ void ActorColumn::draw_sockets(const RunRecord& record, const ActorRecord& actor
         ImGui::TextUnformatted(text.c_str());
         ImGui::PopStyleColor();
         state_line(k.state);
+        if (const TcpInfoRecord* info =
+                tcp_info_of(k.name, k.local, k.peer, k.state == TcpState::Listen))
+            tcp_info_line(*info);
     }
     ImGui::PopTextWrapPos();
     ImGui::PopFont();

@@ -1,5 +1,6 @@
 // The words the panels show for an event: which call, its arguments, its result. The text
-// itself comes from core (call_op_name, call_args_text, state_change_text); this only picks.
+// itself comes from core (call_op_name, call_args_text, state_change_text, tcp_info_summary);
+// this only picks.
 #pragma once
 
 #include <string>
@@ -15,10 +16,12 @@ inline std::string event_call_name(const Event& e) {
     return call ? call_op_name(call->spec.op) : "";
 }
 
-// "AF_INET, SOCK_STREAM, 0"; a TCP state's change ("SYN_SENT -> ESTABLISHED").
+// "AF_INET, SOCK_STREAM, 0"; a TCP state's change ("SYN_SENT -> ESTABLISHED"); the kernel's
+// TCP_INFO ("cwnd 10  ssthresh —  rtt 40.2 ms  rto 240 ms  retrans 1  in flight 3").
 inline std::string event_args_text(const Event& e) {
     if (const CallRecord* call = e.call()) return call_args_text(*call);
     if (const StateRecord* state = e.state()) return state_change_text(*state, e.socket_name);
+    if (const TcpInfoRecord* info = e.tcp_info()) return tcp_info_summary(*info, "\xE2\x80\x94");
     return "";
 }
 

@@ -79,6 +79,7 @@ void FlowModel::file_event(const std::deque<Event>& events, size_t index) {
             return;
         case EventKind::Link:
         case EventKind::Program:
+        case EventKind::TcpInfo:
             return;
         case EventKind::Note:
             if (e.step > 0) {
