@@ -134,3 +134,67 @@ TEST(RunRecord, TakesWhatTheLogHas) {
 
 }  // namespace
 }  // namespace socketlab
+
+namespace socketlab {
+namespace {
+
+// An outside client's flood past the limits: its own oldest events go, the lesson's stay.
+TEST(RunRecordBounds, AGuestsFloodNeverEvictsTheLessonsOwnHistory) {
+    RunRecord record(RunRecord::Limits{100, SIZE_MAX});
+    record.set_own_actors({"server", "client"});
+    std::vector<Event> own;
+    for (int i = 0; i < 20; ++i) {
+        Event e = test::call_event(i, i % 2 ? "client" : "server", "socket");
+        e.seq = static_cast<uint64_t>(i) + 1;
+        own.push_back(std::move(e));
+    }
+    record.add(own);
+    uint64_t seq = 20;
+    for (int batch = 0; batch < 10; ++batch) {
+        std::vector<Event> flood;
+        for (int i = 0; i < 100; ++i) {
+            Event e = test::call_event(1000 + batch * 100 + i, "outside-1", "recv");
+            e.seq = ++seq;
+            flood.push_back(std::move(e));
+        }
+        record.add(flood);
+    }
+    EXPECT_LE(record.events().size(), 100u);
+    ASSERT_NE(record.actor("server"), nullptr);
+    EXPECT_EQ(record.actor("server")->timeline.size(), 10u) << "the server's steps are all there";
+    EXPECT_EQ(record.actor("client")->timeline.size(), 10u);
+    EXPECT_EQ(record.actor("server")->dropped_calls, 0u);
+    ASSERT_NE(record.actor("outside-1"), nullptr);
+    EXPECT_GT(record.actor("outside-1")->dropped_calls, 900u);
+    EXPECT_EQ(record.dropped_events(), record.actor("outside-1")->dropped_calls);
+    // The indices were filed again: each timeline entry is that actor's event, in log order.
+    for (const auto& actor : record.actors()) {
+        uint64_t last = 0;
+        for (size_t index : actor.timeline) {
+            ASSERT_LT(index, record.events().size());
+            EXPECT_EQ(record.events()[index].actor, actor.name);
+            EXPECT_GT(record.events()[index].seq, last);
+            last = record.events()[index].seq;
+        }
+    }
+    // The newest of the guest's are the ones kept.
+    EXPECT_EQ(record.events().back().seq, seq);
+}
+
+// Without a list of its own actors a record keeps the newest events, as before.
+TEST(RunRecordBounds, WithoutOwnActorsTheOldestGoFirst) {
+    RunRecord record(RunRecord::Limits{50, SIZE_MAX});
+    std::vector<Event> events;
+    for (int i = 0; i < 200; ++i) {
+        Event e = test::call_event(i, i < 10 ? "server" : "outside-1", "recv");
+        e.seq = static_cast<uint64_t>(i) + 1;
+        events.push_back(std::move(e));
+    }
+    record.add(events);
+    EXPECT_LE(record.events().size(), 50u);
+    EXPECT_EQ(record.actor("server")->timeline.size(), 0u);
+    EXPECT_EQ(record.actor("server")->dropped_calls, 10u);
+}
+
+}  // namespace
+}  // namespace socketlab

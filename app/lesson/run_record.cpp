@@ -86,8 +86,17 @@ void RunRecord::file(size_t index) {
     if (carries_bytes(e)) a.byte_events.push_back(index);
 }
 
+void RunRecord::set_own_actors(std::set<std::string> actors) {
+    own_actors_ = std::move(actors);
+}
+
+bool RunRecord::is_guest(const Event& e) const {
+    return !own_actors_.empty() && !e.actor.empty() && own_actors_.count(e.actor) == 0;
+}
+
 void RunRecord::trim() {
     if (events_.size() <= limits_.max_events && event_bytes_ <= limits_.max_bytes) return;
+    if (trim_guests_first()) return;
     // Drop a tenth more than needed at once, so the index rewrite below is rare.
     size_t drop = 0;
     size_t bytes = event_bytes_;
@@ -117,6 +126,57 @@ void RunRecord::trim() {
     event_bytes_ = bytes;
     dropped_events_ += drop;
     ++generation_;
+}
+
+// Past the limits with guests in the record (an outside client's flood, a traced program): the
+// guests' oldest events go first, so the lesson's own actors keep their history. Only when the
+// guests' events are not enough does the prefix rule below take the rest. Returns false when
+// there is nothing of a guest to let go (the caller then trims the front, as before).
+bool RunRecord::trim_guests_first() {
+    auto nine_tenths = [](size_t n) { return n / 10 * 9 + n % 10 * 9 / 10; };  // no overflow
+    const size_t keep_events = nine_tenths(limits_.max_events);
+    const size_t keep_bytes = nine_tenths(limits_.max_bytes);
+    std::vector<bool> gone(events_.size(), false);
+    size_t count = events_.size(), bytes = event_bytes_, dropped = 0;
+    for (size_t i = 0; i < events_.size() && (count > keep_events || bytes > keep_bytes); ++i) {
+        if (!is_guest(events_[i])) continue;
+        gone[i] = true;
+        --count;
+        bytes -= events_[i].bytes().size();
+        ++dropped;
+    }
+    if (dropped == 0) return false;
+    // Still over (the lesson's own events alone are too many): the oldest of the rest too.
+    for (size_t i = 0; i < events_.size() && (count > keep_events || bytes > keep_bytes); ++i) {
+        if (gone[i]) continue;
+        gone[i] = true;
+        --count;
+        bytes -= events_[i].bytes().size();
+        ++dropped;
+    }
+    for (size_t i = 0; i < events_.size(); ++i) {
+        if (!gone[i] || events_[i].actor.empty()) continue;
+        ActorRecord& a = actor_for(events_[i].actor);
+        if (carries_bytes(events_[i])) a.dropped_bytes += events_[i].bytes_total();
+        if (events_[i].kind != EventKind::Step && events_[i].kind != EventKind::TcpInfo)
+            ++a.dropped_calls;
+    }
+    // Events leave from the middle: every index is filed again (and references to events are
+    // stale: generation() says so).
+    std::deque<Event> kept;
+    for (size_t i = 0; i < events_.size(); ++i)
+        if (!gone[i]) kept.push_back(std::move(events_[i]));
+    events_ = std::move(kept);
+    packet_events_.clear();
+    for (auto& a : actors_) {
+        a.timeline.clear();
+        a.byte_events.clear();
+    }
+    for (size_t i = 0; i < events_.size(); ++i) file(i);
+    event_bytes_ = bytes;
+    dropped_events_ += dropped;
+    ++generation_;
+    return true;
 }
 
 std::vector<size_t> RunRecord::in_time_order() const {

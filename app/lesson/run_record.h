@@ -15,6 +15,7 @@
 #include <deque>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -54,8 +55,13 @@ class RunRecord {
     void add(std::vector<Event> fresh);
     // Forgets everything (a reset); the server and client actors stay, empty.
     void clear();
+    // The lesson's own actors. Past the limits, the events of any other actor (a guest: an
+    // outside client, a traced program) go first, so a flood never evicts the lesson's own
+    // history. Empty (the default): every actor is the lesson's, the oldest events go first.
+    void set_own_actors(std::set<std::string> actors);
 
-    // A deque: references to events stay valid while newer ones arrive and older ones go.
+    // A deque: references to events stay valid while newer ones arrive and older ones go from
+    // the front; when a guest's events go from the middle, generation() changes.
     const std::deque<Event>& events() const { return events_; }
     // In first-seen order; "server" and "client" are there from the start.
     const std::vector<ActorRecord>& actors() const { return actors_; }
@@ -82,6 +88,8 @@ class RunRecord {
     ActorRecord& actor_for(const std::string& name);
     void file(size_t index);
     void trim();
+    bool trim_guests_first();
+    bool is_guest(const Event& e) const;
 
     Limits limits_;
     std::deque<Event> events_;
@@ -92,6 +100,7 @@ class RunRecord {
     size_t event_bytes_ = 0;
     uint64_t dropped_events_ = 0;
     uint64_t generation_ = 0;
+    std::set<std::string> own_actors_;
 };
 
 // Whether this event moved data that a byte view shows (a call with a direction that succeeded).

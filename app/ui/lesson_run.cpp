@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <set>
 
 #include "capture/link_relay.h"
 #include "capture/link_rules.h"
@@ -48,6 +49,10 @@ LessonRun::LessonRun(const Lesson& lesson, BackgroundJobs& jobs, NetworkOptions 
     for (const auto& block : lesson.blocks)
         if (block.kind == LessonBlock::Kind::Prose)
             prose_.push_back(parse_markdown(block.markdown));
+    // The lesson's own actors keep their history when a guest (an outside client) floods in.
+    std::set<std::string> own = {"server", "client", "link"};
+    for (const Step& step : lesson.steps) own.insert(step.actor);
+    record_.set_own_actors(std::move(own));
     live_->lesson = lesson;
     live_->network = std::move(network);
     live_->network.cancel = live_->cancel;

@@ -74,6 +74,16 @@ void LivePanePanel::draw(PanelContext& context) {
         }
         if (ImGui::IsItemHovered())
             ImGui::SetTooltip("Each connection's bytes, both ways, as text or hex");
+        // On a short pane "Your text" (and the kept server) fold away; this brings them back.
+        if (short_pane_ &&
+            ImGui::TabItemButton(extras_open_ ? "Hide your text###extras" : "Your text###extras",
+                                 ImGuiTabItemFlags_Trailing))
+            extras_open_ = !extras_open_;
+        if (short_pane_ && ImGui::IsItemHovered())
+            ImGui::SetTooltip("Send your own text as the client%s",
+                              run.lesson().try_server.kind.empty()
+                                  ? ""
+                                  : ", or keep the server open for your own client");
         ImGui::EndTabBar();
     }
 }
@@ -90,17 +100,10 @@ std::string LivePanePanel::acting_actor(const LessonRun& run) {
 void LivePanePanel::draw_columns(LessonRun& run) {
     // What talks to the actors below: your own text, and your own client (kept-open server).
     if (!presenting_) {
-        // On a short pane (2x and 3x text) these fold to one line, so the columns stay in view.
-        const bool short_pane = ImGui::GetContentRegionAvail().y < ImGui::GetFontSize() * 24.0f;
-        bool shown = !short_pane || extras_open_;
-        if (short_pane) {
-            if (ImGui::ArrowButton("##extras", shown ? ImGuiDir_Down : ImGuiDir_Right))
-                extras_open_ = shown = !shown;
-            ImGui::SameLine();
-            ImGui::TextDisabled(run.lesson().try_server.kind.empty() ? "Your own text"
-                                                                     : "Your text, own client");
-        }
-        if (shown) {
+        // On a short pane (2x and 3x text) these fold away, so the columns stay in view; the
+        // toggle is then a button at the end of the tab bar, not a row of its own.
+        short_pane_ = ImGui::GetContentRegionAvail().y < ImGui::GetFontSize() * 24.0f;
+        if (!short_pane_ || extras_open_) {
             controls_.draw_own_text(run);
             try_server_.draw(run);
         }

@@ -37,6 +37,7 @@ class LivePanePanel : public Panel {
 
     bool presenting_ = false;
     bool extras_open_ = false;  // "Your text" and the kept server, on a short pane
+    bool short_pane_ = false;   // measured in the Calls tab, last frame
     // Folded columns (more actors than fit): the learner's opened ones, newest first, until
     // the next step; the acting actor scrolls into view when it changes.
     std::vector<std::string> opened_;

@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstdio>
 #include <string>
+#include <vector>
 
 #include "ui/theme.h"
 #include "ui/toolbar_layout.h"
@@ -235,21 +236,26 @@ void TimeSequenceView::draw_plot(const FlowModel& flow, const std::deque<Event>&
     const float thick = std::max(1.0f, font / 14.0f);
     const float cap = std::max(2.0f, font * 0.18f);
 
-    // The ACK and window lines: each steps up where an ACK reached the sender.
+    // The ACK and window lines: each steps up where an ACK reached the sender. ACKs that land
+    // in one pixel column make one step (a long transfer has more ACKs than the graph pixels).
+    std::vector<ImVec2> points;
     auto step_line = [&](auto value_of, ImU32 color) {
-        bool started = false;
-        ImVec2 last;
+        points.clear();
         for (const auto& a : graph_.acks) {
             if (a.dropped) continue;
-            const ImVec2 p(x_of(static_cast<double>(a.t_us)), y_of(value_of(a)));
-            if (started) {
-                draw->AddLine(last, ImVec2(p.x, last.y), color, thick);
-                draw->AddLine(ImVec2(p.x, last.y), p, color, thick);
+            const ImVec2 p(std::floor(x_of(static_cast<double>(a.t_us))), y_of(value_of(a)));
+            if (points.empty()) {
+                points.push_back(p);
+            } else if (p.x <= points.back().x) {
+                points.back().y = p.y;  // the same column: the step goes on up (or down)
+            } else {
+                points.emplace_back(p.x, points.back().y);
+                points.push_back(p);
             }
-            last = p;
-            started = true;
         }
-        if (started) draw->AddLine(last, ImVec2(right, last.y), color, thick);
+        if (points.empty()) return;
+        points.emplace_back(right, points.back().y);
+        draw->AddPolyline(points.data(), static_cast<int>(points.size()), color, 0, thick);
     };
     step_line([](const TimeSequence::Ack& a) { return static_cast<double>(a.window_edge); },
               ImGui::GetColorU32(window_color()));
@@ -267,17 +273,43 @@ void TimeSequenceView::draw_plot(const FlowModel& flow, const std::deque<Event>&
     const TimeSequence::Segment* near_segment = nullptr;
     const TimeSequence::Ack* near_ack = nullptr;
     const ImU32 red = ImGui::GetColorU32(theme::error());
+    // Segments that fall in one pixel column are drawn as one bar per kind (data, sent again,
+    // dropped), with its end caps only when it is one segment tall enough to show them.
+    struct Column {
+        float x = -1.0f, y0 = 0.0f, y1 = 0.0f;
+        int count = 0;
+    };
+    Column columns[3];
+    const ImU32 kind_color[3] = {ImGui::GetColorU32(data_color()),
+                                 ImGui::GetColorU32(retransmission_color()),
+                                 ImGui::GetColorU32(theme::error())};
+    auto flush = [&](int kind) {
+        Column& c = columns[kind];
+        if (c.count == 0) return;
+        draw->AddLine(ImVec2(c.x, c.y0), ImVec2(c.x, c.y1), kind_color[kind], thick);
+        if (c.count == 1 && c.y0 - c.y1 >= cap * 2.0f) {
+            draw->AddLine(ImVec2(c.x - cap, c.y1), ImVec2(c.x + cap, c.y1), kind_color[kind],
+                          thick);
+            draw->AddLine(ImVec2(c.x - cap, c.y0), ImVec2(c.x + cap, c.y0), kind_color[kind],
+                          thick);
+        }
+        c.count = 0;
+    };
     for (const auto& s : graph_.segments) {
-        const float x = x_of(static_cast<double>(s.t_us));
+        const float x = std::floor(x_of(static_cast<double>(s.t_us)));
         if (x < left - cap || x > right + cap) continue;
         float y0 = y_of(s.start), y1 = y_of(s.end);
         if (y0 - y1 < 2.0f) y1 = y0 - 2.0f;  // a one-byte segment still shows
-        const ImU32 color = ImGui::GetColorU32(s.dropped          ? theme::error()
-                                               : s.retransmission ? retransmission_color()
-                                                                  : data_color());
-        draw->AddLine(ImVec2(x, y0), ImVec2(x, y1), color, thick);
-        draw->AddLine(ImVec2(x - cap, y1), ImVec2(x + cap, y1), color, thick);
-        draw->AddLine(ImVec2(x - cap, y0), ImVec2(x + cap, y0), color, thick);
+        const int kind = s.dropped ? 2 : s.retransmission ? 1 : 0;
+        Column& c = columns[kind];
+        if (c.count > 0 && c.x != x) flush(kind);
+        if (c.count == 0) {
+            c = Column{x, y0, y1, 0};
+        } else {
+            c.y0 = std::max(c.y0, y0);
+            c.y1 = std::min(c.y1, y1);
+        }
+        ++c.count;
         if (s.dropped) cross(draw, ImVec2(x, y1), font * 0.35f, red, thick * 1.5f);
         if (!hovered) continue;
         const float dx = io.MousePos.x - x;
@@ -288,6 +320,7 @@ void TimeSequenceView::draw_plot(const FlowModel& flow, const std::deque<Event>&
             near_ack = nullptr;
         }
     }
+    for (int kind = 0; kind < 3; ++kind) flush(kind);
     for (const auto& a : graph_.acks) {
         const ImVec2 p(x_of(static_cast<double>(a.t_us)), y_of(a.ack));
         if (a.dropped) cross(draw, p, font * 0.3f, red, thick * 1.5f);
