@@ -140,8 +140,12 @@ void PacketsPanel::draw_view_choice(Settings& settings) {
     if (ImGui::RadioButton("Ladder", !graph)) settings.packets_view = "ladder";
     if (ImGui::IsItemHovered())
         ImGui::SetTooltip("Who sent what to whom, in order: one arrow per packet");
-    same_line_if_fits(ImGui::CalcTextSize("Time-sequence graph").x + spacing);
-    if (ImGui::RadioButton("Time-sequence graph", graph)) settings.packets_view = "graph";
+    // Narrow (2x, 3x text): the short name keeps both on the line.
+    const char* graph_label = ImGui::GetContentRegionAvail().x < ImGui::GetFontSize() * 40.0f
+                                  ? "Graph###graph"
+                                  : "Time-sequence graph###graph";
+    same_line_if_fits(ImGui::CalcTextSize(graph_label, nullptr, true).x + spacing);
+    if (ImGui::RadioButton(graph_label, graph)) settings.packets_view = "graph";
     if (ImGui::IsItemHovered())
         ImGui::SetTooltip(
             "Sequence numbers against time: how fast the data went, and where it was lost and "

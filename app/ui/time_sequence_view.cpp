@@ -135,13 +135,29 @@ void TimeSequenceView::draw_picker(const FlowModel& flow) {
     } else if (!choices_.empty()) {
         ImGui::TextUnformatted(time_sequence_label(flow, choices_.front()).c_str());
     }
-    ImGui::SameLine();
-    legend_item("|", "data sent", data_color(), true);
-    legend_item("|", "retransmission", retransmission_color(), false);
-    legend_item("\xC3\x97", "dropped by SocketLab's link", theme::error(), false);
-    legend_item("\xE2\x80\x94", "ACK", ack_color(), false);
-    legend_item("\xE2\x80\x94", "receive window", window_color(), false);
-    legend_item("|", "SACK", sack_color(), false);
+    // The legend in words; on a narrow pane (2x, 3x text) one hover away, not two lines.
+    auto legend = [] {
+        legend_item("|", "data sent", data_color(), true);
+        legend_item("|", "retransmission", retransmission_color(), false);
+        legend_item("\xC3\x97", "dropped by SocketLab's link", theme::error(), false);
+        legend_item("\xE2\x80\x94", "ACK", ack_color(), false);
+        legend_item("\xE2\x80\x94", "receive window", window_color(), false);
+        legend_item("|", "SACK", sack_color(), false);
+    };
+    if (ImGui::GetContentRegionAvail().x >= ImGui::GetFontSize() * 50.0f) {
+        ImGui::SameLine();
+        legend();
+    } else {
+        same_line_if_fits(ImGui::CalcTextSize("What the marks mean").x);
+        ImGui::TextDisabled("What the marks mean");
+        if (ImGui::IsItemHovered()) {
+            ImGui::BeginTooltip();
+            ImGui::PushTextWrapPos(ImGui::GetFontSize() * 20.0f);
+            legend();
+            ImGui::PopTextWrapPos();
+            ImGui::EndTooltip();
+        }
+    }
 }
 
 void TimeSequenceView::draw(const FlowModel& flow, const std::deque<Event>& events,
