@@ -1,5 +1,7 @@
 #include "ui/lesson_text_panel.h"
 
+#include <algorithm>
+
 #include <imgui.h>
 
 #include "ui/fonts.h"
@@ -38,7 +40,7 @@ void LessonTextPanel::draw(PanelContext& context) {
     }
 }
 
-void LessonTextPanel::draw_steps_block(const LessonRun& run, const LessonBlock& block) {
+void LessonTextPanel::draw_steps_block(LessonRun& run, const LessonBlock& block) {
     static const StepStatus kPending;
     const Session* session = run.session();
     const size_t current = session ? session->next_step() : 0;  // the step Space will run
@@ -63,6 +65,22 @@ void LessonTextPanel::draw_steps_block(const LessonRun& run, const LessonBlock& 
         ImGui::Text("%zu. %s: %s", i + 1, step.actor.c_str(), step.caption.c_str());
         ImGui::PopTextWrapPos();
         ImGui::PopFont();
+        // The next step wears a coloured bar at its left, not only bold type.
+        if (is_next)
+            draw->AddRectFilled(
+                ImVec2(top.x, ImGui::GetItemRectMin().y),
+                ImVec2(top.x + std::max(3.0f, pad * 0.6f), ImGui::GetItemRectMax().y),
+                ImGui::GetColorU32(theme::link()), 2.0f);
+        // A step that has run: a click goes back to just before it (a replay, on fresh sockets).
+        if (session && i < current && run.ready() && ImGui::IsItemHovered()) {
+            ImGui::SetMouseCursor(ImGuiMouseCursor_Hand);
+            ImGui::SetTooltip(
+                "Click to go back to just before step %zu: SocketLab replays steps "
+                "1\xE2\x80\x93%zu "
+                "on fresh sockets (new ports and sequence numbers)",
+                i + 1, i);
+            if (ImGui::IsMouseClicked(ImGuiMouseButton_Left)) run.replay_to(i);
+        }
         if (is_next && scroll_to_next_) {
             ImGui::SetScrollHereY(0.5f);
             scroll_to_next_ = false;

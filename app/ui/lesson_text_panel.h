@@ -19,7 +19,7 @@ class LessonTextPanel : public Panel {
     void draw(PanelContext& context) override;
 
   private:
-    void draw_steps_block(const LessonRun& run, const LessonBlock& block);
+    void draw_steps_block(LessonRun& run, const LessonBlock& block);
     // Follow the lesson as it advances: scroll when the next step changes, not on every frame
     // (the learner may be reading elsewhere), and not when a lesson opens (its top shows).
     QuizView quiz_view_;
