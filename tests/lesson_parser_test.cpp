@@ -187,15 +187,15 @@ TEST(LessonParser, LinkSettingsAndCommandsReadBack) {
 
 TEST(LessonParser, WaitStepsAndWindowWords) {
     std::vector<LessonError> errors;
-    auto lesson = parse_lesson(
-        "w.md",
-        "---\nid: w\ntitle: W\norder: 1\nlink: delay 10ms\n---\n# W\n\n```steps\n"
-        "wait 2s\n  caption: time passes\n"
-        "  packets: ACK from server zero-window; ACK from client window-probe\n"
-        "wait 250ms\n  caption: less\n"
-        "server: socket AF_INET SOCK_STREAM\n  caption: s\n"
-        "  packets: ACK from server window-update\n```\n",
-        errors);
+    auto lesson =
+        parse_lesson("w.md",
+                     "---\nid: w\ntitle: W\norder: 1\nlink: delay 10ms\n---\n# W\n\n```steps\n"
+                     "wait 2s\n  caption: time passes\n"
+                     "  packets: ACK from server zero-window; ACK from client window-probe\n"
+                     "wait 250ms\n  caption: less\n"
+                     "server: socket AF_INET SOCK_STREAM\n  caption: s\n"
+                     "  packets: ACK from server window-update\n```\n",
+                     errors);
     for (const auto& e : errors) ADD_FAILURE() << e.to_string();
     ASSERT_TRUE(lesson);
     ASSERT_EQ(lesson->steps.size(), 3u);
@@ -211,8 +211,8 @@ TEST(LessonParser, WaitStepsAndWindowWords) {
 }
 
 TEST(LessonParser, BadWaitStepsAreFileLineErrors) {
-    const char* bad[] = {"wait", "wait 2", "wait 2 s", "wait 31s", "wait 0ms", "wait 2h",
-                         "wait -1s", "wait 1.5s", "wait 2s please"};
+    const char* bad[] = {"wait",    "wait 2",   "wait 2 s",  "wait 31s",      "wait 0ms",
+                         "wait 2h", "wait -1s", "wait 1.5s", "wait 2s please"};
     for (const char* line : bad) {
         std::vector<LessonError> errors;
         parse_lesson("w.md",

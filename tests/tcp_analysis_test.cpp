@@ -18,8 +18,8 @@ struct Wire {
     SocketAddress client = *SocketAddress::parse("198.18.0.1:40000");
     SocketAddress server = *SocketAddress::parse("198.18.0.2:8080");
 
-    PacketRecord send(bool from_client, uint8_t flags, uint32_t seq, uint32_t ack,
-                      uint32_t window, uint32_t len = 0) {
+    PacketRecord send(bool from_client, uint8_t flags, uint32_t seq, uint32_t ack, uint32_t window,
+                      uint32_t len = 0) {
         PacketRecord p;
         p.proto = TransportProto::Tcp;
         p.src = from_client ? client : server;

@@ -83,8 +83,8 @@ struct TcpAnalysis {
     int sack_blocks = 0;          // SACK blocks it carries
     bool out_of_order = false;    // the link delivered it after a later one
     bool zero_window = false;     // it says "no room": its window is 0 (not SYN/FIN/RST)
-    bool window_probe = false;    // a zero-window probe: the peer's window is 0, and this asks again
-    bool window_update = false;   // a pure ACK that only opens the window (same ack, bigger window)
+    bool window_probe = false;   // a zero-window probe: the peer's window is 0, and this asks again
+    bool window_update = false;  // a pure ACK that only opens the window (same ack, bigger window)
 };
 
 enum class TransportProto { Other, Tcp, Udp };

@@ -70,8 +70,8 @@ void TcpAnalyzer::analyze(PacketRecord& p, uint64_t number, int64_t t_us) {
         if (one_byte) p.analysis.retransmission = p.analysis.fast = false;
     }
     // A window update: an ACK with nothing new but a bigger window (the reader made room).
-    p.analysis.window_update = pure_ack && plain && flow.sent_ack && p.ack == flow.last_ack &&
-                               p.window > flow.last_window;
+    p.analysis.window_update =
+        pure_ack && plain && flow.sent_ack && p.ack == flow.last_ack && p.window > flow.last_window;
     // A duplicate ACK: no data, no SYN/FIN/RST, the same ack and (non-zero) window as the last
     // ACK this side sent, while the other side has data out.
     if (pure_ack && !p.analysis.window_probe && p.window != 0 && flow.last_was_pure_ack &&

@@ -160,8 +160,9 @@ bool StepControls::draw(LessonRun& run, Settings& settings,
         }
         if (status.state == StepState::Blocked && step.wait_us > 0) {
             ImGui::PushStyleColor(ImGuiCol_Text, theme::waiting());
-            ImGui::TextWrapped("Waiting: no program makes a call now, but the kernels' timers run. "
-                               "Watch the packets.");
+            ImGui::TextWrapped(
+                "Waiting: no program makes a call now, but the kernels' timers run. "
+                "Watch the packets.");
             ImGui::PopStyleColor();
         } else if (status.state == StepState::Blocked) {
             ImGui::PushStyleColor(ImGuiCol_Text, theme::waiting());
