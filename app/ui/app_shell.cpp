@@ -33,6 +33,7 @@
 #include "ui/quit_signals.h"
 #include "ui/screenshot.h"
 #include "ui/settings.h"
+#include "ui/step_keys.h"
 #include "ui/theme.h"
 #include "ui/ui_probe.h"
 #include "ui/window_icon.h"
@@ -199,21 +200,32 @@ void handle_keys(Shell& shell) {
                 panel->set_visible(!panel->visible());
         if (!shell.run) continue;
         // A clicker sends PageDown / PageUp; a keyboard has Space / Backspace and the arrows.
-        const bool forward =
-            key == GLFW_KEY_SPACE || key == GLFW_KEY_RIGHT || key == GLFW_KEY_PAGE_DOWN;
-        const bool back =
-            key == GLFW_KEY_BACKSPACE || key == GLFW_KEY_LEFT || key == GLFW_KEY_PAGE_UP;
-        if (forward) {
-            // In presenter mode the same key goes on to the next lesson at the end of one.
-            const Session* session = shell.run->session();
-            const std::string following = shell.next_lesson_id();
-            if (shell.presenting && session && session->finished() && !following.empty())
-                shell.open_lesson(following);
-            else
+        const StepKey step_key =
+            key == GLFW_KEY_SPACE || key == GLFW_KEY_RIGHT || key == GLFW_KEY_PAGE_DOWN
+                ? StepKey::Forward
+            : key == GLFW_KEY_BACKSPACE || key == GLFW_KEY_LEFT || key == GLFW_KEY_PAGE_UP
+                ? StepKey::Back
+            : key == GLFW_KEY_R ? StepKey::Reset
+                                : StepKey::Other;
+        const Session* session = shell.run->session();
+        const std::string following = shell.next_lesson_id();
+        switch (step_key_action(step_key, shell.presenting, session && session->finished(),
+                                !following.empty())) {
+            case StepKeyAction::Step:
                 shell.run->step();
+                break;
+            case StepKeyAction::StepBack:
+                shell.run->step_back();
+                break;
+            case StepKeyAction::Reset:
+                shell.run->reset();
+                break;
+            case StepKeyAction::NextLesson:
+                shell.open_lesson(following);
+                break;
+            case StepKeyAction::None:
+                break;
         }
-        if (back) shell.run->step_back();
-        if (key == GLFW_KEY_R) shell.run->reset();
     }
 }
 

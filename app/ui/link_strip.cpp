@@ -116,7 +116,7 @@ void LinkStrip::draw(LessonRun& run, double now) {
     char counts[160];
     std::snprintf(counts, sizeof counts, "%llu of %llu packets dropped by the link%s",
                   static_cast<unsigned long long>(counters_.dropped),
-                  static_cast<unsigned long long>(counters_.from_client + counters_.from_server),
+                  static_cast<unsigned long long>(counters_.from_client) + counters_.from_server,
                   counters_.held > 0 ? " \xC2\xB7 some held" : "");
     if (shown_)
         same_line_if_fits(ImGui::CalcTextSize(counts).x);

@@ -37,13 +37,13 @@ uint32_t read_u32(const std::vector<uint8_t>& b, size_t at) {
 
 std::string byte_count(uint64_t n) {
     char text[32];
-    if (n < 10 * 1024)
+    constexpr uint64_t kKiB = 1024, kMiB = kKiB * kKiB;
+    if (n < 10 * kKiB)
         std::snprintf(text, sizeof text, "%llu bytes", static_cast<unsigned long long>(n));
-    else if (n < 10 * 1024 * 1024)
-        std::snprintf(text, sizeof text, "%llu KiB", static_cast<unsigned long long>(n / 1024));
+    else if (n < 10 * kMiB)
+        std::snprintf(text, sizeof text, "%llu KiB", static_cast<unsigned long long>(n / kKiB));
     else
-        std::snprintf(text, sizeof text, "%llu MiB",
-                      static_cast<unsigned long long>(n / (1024 * 1024)));
+        std::snprintf(text, sizeof text, "%llu MiB", static_cast<unsigned long long>(n / kMiB));
     return text;
 }
 
@@ -58,6 +58,7 @@ std::vector<TimeSequenceChoice> time_sequence_choices(const FlowModel& flow,
         bytes[{fp.connection, fp.from_client}] += p->len;
     }
     std::vector<TimeSequenceChoice> out;
+    out.reserve(bytes.size());
     for (const auto& [key, n] : bytes) out.push_back({key.first, key.second, n});
     // Most data first; ties in connection order, the client's direction first.
     std::stable_sort(out.begin(), out.end(),
