@@ -51,6 +51,18 @@ bool draw_actor_summary(const RunRecord& record, const ActorRecord& actor,
             ImGui::TextDisabled(s.type == SOCK_DGRAM ? "UDP" : "socket");
         }
     }
+    // Bytes in and out (kept and let go), the roster's measure of an outside client's traffic.
+    uint64_t sent = 0, received = 0;
+    for (size_t index : actor.byte_events) {
+        if (index >= record.events().size()) continue;
+        const CallRecord* call = record.events()[index].call();
+        if (!call) continue;
+        (call->direction == Direction::Sent ? sent : received) += call->bytes_total;
+    }
+    if (sent + received + actor.dropped_bytes > 0)
+        ImGui::TextDisabled(
+            "\xE2\x86\x92 %llu  \xE2\x86\x90 %llu bytes%s", static_cast<unsigned long long>(sent),
+            static_cast<unsigned long long>(received), actor.dropped_bytes > 0 ? " (newest)" : "");
     const std::string last = last_call_text(record, actor);
     if (!last.empty()) {
         ImGui::PushTextWrapPos(0.0f);

@@ -1,6 +1,7 @@
 // An actor's column folded to a few lines, for when the live pane cannot show every actor in
-// full (many-clients at 1x, three actors at 3x): its name, each open socket with its kernel
-// TCP state, and its last call with the result. Clicking it asks for the full column.
+// full (many-clients at 1x, three actors at 3x, a crowd of outside clients): its name, each
+// open socket with its kernel TCP state, the bytes it sent and received, and its last call with
+// the result. Clicking it asks for the full column.
 //
 // Usage (inside the column's cell):
 //   if (draw_actor_summary(run.record(), actor, sockets, acting)) expand(actor.name);
