@@ -42,5 +42,19 @@ TEST(Errno, NamesRoundTripAndExplain) {
     EXPECT_FALSE(errno_from_name("ENOTATHING"));
 }
 
+// Every errno the system knows has its name, not "E21": the lesson table holds only some.
+TEST(Errno, EveryKnownErrnoHasItsName) {
+    EXPECT_EQ(errno_name(EISDIR), "EISDIR");
+    EXPECT_EQ(errno_name(ENOSPC), "ENOSPC");
+    EXPECT_EQ(errno_from_name("EISDIR"), EISDIR);
+    for (int err = 1; err <= 133; ++err) {
+        const std::string name = errno_name(err);
+        if (name == "E" + std::to_string(err)) continue;  // a gap in Linux's numbering
+        EXPECT_EQ(name[0], 'E') << err;
+        EXPECT_EQ(errno_from_name(name), err == EWOULDBLOCK ? EAGAIN : err) << name;
+    }
+    EXPECT_EQ(errno_name(999), "E999");
+}
+
 }  // namespace
 }  // namespace socketlab

@@ -228,9 +228,43 @@ TEST(StepForms, NumberFieldsAndJoinedData) {
     EXPECT_FALSE(parse_data("u8:256", out, error));
     EXPECT_FALSE(parse_data("u32:-1", out, error));
     size_t used = 0;
-    EXPECT_TRUE(parse_data_words({"u16:2", "\"hi\"", "MSG_DONTWAIT"}, 0, out, used, error));
+    std::vector<PatternRun> runs;
+    EXPECT_TRUE(parse_data_words({"u16:2", "\"hi\"", "MSG_DONTWAIT"}, 0, out, runs, used, error));
     EXPECT_EQ(used, 2u);
     EXPECT_EQ(out, (std::vector<uint8_t>{0, 2, 'h', 'i'}));
+    EXPECT_TRUE(runs.empty());
+}
+
+// bytes:N is a count until the step runs: reading forty 64 MiB words builds nothing (a
+// 380-byte line once took 2.2 GB), and past 64 MiB in one step the words are refused.
+TEST(StepData, LargePatternsAreCountedNotBuiltAndBounded) {
+    std::vector<uint8_t> out;
+    std::vector<PatternRun> runs;
+    std::string error;
+    size_t used = 0;
+    ASSERT_TRUE(parse_data_words({"\"<\"", "bytes:5000", "u8:62", "bytes:3", "bytes:70000"}, 0, out,
+                                 runs, used, error))
+        << error;
+    EXPECT_EQ(used, 5u);
+    EXPECT_EQ(out.size(), 5u) << "only the written-out bytes and the short pattern are built";
+    ASSERT_EQ(runs.size(), 2u);
+    EXPECT_EQ(data_size(out, runs), 1u + 5000 + 1 + 3 + 70000);
+    const std::vector<uint8_t> whole = with_patterns(out, runs);
+    ASSERT_EQ(whole.size(), data_size(out, runs));
+    EXPECT_EQ(whole[0], '<');
+    EXPECT_EQ(whole[1], 'A');
+    EXPECT_EQ(whole[1 + 26], 'A');
+    EXPECT_EQ(whole[5000], 'A' + 4999 % 26) << "the pattern runs on";
+    EXPECT_EQ(whole[5001], '>');
+    EXPECT_EQ(std::string(whole.begin() + 5002, whole.begin() + 5005), "ABC");
+    EXPECT_EQ(whole[5005], 'A');
+
+    std::vector<std::string> forty(40, "bytes:67108864");
+    EXPECT_FALSE(parse_data_words(forty, 0, out, runs, used, error));
+    EXPECT_NE(error.find("64 MiB"), std::string::npos) << error;
+    EXPECT_TRUE(parse_data_words({"bytes:67108864"}, 0, out, runs, used, error)) << error;
+    EXPECT_TRUE(out.empty());
+    EXPECT_FALSE(parse_data_words({"bytes:67108864", "\"x\""}, 0, out, runs, used, error));
 }
 
 TEST(StepExpectations, ContainsAndResolverErrorsAgainstTheKernel) {

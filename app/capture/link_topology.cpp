@@ -17,6 +17,7 @@
 #include <sched.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <libmnl/libmnl.h>
@@ -99,6 +100,53 @@ int set_up(mnl_socket* nl, unsigned index) {
     ifi->ifi_flags = IFF_UP;
     ifi->ifi_change = IFF_UP;
     return talk(nl, h);
+}
+
+// IF_OPER_UP of <linux/if.h>, which cannot be included beside <net/if.h>.
+constexpr int kOperUp = 6;
+
+int on_operstate_attr(const nlattr* a, void* data) {
+    if (mnl_attr_get_type(a) == IFLA_OPERSTATE) *static_cast<int*>(data) = mnl_attr_get_u8(a);
+    return MNL_CB_OK;
+}
+
+int on_link_message(const nlmsghdr* m, void* data) {
+    return mnl_attr_parse(m, sizeof(ifinfomsg), on_operstate_attr, data);
+}
+
+// The device's operational state (kOperUp, ...), or -1 if it could not be read.
+int operstate(mnl_socket* nl, unsigned index) {
+    static unsigned seq = 1u << 30;
+    char buf[kNetlinkBuffer];
+    nlmsghdr* h = mnl_nlmsg_put_header(buf);
+    h->nlmsg_type = RTM_GETLINK;
+    h->nlmsg_flags = NLM_F_REQUEST;
+    h->nlmsg_seq = seq++;
+    auto* ifi = static_cast<ifinfomsg*>(mnl_nlmsg_put_extra_header(h, sizeof(ifinfomsg)));
+    ifi->ifi_family = AF_UNSPEC;
+    ifi->ifi_index = static_cast<int>(index);
+    if (mnl_socket_sendto(nl, h, h->nlmsg_len) < 0) return -1;
+    const ssize_t n = mnl_socket_recvfrom(nl, buf, sizeof buf);
+    if (n <= 0) return -1;
+    int state = -1;
+    mnl_cb_run(buf, static_cast<size_t>(n), h->nlmsg_seq, mnl_socket_get_portid(nl),
+               on_link_message, &state);
+    return state;
+}
+
+// Bringing a veth up is not enough to send on it: until the kernel's link watcher has seen its
+// carrier (asynchronously, later still on a busy machine), its send queue is the "noop" one,
+// which throws every packet away; a lesson's first UDP datagram would be lost, and not by the
+// link. The watcher marks the device IF_OPER_UP and activates its queue under the RTNL lock,
+// so once the state is UP, one more request that takes the lock (set_up again) has waited for
+// the activation too. Bounded: 3 s.
+int wait_until_sending(mnl_socket* nl, unsigned index) {
+    for (int tries = 0; tries < 1500; ++tries) {
+        if (operstate(nl, index) == kOperUp) return set_up(nl, index);
+        const timespec pause{0, 2 * 1000 * 1000};
+        nanosleep(&pause, nullptr);
+    }
+    return -ETIMEDOUT;
 }
 
 int set_mtu(mnl_socket* nl, unsigned index, int mtu) {
@@ -221,6 +269,8 @@ int set_up_side(const char* own4, const char* own6, const char* peer4, const cha
         what = "adding the IPv4 neighbour";
     else if ((rc = add_neighbour(route.nl, eth, peer6, peer_mac)) < 0)
         what = "adding the IPv6 neighbour";
+    else if ((rc = wait_until_sending(route.nl, eth)) < 0)
+        what = "waiting for eth0 to be ready to send";
     if (rc < 0) *error = std::string(what) + " on the " + side + " side failed: " + text(-rc);
     return rc;
 }
@@ -316,6 +366,10 @@ int make_link_topology(int mtu, LinkTopology* t, std::string* error) {
                          kClientMac, error, "server");
     if (::setns(t->middle_ns, CLONE_NEWNET) != 0 && rc == 0) rc = -errno;
     if (rc < 0 && error->empty()) *error = "switching network namespaces failed: " + text(-rc);
+    for (const char* name : {"sl-client", "sl-server"})
+        if (rc == 0 && (rc = wait_until_sending(route.nl, if_nametoindex(name))) < 0)
+            *error =
+                std::string("waiting for ") + name + " to be ready to send failed: " + text(-rc);
     return rc;
 }
 

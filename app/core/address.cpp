@@ -66,6 +66,14 @@ bool SocketAddress::is_loopback() const {
     return family() == AF_UNIX;
 }
 
+bool SocketAddress::is_wildcard() const {
+    if (family() == AF_INET)
+        return reinterpret_cast<const sockaddr_in*>(&storage)->sin_addr.s_addr == INADDR_ANY;
+    if (family() == AF_INET6)
+        return IN6_IS_ADDR_UNSPECIFIED(&reinterpret_cast<const sockaddr_in6*>(&storage)->sin6_addr);
+    return false;
+}
+
 std::optional<SocketAddress> SocketAddress::from_host_port(const std::string& host, int port,
                                                            std::string* error) {
     if (port < 0 || port > 65535) {

@@ -26,6 +26,8 @@ struct SocketAddress {
     std::string host_string() const;
 
     bool is_loopback() const;
+    // 0.0.0.0 or :: (any address of the machine).
+    bool is_wildcard() const;
 
     // Parses "HOST:PORT" where HOST is a numeric IPv4 address or a bracketed IPv6 one.
     // No name resolution happens here (that is a lesson of its own).

@@ -59,10 +59,13 @@ SocketAddress resolve_step_address(const StepAddress& address, const Engine& eng
         }
         case StepAddress::Kind::UnusedPort:
             return unused_port(engine, address.host, error);
-        case StepAddress::Kind::UnixPath:
-            return SocketAddress::from_unix_path(
-                address.abstract ? std::string(1, '\0') + engine.abstract_name(address.host)
-                                 : const_cast<Engine&>(engine).unix_path(address.host));
+        case StepAddress::Kind::UnixPath: {
+            if (address.abstract)
+                return SocketAddress::from_unix_path(std::string(1, '\0') +
+                                                     engine.abstract_name(address.host));
+            const std::string path = engine.unix_path(address.host, &error);
+            return path.empty() ? SocketAddress{} : SocketAddress::from_unix_path(path);
+        }
     }
     return {};
 }

@@ -19,6 +19,7 @@
 #include <cerrno>
 #include <csignal>
 #include <cstdlib>
+#include <cstring>
 #include <deque>
 #include <filesystem>
 #include <thread>
@@ -183,19 +184,28 @@ int Engine::make_socket(int family, int type, int protocol, const std::string& a
     return fd >= 0 ? fd : -errno;
 }
 
-std::string Engine::unix_path(const std::string& name) const {
+std::string Engine::unix_path(const std::string& name, std::string* error) const {
     std::lock_guard lock(mutex_);
     if (unix_dir_.empty()) {
         const char* runtime = std::getenv("XDG_RUNTIME_DIR");
         std::string base = runtime && *runtime ? runtime : "/tmp";
         std::string pattern = base + "/socketlab-XXXXXX";
         if (!mkdtemp(pattern.data())) {
-            pattern = "/tmp/socketlab-XXXXXX";
-            if (!mkdtemp(pattern.data())) return "/tmp/" + name;
+            const int err = errno;
+            if (error)
+                *error = "could not make this run's folder for unix sockets (" + pattern +
+                         "): " + std::strerror(err) +
+                         "; SocketLab never uses a shared folder instead";
+            return "";
         }
         unix_dir_ = pattern;
     }
     return unix_dir_ + "/" + name;
+}
+
+void Engine::set_wildcard_bind_allowed(bool allowed, std::string why_not) {
+    wildcard_bind_allowed_ = allowed;
+    wildcard_bind_why_not_ = std::move(why_not);
 }
 
 std::string Engine::abstract_name(const std::string& name) const {
@@ -531,6 +541,19 @@ CallOutcome Engine::execute(Actor& actor, uint64_t ticket, Job& job) {
     take_handed_over(actor);
     std::string unresolved;
     if (job.address) job.spec.address = resolve_step_address(*job.address, *this, unresolved);
+    // A lesson's bytes:N are built now, when the step runs, not when the lesson was read.
+    if (!job.spec.pattern_runs.empty()) {
+        job.spec.data = with_patterns(job.spec.data, job.spec.pattern_runs);
+        job.spec.pattern_runs.clear();
+    }
+    if (unresolved.empty() && job.spec.op == CallOp::Bind && !wildcard_bind_allowed_ &&
+        (job.spec.address.family() == AF_INET || job.spec.address.family() == AF_INET6) &&
+        !job.spec.address.is_loopback())
+        unresolved = "SocketLab did not make this call: binding to " +
+                     job.spec.address.host_string() +
+                     " could let other machines reach the lesson's socket, which a lesson may "
+                     "do only inside its private network" +
+                     (wildcard_bind_why_not_.empty() ? "" : " (" + wildcard_bind_why_not_ + ")");
     const CallSpec& spec = job.spec;
     const CallEntry& entry = call_entry(spec.op);
 

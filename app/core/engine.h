@@ -54,10 +54,16 @@ class Engine {
     // -errno; -ENOSYS means "drop the capability in this thread instead".
     using UnprivilegedBind = std::function<int(int fd, const sockaddr* address, socklen_t length)>;
     void set_unprivileged_bind(UnprivilegedBind bind);
+    // A bind to the wildcard (0.0.0.0, [::]) listens on every interface of the machine: the
+    // lesson's sockets may make it only inside a private network. Refused (no system call, the
+    // note says why) unless allowed; allowed by default (the engine's own tests). Set before
+    // the first submit.
+    void set_wildcard_bind_allowed(bool allowed, std::string why_not = "");
     std::vector<std::string> actor_names() const;
     // A directory for this run's AF_UNIX socket paths (created on first use, removed with the
-    // engine), and a prefix for abstract names, so parallel runs never collide.
-    std::string unix_path(const std::string& name) const;
+    // engine), and a prefix for abstract names, so parallel runs never collide. "" with error
+    // set when the folder cannot be made: never a shared fallback such as /tmp/NAME.
+    std::string unix_path(const std::string& name, std::string* error = nullptr) const;
     std::string abstract_name(const std::string& name) const;
 
     // Queues the call on the actor's worker thread (created on first use). Never blocks. A step's
@@ -128,6 +134,8 @@ class Engine {
     SocketFactory socket_factory_;
     UnprivilegedBind unprivileged_bind_;
     BeforeCall before_call_;
+    bool wildcard_bind_allowed_ = true;
+    std::string wildcard_bind_why_not_;
     mutable std::string unix_dir_;  // guarded by mutex_
     mutable std::mutex mutex_;      // guards everything below
     mutable std::condition_variable ticket_changed_;

@@ -106,6 +106,9 @@ constexpr ErrnoInfo kGaiErrors[] = {
 
 }  // namespace
 
+// Above every errno Linux defines (EHWPOISON is 133).
+constexpr int kLargestErrno = 200;
+
 int gai_error_as_err(int eai_code) {
     return kGaiErrorBase - eai_code;
 }
@@ -116,6 +119,9 @@ std::string errno_name(int err) {
         if (info.value == err) return info.name;
     for (const auto& info : kGaiErrors)
         if (info.value == err) return info.name;
+    // Every errno the C library knows has its name (EISDIR, not E21); the table above holds
+    // the ones a lesson explains.
+    if (const char* name = strerrorname_np(err)) return name;
     return "E" + std::to_string(err);
 }
 
@@ -125,6 +131,8 @@ std::optional<int> errno_from_name(const std::string& name) {
         if (name == info.name) return info.value;
     for (const auto& info : kGaiErrors)
         if (name == info.name) return info.value;
+    for (int err = 1; err < kLargestErrno; ++err)
+        if (const char* known = strerrorname_np(err); known && name == known) return err;
     return std::nullopt;
 }
 

@@ -11,7 +11,8 @@ namespace socketlab {
 constexpr int kGaiErrorBase = 100000;
 int gai_error_as_err(int eai_code);
 
-std::string errno_name(int err);                              // "ECONNREFUSED"; "E123" if unknown
+std::string errno_name(
+    int err);  // "ECONNREFUSED", "EISDIR" (any errno glibc names); "E999" if none
 std::optional<int> errno_from_name(const std::string& name);  // inverse of errno_name
 std::string errno_explanation(int err);                       // one or two sentences for a learner
 

@@ -62,18 +62,22 @@ ExpectationResult check_expectations(const Step& step, const CallOutcome& outcom
                 if (outcome.ret >= 0 || outcome.err != e.err)
                     result.problems.push_back("expected " + e.text + ", but " + got());
                 break;
-            case Expectation::Kind::Data:
-                if (outcome.data != e.data)
-                    result.problems.push_back("expected to receive " + show_bytes(e.data) +
+            case Expectation::Kind::Data: {
+                const std::vector<uint8_t> expected = with_patterns(e.data, e.pattern_runs);
+                if (outcome.data != expected)
+                    result.problems.push_back("expected to receive " + show_bytes(expected) +
                                               ", but got " + show_bytes(outcome.data));
                 break;
-            case Expectation::Kind::Contains:
-                if (std::search(outcome.data.begin(), outcome.data.end(), e.data.begin(),
-                                e.data.end()) == outcome.data.end())
+            }
+            case Expectation::Kind::Contains: {
+                const std::vector<uint8_t> expected = with_patterns(e.data, e.pattern_runs);
+                if (std::search(outcome.data.begin(), outcome.data.end(), expected.begin(),
+                                expected.end()) == outcome.data.end())
                     result.problems.push_back("expected the result to contain " +
-                                              show_bytes(e.data) + ", but got " +
+                                              show_bytes(expected) + ", but got " +
                                               show_bytes(outcome.data));
                 break;
+            }
             case Expectation::Kind::Blocks:
                 if (!outcome.waited)
                     result.problems.push_back(

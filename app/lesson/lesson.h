@@ -17,7 +17,9 @@ struct LessonError {
     std::string file;
     int line = 0;
     std::string message;
-    std::string to_string() const { return file + ":" + std::to_string(line) + ": " + message; }
+    // FILE:LINE: message, with control characters escaped and the whole cut to a few hundred
+    // characters: the message quotes the file's own words, and the file may be hostile.
+    std::string to_string() const;
 };
 
 // What a step claims the kernel will do; checked when the call returns.
@@ -34,7 +36,8 @@ struct Expectation {
     int64_t number = 0;
     int err = 0;
     std::vector<uint8_t> data;
-    std::string text;  // as written, for messages
+    std::vector<PatternRun> pattern_runs;  // bytes:N of data, built when it is checked
+    std::string text;                      // as written, for messages
 };
 
 // A packet the step's calls make the kernel send (lessons with `capture: yes`), checked
@@ -135,6 +138,9 @@ struct Lesson {
     // Front matter "link: delay 20ms ...": client and server sides joined by SocketLab's link
     // (implies capture).
     std::optional<LinkSettings> link;
+    // A step binds the wildcard (0.0.0.0, [::]): the lesson runs in its private network
+    // namespace, as root too (lesson_reach.h).
+    bool needs_private_network = false;
     // Front matter "python-prelude:" / "c-prelude:" lines, for the test that compiles each
     // actor's snippets: names the snippets take from earlier lessons (C: at file scope).
     std::string python_prelude;

@@ -1,10 +1,16 @@
 #include "lesson/lesson_parser.h"
 
 #include <algorithm>
-#include <fstream>
+#include <cerrno>
+#include <cstring>
 #include <sstream>
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include "core/address.h"
+#include "lesson/lesson_reach.h"
 #include "lesson/step_parser.h"
 
 namespace socketlab {
@@ -191,10 +197,9 @@ std::optional<Lesson> parse_lesson(const std::string& file, const std::string& t
                                   "try-server '" + value +
                                       "' should be KIND [HOST] with KIND one of tcp-echo, "
                                       "udp-echo, http, text-protocol"});
-            } else if (!SocketAddress::from_host_port(lesson.try_server.host, 0)) {
-                errors.push_back({file, static_cast<int>(i + 1),
-                                  "try-server host '" + lesson.try_server.host +
-                                      "' is not a numeric address (127.0.0.1 or ::1)"});
+            } else if (std::string why = check_try_server_host(lesson.try_server.host);
+                       !why.empty()) {
+                errors.push_back({file, static_cast<int>(i + 1), "try-server: " + why});
             }
         } else if (key == "python-prelude" || key == "c-prelude") {
             // Lines the snippet check puts before each actor's snippets (names from earlier
@@ -310,6 +315,12 @@ std::optional<Lesson> parse_lesson(const std::string& file, const std::string& t
 
     if (lesson.steps.empty() && errors.size() == errors_before)
         errors.push_back({file, 1, "the lesson has no ```steps block: nothing to run"});
+    // The lesson reaches only its own sockets (lesson_reach.h).
+    for (const Step& step : lesson.steps) {
+        if (std::string why = check_step_reach(step, lesson.link.has_value()); !why.empty())
+            errors.push_back({step.file, step.line, why});
+        lesson.needs_private_network |= binds_wildcard(step);
+    }
     // A quiz with steps after it is a prediction; the last one, after every step, is not.
     for (auto& quiz : lesson.quizzes) quiz.is_prediction = quiz.before_step < lesson.steps.size();
     for (size_t q = 0; q < lesson.questions.size(); ++q)
@@ -319,14 +330,69 @@ std::optional<Lesson> parse_lesson(const std::string& file, const std::string& t
 }
 
 std::optional<Lesson> load_lesson_file(const std::string& path, std::vector<LessonError>& errors) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) {
-        errors.push_back({path, 0, "cannot open the file"});
+    // Only a regular file, opened without blocking (a FIFO would hang the listing) and no
+    // larger than kMaxLessonFileBytes (a hostile 10 MB file once took 278 MB to list).
+    const int fd = ::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0) {
+        errors.push_back({path, 0, std::string("cannot open the file: ") + std::strerror(errno)});
         return std::nullopt;
     }
-    std::ostringstream text;
-    text << in.rdbuf();
-    return parse_lesson(path, text.str(), errors);
+    struct stat st {};
+    std::string problem;
+    if (::fstat(fd, &st) != 0)
+        problem = std::string("cannot read the file: ") + std::strerror(errno);
+    else if (!S_ISREG(st.st_mode))
+        problem = "not a regular file (a lesson is a .md file)";
+    else if (static_cast<uint64_t>(st.st_size) > kMaxLessonFileBytes)
+        problem = "the file is " + std::to_string(st.st_size) +
+                  " bytes; a lesson file may be at most " + std::to_string(kMaxLessonFileBytes) +
+                  " bytes (1 MiB)";
+    std::string text;
+    if (problem.empty()) {
+        // Read up to one byte past the bound: a file that grows while being read is refused too.
+        text.resize(kMaxLessonFileBytes + 1);
+        size_t got = 0;
+        while (got < text.size()) {
+            const ssize_t n = ::read(fd, text.data() + got, text.size() - got);
+            if (n < 0 && errno == EINTR) continue;
+            if (n < 0) {
+                problem = std::string("cannot read the file: ") + std::strerror(errno);
+                break;
+            }
+            if (n == 0) break;
+            got += static_cast<size_t>(n);
+        }
+        text.resize(got);
+        if (problem.empty() && got > kMaxLessonFileBytes)
+            problem = "the file is larger than " + std::to_string(kMaxLessonFileBytes) +
+                      " bytes (1 MiB), the most a lesson file may be";
+    }
+    ::close(fd);
+    if (!problem.empty()) {
+        errors.push_back({path, 0, problem});
+        return std::nullopt;
+    }
+    return parse_lesson(path, text, errors);
+}
+
+// Quotes of the file's words are made safe to print: a control character becomes \xNN (no
+// escape sequence reaches the terminal), and a long message is cut.
+std::string LessonError::to_string() const {
+    constexpr size_t kMaxMessage = 300;
+    std::string safe;
+    for (size_t i = 0; i < message.size() && safe.size() < kMaxMessage; ++i) {
+        const auto c = static_cast<unsigned char>(message[i]);
+        if (c < 0x20 || c == 0x7f) {
+            static const char* kHex = "0123456789abcdef";
+            safe += "\\x";
+            safe += kHex[c >> 4];
+            safe += kHex[c & 15];
+        } else {
+            safe += static_cast<char>(c);
+        }
+    }
+    if (safe.size() >= kMaxMessage) safe += "... (cut)";
+    return file + ":" + std::to_string(line) + ": " + safe;
 }
 
 }  // namespace socketlab

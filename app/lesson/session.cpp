@@ -45,7 +45,10 @@ Session::Session(const Lesson& lesson, EventLog& log, NetworkOptions network)
       network_options_(std::move(network)),
       engine_(std::make_unique<Engine>(log, &directory_)) {
     statuses_.resize(lesson_.steps.size());
-    if (lesson_.capture) open_network();
+    // A lesson that binds the wildcard gets its private network even without `capture: yes`
+    // and even as root (lesson_reach.h): there, "every interface" is the lesson's own lo.
+    if (lesson_.needs_private_network) network_options_.force_namespace = true;
+    if (lesson_.capture || lesson_.needs_private_network) open_network();
     attach_engine();
 }
 
@@ -75,6 +78,13 @@ void Session::open_network() {
 
 void Session::attach_engine() {
     if (recorder_) recorder_->set_realtime_at_start(realtime_now_us() - engine_->now_us());
+    const bool private_network =
+        network_ && network_->mode() == LessonNetwork::Mode::PrivateNamespace;
+    engine_->set_wildcard_bind_allowed(
+        private_network,
+        !network_         ? "this lesson runs on the machine's own network"
+        : private_network ? ""
+                          : "its private network could not be made: " + network_->why_no_capture());
     if (!network_) return;
     LessonNetwork* net = network_.get();
     engine_->set_socket_factory(
@@ -326,7 +336,9 @@ bool Session::run_to_end(std::chrono::milliseconds step_timeout,
     for (const auto& s : statuses_)
         if (s.state == StepState::Failed) messages.push_back(s.message);
     if (has_next())
-        messages.push_back("stopped before step " + std::to_string(next_ + 1) + " of " +
+        messages.push_back(lesson_.steps[next_].file + ":" +
+                           std::to_string(lesson_.steps[next_].line) + ": stopped before step " +
+                           std::to_string(next_ + 1) + " of " +
                            std::to_string(lesson_.steps.size()));
     return messages.empty();
 }

@@ -85,7 +85,7 @@ std::string parse_expectations(const std::vector<std::string>& words, Step& step
             std::string error;
             std::vector<std::string> rest(words.begin() + static_cast<long>(i) + 1, words.end());
             size_t used = 0;
-            if (!parse_data_words(rest, 0, e.data, used, error)) return error;
+            if (!parse_data_words(rest, 0, e.data, e.pattern_runs, used, error)) return error;
             e.kind = w == "data" ? Expectation::Kind::Data : Expectation::Kind::Contains;
             e.text = w;
             for (size_t k = 0; k < used; ++k) e.text += " " + rest[k];

@@ -97,8 +97,9 @@ bool parse_data(const std::string& word, std::vector<uint8_t>& out, std::string&
     }
     if (word.rfind("bytes:", 0) == 0) {
         long long n = 0;
-        if (!parse_int(word.substr(6), 0, 64LL * 1024 * 1024, n)) {
-            error = "bytes:N needs a count from 0 to 67108864: " + word;
+        if (!parse_int(word.substr(6), 0, static_cast<long long>(kMaxStepDataBytes), n)) {
+            error = "bytes:N needs a count from 0 to " + std::to_string(kMaxStepDataBytes) + ": " +
+                    word;
             return false;
         }
         out.resize(static_cast<size_t>(n));
@@ -155,21 +156,61 @@ bool is_data_word(const std::string& word) {
 }
 
 bool parse_data_words(const std::vector<std::string>& words, size_t from, std::vector<uint8_t>& out,
-                      size_t& used, std::string& error) {
+                      std::vector<PatternRun>& runs, size_t& used, std::string& error) {
     out.clear();
+    runs.clear();
     used = 0;
     if (from >= words.size()) {
         error = "missing the data";
         return false;
     }
     if (!is_data_word(words[from])) return parse_data(words[from], out, error);
+    uint64_t total = 0;
     for (size_t i = from; i < words.size() && is_data_word(words[i]); ++i) {
-        std::vector<uint8_t> part;
-        if (!parse_data(words[i], part, error)) return false;
-        out.insert(out.end(), part.begin(), part.end());
+        const std::string& word = words[i];
+        long long count = 0;
+        if (word.rfind("bytes:", 0) == 0 &&
+            parse_int(word.substr(6), 0, static_cast<long long>(kMaxStepDataBytes), count) &&
+            static_cast<uint64_t>(count) > kBuiltPatternBytes) {
+            runs.push_back({out.size(), static_cast<uint64_t>(count)});
+            total += static_cast<uint64_t>(count);
+        } else {
+            std::vector<uint8_t> part;
+            if (!parse_data(word, part, error)) return false;
+            total += part.size();
+            out.insert(out.end(), part.begin(), part.end());
+        }
+        if (total > kMaxStepDataBytes) {
+            error = "the data of one step may be at most " + std::to_string(kMaxStepDataBytes) +
+                    " bytes (64 MiB); these words make " + std::to_string(total) + " already";
+            return false;
+        }
         ++used;
     }
     return true;
+}
+
+uint64_t data_size(const std::vector<uint8_t>& bytes, const std::vector<PatternRun>& runs) {
+    uint64_t size = bytes.size();
+    for (const auto& run : runs) size += run.count;
+    return size;
+}
+
+std::vector<uint8_t> with_patterns(const std::vector<uint8_t>& bytes,
+                                   const std::vector<PatternRun>& runs) {
+    if (runs.empty()) return bytes;
+    std::vector<uint8_t> out;
+    out.reserve(data_size(bytes, runs));
+    size_t taken = 0;
+    for (const auto& run : runs) {
+        const size_t at = std::min(run.at, bytes.size());
+        out.insert(out.end(), bytes.begin() + static_cast<std::ptrdiff_t>(taken),
+                   bytes.begin() + static_cast<std::ptrdiff_t>(std::max(at, taken)));
+        taken = std::max(at, taken);
+        for (uint64_t i = 0; i < run.count; ++i) out.push_back(static_cast<uint8_t>('A' + i % 26));
+    }
+    out.insert(out.end(), bytes.begin() + static_cast<std::ptrdiff_t>(taken), bytes.end());
+    return out;
 }
 
 bool parse_step_address(const std::string& word, StepAddress& out, std::string& error) {

@@ -38,6 +38,14 @@ enum class CallOp {
     Handoff,      // gives a socket to another actor (a thread per client); no system call
 };
 
+// bytes:N data not built yet: `count` bytes of the ABC..Z pattern, to go in at offset `at` of
+// the written-out bytes. Reading a lesson never builds a large payload (a hostile file could
+// ask for gigabytes); the step builds it when it runs (with_patterns, call_args.h).
+struct PatternRun {
+    size_t at = 0;
+    uint64_t count = 0;
+};
+
 // One socket call, fully described. Which fields matter depends on op.
 struct CallSpec {
     CallOp op = CallOp::Socket;
@@ -49,6 +57,7 @@ struct CallSpec {
     SocketAddress address;                  // bind, connect, sendto, unlink
     int backlog = 0;                        // listen
     std::vector<uint8_t> data;              // send, sendto, sendall
+    std::vector<PatternRun> pattern_runs;   // data still to build (a lesson step's bytes:N)
     size_t buffer_size = 0;                 // recv, recvfrom
     int flags = 0;                          // MSG_* for send/recv families
     int how = SHUT_WR;                      // shutdown

@@ -40,7 +40,8 @@ std::string parse_send(const StepCallWords& words, ParsedStepCall& out) {
     if (words.args.empty()) return "'" + words.call + "' takes DATA [FLAGS] (got nothing to send)";
     size_t used = 0;
     std::string error;
-    if (!parse_data_words(words.args, 0, out.spec.data, used, error)) return error;
+    if (!parse_data_words(words.args, 0, out.spec.data, out.spec.pattern_runs, used, error))
+        return error;
     if (out.spec.op == CallOp::SendAll && used < words.args.size())
         return "'sendall' takes DATA only (no flags)";
     return read_flags(words.args, used, out.spec);
@@ -98,7 +99,8 @@ std::string parse_sendto(const StepCallWords& words, ParsedStepCall& out) {
     if (words.args.size() < 2) return "'sendto' takes DATA ADDRESS [FLAGS]";
     size_t used = 0;
     std::string error;
-    if (!parse_data_words(words.args, 0, out.spec.data, used, error)) return error;
+    if (!parse_data_words(words.args, 0, out.spec.data, out.spec.pattern_runs, used, error))
+        return error;
     if (used >= words.args.size()) return "'sendto' needs an ADDRESS after the data";
     StepAddress address;
     if (!parse_step_address(words.args[used], address, error)) return error;
