@@ -170,8 +170,10 @@ TEST_F(SettingsTest, ADirectoryInPlaceOfProgressGivesTheDefaultsAndIsLeftAlone) 
     EXPECT_NE(notice.find("is a directory, not a file"), std::string::npos) << notice;
     const std::string error = save_progress(four_lessons_four_answers());
     EXPECT_NE(error.find("Could not save your progress: "), std::string::npos) << error;
-    EXPECT_NE(error.find("is a directory"), std::string::npos) << error;
+    EXPECT_NE(error.find("is a directory, not a file; move it away to save"), std::string::npos)
+        << error;
     EXPECT_EQ(contents(progress_path() + "/notes.txt"), "the learner's own");
+    EXPECT_FALSE(std::filesystem::exists(progress_path() + ".bak"));
 }
 
 // The tester's case: a FIFO in place of the file hung start-up. If the load blocks anyway, the

@@ -149,7 +149,7 @@ std::string write_state_file_atomically(const std::string& path, std::string_vie
             }
             if (::stat(target.c_str(), &st) != 0) st.st_mode = S_IFREG | mode;  // dangling
         }
-        if (!S_ISREG(st.st_mode)) return not_a_file(path, st.st_mode) + ": not replaced";
+        if (!S_ISREG(st.st_mode)) return not_a_file(path, st.st_mode);
         mode = st.st_mode & 07777;
     } else if (errno != ENOENT) {
         return failure(errno, "checking", path);
@@ -193,7 +193,7 @@ std::string keep_state_file_aside(const std::string& path, std::string* error) {
     std::strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", &local);
     const std::string base = path + ".damaged-" + stamp;
     for (int number = 1; number < 100; ++number) {
-        const std::string aside = number == 1 ? base : base + "-" + std::to_string(number);
+        std::string aside = number == 1 ? base : base + "-" + std::to_string(number);
         // Never over an earlier damaged copy: that is someone's progress too.
         int result = ::renameat2(AT_FDCWD, path.c_str(), AT_FDCWD, aside.c_str(), RENAME_NOREPLACE);
         if (result != 0 && errno == EINVAL) {  // a filesystem that cannot refuse: look first

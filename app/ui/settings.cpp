@@ -118,11 +118,19 @@ std::string save_state_json(const std::string& path, const std::string& what, co
     }
     for (const auto& [key, value] : known.items()) j[key] = value;
     const std::string bytes = dump(j, 2) + '\n';
-    std::string error = write_state_file_atomically(backup_path(path), bytes);
-    if (error.empty()) error = write_state_file_atomically(path, bytes);
-    if (error.empty()) return "";
-    const std::string message =
-        "Could not save your " + what + ": " + error + "; the last saved copy is kept";
+    std::string message = "Could not save your " + what + ": ";
+    std::error_code ec;
+    const std::filesystem::file_status status = std::filesystem::status(path, ec);
+    if (std::filesystem::exists(status) && !std::filesystem::is_regular_file(status)) {
+        // Not ours to replace (the write refuses it, saying what it is). Checked first, so the
+        // backup is left as it was too.
+        message += write_state_file_atomically(path, bytes) + "; move it away to save";
+    } else {
+        std::string error = write_state_file_atomically(backup_path(path), bytes);
+        if (error.empty()) error = write_state_file_atomically(path, bytes);
+        if (error.empty()) return "";
+        message += error + "; the last saved copy is kept";
+    }
     std::fprintf(stderr, "socketlab: %s\n", message.c_str());
     return message;
 }
