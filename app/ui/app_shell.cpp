@@ -1,5 +1,6 @@
 // [SECTION] index
 // - Shell state
+// - Notices about the learner's files
 // - Text size
 // - Keys and menu (the View menu is built from the panel list)
 // - Layout of the panels
@@ -46,6 +47,11 @@ struct Shell {
     ShellOptions options;
     Settings settings;
     Progress progress;
+    // What the learner must be told about their files, atop the window until dismissed: a
+    // damaged file recovered at start-up, a save that failed (its reason, until one succeeds).
+    std::vector<std::string> file_notices;
+    std::string progress_save_error;
+    std::string settings_save_error;
     bool confirm_reset_progress = false;
     LessonLibrary library;
     // Opening, resetting and closing lessons happen here, never on the UI thread.
@@ -122,13 +128,39 @@ struct Shell {
         open_lesson(current);
     }
 
+    void save_progress_now() {
+        if (saving) progress_save_error = save_progress(progress);
+    }
+    void save_settings_now() {
+        if (saving) settings_save_error = save_settings(settings);
+    }
+
     void mark_finished_if_done() {
         const Session* session = run ? run->session() : nullptr;
         if (!session || !session->finished() || session->failures() > 0) return;
-        if (progress.finished_lessons.insert(run->lesson().id).second && saving)
-            save_progress(progress);
+        if (progress.finished_lessons.insert(run->lesson().id).second) save_progress_now();
     }
 };
+
+// [SECTION] Notices about the learner's files
+// In the error colour beside a button that dismisses it; true when dismissed.
+bool draw_notice(const std::string& text, const void* id) {
+    ImGui::PushID(id);
+    const bool dismissed = ImGui::SmallButton("Dismiss");
+    ImGui::SameLine();
+    ImGui::PushStyleColor(ImGuiCol_Text, theme::error());
+    ImGui::TextWrapped("%s", text.c_str());
+    ImGui::PopStyleColor();
+    ImGui::PopID();
+    return dismissed;
+}
+
+void draw_file_notices(Shell& shell) {
+    for (std::string* error : {&shell.progress_save_error, &shell.settings_save_error})
+        if (!error->empty() && draw_notice(*error, error)) error->clear();
+    for (auto it = shell.file_notices.begin(); it != shell.file_notices.end();)
+        it = draw_notice(*it, &*it) ? shell.file_notices.erase(it) : it + 1;
+}
 
 // [SECTION] Text size
 constexpr float kTextScales[] = {0.75f, 0.875f, 1.0f, 1.25f, 1.5f, 1.75f,
@@ -284,7 +316,7 @@ void draw_menu(Shell& shell, GLFWwindow* window) {
         if (ImGui::Button("Reset progress")) {
             shell.progress.finished_lessons.clear();
             shell.progress.quiz_answers.clear();
-            if (shell.saving) save_progress(shell.progress);
+            shell.save_progress_now();
             ImGui::CloseCurrentPopup();
         }
         ImGui::SameLine();
@@ -323,7 +355,7 @@ void draw_keys_window(Shell& shell) {
 // [SECTION] Layout of the panels
 // What the panels asked for this frame, once all have drawn.
 void finish_frame(Shell& shell, const PanelContext& context) {
-    if (context.progress_changed && shell.saving) save_progress(shell.progress);
+    if (context.progress_changed) shell.save_progress_now();
     if (!shell.pending_lesson.empty()) {
         shell.open_lesson(shell.pending_lesson);
         shell.pending_lesson.clear();
@@ -380,6 +412,7 @@ void draw_frame(Shell& shell, GLFWwindow* window, double now) {
     ImGui::Begin("SocketLab", nullptr, flags);
     draw_menu(shell, window);
     if (!fonts().warning.empty()) ImGui::TextColored(theme::error(), "%s", fonts().warning.c_str());
+    draw_file_notices(shell);
 
     // A window too narrow for three panels at this text size (1366 pixels at 2x, 1920 at 3x)
     // folds the lesson list away; Lessons > Go to lesson still opens any lesson.
@@ -455,8 +488,11 @@ int run_app(const ShellOptions& options) {
     Shell shell;
     shell.options = options;
     shell.saving = !screenshot;
-    shell.settings = load_settings();
-    shell.progress = load_progress();
+    std::string notice;  // a damaged file recovered, or one that is not a file
+    shell.settings = load_settings(&notice);
+    if (!notice.empty()) shell.file_notices.push_back(notice);
+    shell.progress = load_progress(&notice);
+    if (!notice.empty()) shell.file_notices.push_back(notice);
     if (options.text_scale > 0) shell.settings.text_scale = options.text_scale;
     if (!options.packets_view.empty()) shell.settings.packets_view = options.packets_view;
     if (Panel* list = shell.panel("lesson-list"))
@@ -578,7 +614,7 @@ int run_app(const ShellOptions& options) {
         if (shell.pending_text_scale > 0) {
             apply_text_scale(shell, shell.pending_text_scale);
             shell.pending_text_scale = 0;
-            if (shell.saving) save_settings(shell.settings);
+            shell.save_settings_now();
         }
         const double now = glfwGetTime();
         if (shell.run)
@@ -630,7 +666,7 @@ int run_app(const ShellOptions& options) {
         shell.settings.window_maximized = glfwGetWindowAttrib(window, GLFW_MAXIMIZED) != 0;
         if (!shell.settings.window_maximized)
             glfwGetWindowSize(window, &shell.settings.window_width, &shell.settings.window_height);
-        save_settings(shell.settings);
+        (void)save_settings(shell.settings);  // the window is gone: a failure is on stderr
     }
     shell.kept_runs.clear();
     shell.run.reset();   // its closing is queued on the jobs' thread, and gives up any wait
