@@ -1,5 +1,6 @@
 #include "cli/commands.h"
 
+#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/eventfd.h>
@@ -166,6 +167,16 @@ int serve_command(const ServeOptions& options) {
     // the server: with SIGPIPE ignored, the write fails with EPIPE and printing stops. (The
     // server's own sends use MSG_NOSIGNAL, as they must in the window too.)
     ::signal(SIGPIPE, SIG_IGN);
+    // Started with standard output or error closed (`>&-`): the next socket would get that
+    // number and the events would be written into it. /dev/null holds the place instead.
+    for (int fd : {STDOUT_FILENO, STDERR_FILENO})
+        if (::fcntl(fd, F_GETFD) < 0 && errno == EBADF) {
+            const int null_fd = ::open("/dev/null", O_WRONLY);
+            if (null_fd >= 0 && null_fd != fd) {
+                ::dup2(null_fd, fd);
+                ::close(null_fd);
+            }
+        }
     // Block the stop signals in every thread (workers inherit this mask) and read them from a
     // signalfd, so SIGINT/SIGTERM end the loop cleanly instead of killing the process.
     sigset_t stop_signals;
@@ -219,11 +230,11 @@ int serve_command(const ServeOptions& options) {
         }
         if (out.closed() || out.dropped() <= dropped_lines_reported) return;
         if (!final && Clock::now() < next_drop_note) return;
+        // Not written (stderr full as well): the count waits for the next note.
         if (note_stderr(std::to_string(out.dropped() - dropped_lines_reported) +
-                        " log lines dropped: nobody is reading standard output")) {
+                        " log lines dropped: nobody is reading standard output"))
             dropped_lines_reported = out.dropped();
-            next_drop_note = Clock::now() + kDropNoteEvery;
-        }
+        next_drop_note = Clock::now() + kDropNoteEvery;
     };
     auto print_pending = [&] {
         std::vector<Event> events;
@@ -245,7 +256,9 @@ int serve_command(const ServeOptions& options) {
     for (;;) {
         pollfd fds[3] = {{signal_fd, POLLIN, 0},
                          {events_fd, POLLIN, 0},
-                         {out.fd(), static_cast<short>(out.wants_write() ? POLLOUT : 0), 0}};
+                         // Only while there is something to write: a pipe with no reader is
+                         // always POLLERR, which would wake this loop again and again.
+                         {out.wants_write() ? out.fd() : -1, POLLOUT, 0}};
         // Wake for the next note about dropped lines, if one is due.
         int timeout_ms = -1;
         if (!out.closed() && out.dropped() > dropped_lines_reported)
