@@ -5,6 +5,7 @@
 #include <iostream>
 
 #include "cli/commands.h"
+#include "core/descriptor_limit.h"
 #include "paths/data_paths.h"
 #include "ui/app_shell.h"
 
@@ -135,12 +136,17 @@ int run(int argc, char** argv) {
     if (list) return socketlab::list_lessons_command(lessons_dir);
     if (!run_id.empty())
         return socketlab::run_lesson_command(lessons_dir, run_id, json, pcap_path, require_capture);
+    // The servers hold a descriptor per client (--serve, and the window's kept-open ones): the
+    // soft limit (1024 on Debian) up to the hard one. Not for --run, --trace: a traced program
+    // inherits the limit, and select() breaks on descriptors above 1023.
     if (!serve_kind.empty()) {
+        socketlab::raise_descriptor_limit();
         serve.kind = serve_kind;
         serve.json = json;
         return socketlab::serve_command(serve);
     }
     shell.lessons_dir = lessons_dir;
+    socketlab::raise_descriptor_limit();
     return socketlab::ui::run_app(shell);
 }
 

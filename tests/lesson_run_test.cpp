@@ -21,9 +21,14 @@ using Clock = std::chrono::steady_clock;
 using namespace std::chrono_literals;
 constexpr auto kFrameBudget = 50ms;
 
-// A "network helper" that starts and then never says a word.
+// A "network helper" that starts and then never says a word. In a folder of its own: one
+// that others can write to (TempDir() is /tmp) is refused.
 std::string silent_helper() {
-    const std::string path = ::testing::TempDir() + "/socketlab-silent-helper.sh";
+    static const std::string dir = [] {
+        std::string pattern = ::testing::TempDir() + "/socketlab-silent-helper.XXXXXX";
+        return ::mkdtemp(pattern.data()) ? pattern : ::testing::TempDir();
+    }();
+    const std::string path = dir + "/socketlab-silent-helper.sh";
     std::ofstream(path) << "#!/bin/sh\nexec sleep 600\n";
     ::chmod(path.c_str(), 0755);
     return path;

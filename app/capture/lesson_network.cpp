@@ -28,6 +28,7 @@
 #include <spawn.h>
 #include <sys/auxv.h>
 #include <sys/eventfd.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -104,6 +105,55 @@ std::string find_helper(const std::string& explicit_path, std::vector<std::strin
         looked->push_back(c);
         if (::access(c.c_str(), X_OK) == 0) return c;
     }
+    return "";
+}
+
+// Inside a user namespace (a rootless container, or a test's `unshare --user`), files of
+// unmapped owners, root's among them, show the overflow uid: such an owner is no stranger.
+bool is_unmapped_owner(uid_t uid) {
+    std::ifstream map("/proc/self/uid_map");
+    long inside = -1, outside = -1, count = -1;
+    const bool initial_namespace =
+        (map >> inside >> outside >> count) && inside == 0 && outside == 0 && count == 4294967295L;
+    return !initial_namespace &&
+           static_cast<long>(uid) == read_sysctl("/proc/sys/kernel/overflowuid");
+}
+
+bool trusted_owner(uid_t uid) {
+    return uid == 0 || uid == ::geteuid() || uid == ::getuid() || is_unmapped_owner(uid);
+}
+
+std::string mode_text(mode_t mode) {
+    char text[8];
+    std::snprintf(text, sizeof text, "%04o", static_cast<unsigned>(mode & 07777));
+    return text;
+}
+
+// Why the helper at path must not be run ("" if it may). It runs with the user's rights, so
+// nobody else may be able to change it: not the file, and not the folder it is in, where a
+// stranger could put another program in its place (a sticky world-writable folder such as
+// /tmp included: its owner's files are safe there, not the name of a missing one, nor one
+// this user does not own). Only the folder it is in counts: /tmp above a build tree is fine.
+std::string helper_trust_problem(const std::string& path) {
+    char* resolved = ::realpath(path.c_str(), nullptr);
+    if (!resolved) return "";  // missing: starting it says why
+    const std::string file = resolved;
+    std::free(resolved);
+    const std::string dir = dir_of(file).empty() ? "/" : dir_of(file);
+    struct stat st {
+    }, dst{};
+    if (::stat(file.c_str(), &st) != 0 || ::stat(dir.c_str(), &dst) != 0) return "";
+    if (st.st_mode & S_IWOTH)
+        return file + " is writable by every user (mode " + mode_text(st.st_mode) + ")";
+    if (!trusted_owner(st.st_uid))
+        return file + " belongs to uid " + std::to_string(st.st_uid) +
+               ", neither root nor this user";
+    if (dst.st_mode & S_IWOTH)
+        return "its folder " + dir + " is writable by every user (mode " + mode_text(dst.st_mode) +
+               "), so anyone could put another program in its place";
+    if (!trusted_owner(dst.st_uid))
+        return "its folder " + dir + " belongs to uid " + std::to_string(dst.st_uid) +
+               ", neither root nor this user, who could put another program in its place";
     return "";
 }
 
@@ -786,9 +836,12 @@ std::unique_ptr<LessonNetwork> LessonNetwork::open(const NetworkOptions& options
     const std::string path = find_helper(options.helper_path, &looked);
     int err = 0;
     std::string why;
+    const std::string untrusted = path.empty() ? "" : helper_trust_problem(path);
     if (path.empty()) {
         why = std::string("the network helper ") + kHelperName + " was not found (looked for " +
               join(looked, ", ") + ")";
+    } else if (!untrusted.empty()) {
+        why = "the network helper " + path + " was not run: " + untrusted;
     } else if (d.start_helper(path, options.helper_timeout, &err, &why)) {
         d.mode = Mode::PrivateNamespace;
         if (!options.link) return net;
@@ -816,7 +869,14 @@ std::unique_ptr<LessonNetwork> LessonNetwork::open(const NetworkOptions& options
     d.why = join(reasons, "; and ");
     const bool helper_runs = !path.empty() && !d.spawn_failed;
     d.fix =
-        fix_for(privileged, helper_runs, path.empty() ? join(looked, ", ") : path, err, self_exe());
+        untrusted.empty()
+            ? fix_for(privileged, helper_runs, path.empty() ? join(looked, ", ") : path, err,
+                      self_exe())
+            : "Put " + std::string(kHelperName) +
+                  " in a folder that only root or you can write to, owned by one of you and "
+                  "not writable by others (e.g. `chmod o-w` it; the installed libexec/socketlab "
+                  "is), and point SOCKETLAB_NET_HELPER there if it is not where SocketLab "
+                  "looks.";
     return net;
 }
 

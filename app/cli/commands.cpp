@@ -1,5 +1,6 @@
 #include "cli/commands.h"
 
+#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/eventfd.h>
@@ -9,9 +10,12 @@
 #include <atomic>
 #include <ctime>
 #include <iostream>
+#include <sstream>
 #include <thread>
 
+#include "cli/serve_output.h"
 #include "cli/transcript.h"
+#include "core/errno_text.h"
 #include "core/lesson_server.h"
 #include "lesson/lesson_library.h"
 #include "lesson/run_record.h"
@@ -132,6 +136,19 @@ int run_lesson_command(const std::string& lessons_dir, const std::string& id, bo
     return ok ? 0 : 1;
 }
 
+namespace {
+
+// A short note on stderr, only if it can take it now: stderr may be a pipe nobody reads as
+// well, and the serve loop must not stop for it. False if not written (try again later).
+bool note_stderr(const std::string& text) {
+    pollfd p{STDERR_FILENO, POLLOUT, 0};
+    if (::poll(&p, 1, 0) != 1 || !(p.revents & POLLOUT)) return false;
+    const std::string line = "socketlab: " + text + "\n";
+    return ::write(STDERR_FILENO, line.data(), line.size()) > 0;
+}
+
+}  // namespace
+
 int serve_command(const ServeOptions& options) {
     std::string host = options.host == "localhost" ? "127.0.0.1" : options.host;
     std::string error;
@@ -146,6 +163,20 @@ int serve_command(const ServeOptions& options) {
                      "Add --allow-remote if you really mean that.\n";
         return 2;
     }
+    // A reader that closes standard output (a script that read the first line) must not kill
+    // the server: with SIGPIPE ignored, the write fails with EPIPE and printing stops. (The
+    // server's own sends use MSG_NOSIGNAL, as they must in the window too.)
+    ::signal(SIGPIPE, SIG_IGN);
+    // Started with standard output or error closed (`>&-`): the next socket would get that
+    // number and the events would be written into it. /dev/null holds the place instead.
+    for (int fd : {STDOUT_FILENO, STDERR_FILENO})
+        if (::fcntl(fd, F_GETFD) < 0 && errno == EBADF) {
+            const int null_fd = ::open("/dev/null", O_WRONLY);
+            if (null_fd >= 0 && null_fd != fd) {
+                ::dup2(null_fd, fd);
+                ::close(null_fd);
+            }
+        }
     // Block the stop signals in every thread (workers inherit this mask) and read them from a
     // signalfd, so SIGINT/SIGTERM end the loop cleanly instead of killing the process.
     sigset_t stop_signals;
@@ -156,7 +187,9 @@ int serve_command(const ServeOptions& options) {
     int signal_fd = signalfd(-1, &stop_signals, SFD_CLOEXEC);
     int events_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 
-    EventLog log(4096);
+    // Bounded twice over: the log (the server thread only appends to it, and never waits for
+    // standard output) and the output buffer, which this loop drains without blocking.
+    EventLog log(256);
     log.set_on_append([events_fd] {
         uint64_t one = 1;
         (void)!write(events_fd, &one, sizeof one);
@@ -174,39 +207,83 @@ int serve_command(const ServeOptions& options) {
         std::cerr << "socketlab: " << error << '\n';
         return 1;
     }
+    ServeOutput out(STDOUT_FILENO);
     // The first line is exactly "listening on HOST:PORT", for scripts that wait for it.
-    std::cout << "listening on " << server.address().to_string() << std::endl;
+    out.add("listening on " + server.address().to_string() + "\n");
+    out.write_ready();
     std::cerr << "socketlab: " << options.kind
               << " server; try: " << client_command(options.kind, server.address())
               << "   (Ctrl+C stops it)" << std::endl;
 
-    uint64_t dropped_reported = 0;
+    using Clock = std::chrono::steady_clock;
+    constexpr auto kDropNoteEvery = std::chrono::seconds(5);
+    uint64_t dropped_events_reported = 0;
+    uint64_t dropped_lines_reported = 0;
+    bool closed_reported = false;
+    Clock::time_point next_drop_note{};
+    auto report = [&](bool final) {
+        if (out.closed() && !closed_reported) {
+            closed_reported =
+                note_stderr("standard output was closed (" + errno_name(out.close_error()) +
+                            "): still serving, no longer printing events");
+            return;
+        }
+        if (out.closed() || out.dropped() <= dropped_lines_reported) return;
+        if (!final && Clock::now() < next_drop_note) return;
+        // Not written (stderr full as well): the count waits for the next note.
+        if (note_stderr(std::to_string(out.dropped() - dropped_lines_reported) +
+                        " log lines dropped: nobody is reading standard output"))
+            dropped_lines_reported = out.dropped();
+        next_drop_note = Clock::now() + kDropNoteEvery;
+    };
     auto print_pending = [&] {
         std::vector<Event> events;
         log.drain(events);
-        for (const auto& e : events)
-            options.json ? print_event_json(std::cout, e) : print_event_text(std::cout, e);
-        if (log.dropped() > dropped_reported) {
-            std::cout << "(" << log.dropped() - dropped_reported
-                      << " events not shown: they came faster than they could be printed)\n";
-            dropped_reported = log.dropped();
+        if (out.closed()) return;  // nobody to print for: the events are only drained
+        std::ostringstream text;
+        for (const auto& e : events) {
+            text.str("");
+            options.json ? print_event_json(text, e) : print_event_text(text, e);
+            out.add(text.str());
         }
-        std::cout.flush();
+        if (log.dropped() > dropped_events_reported) {
+            out.add("(" + std::to_string(log.dropped() - dropped_events_reported) +
+                    " events not shown: they came faster than they could be printed)\n");
+            dropped_events_reported = log.dropped();
+        }
+        out.write_ready();
     };
     for (;;) {
-        pollfd fds[2] = {{signal_fd, POLLIN, 0}, {events_fd, POLLIN, 0}};
-        if (poll(fds, 2, -1) < 0 && errno != EINTR) break;
+        pollfd fds[3] = {{signal_fd, POLLIN, 0},
+                         {events_fd, POLLIN, 0},
+                         // Only while there is something to write: a pipe with no reader is
+                         // always POLLERR, which would wake this loop again and again.
+                         {out.wants_write() ? out.fd() : -1, POLLOUT, 0}};
+        // Wake for the next note about dropped lines, if one is due.
+        int timeout_ms = -1;
+        if (!out.closed() && out.dropped() > dropped_lines_reported)
+            timeout_ms = static_cast<int>(std::max<int64_t>(
+                0,
+                std::chrono::duration_cast<std::chrono::milliseconds>(next_drop_note - Clock::now())
+                        .count() +
+                    1));
+        if (poll(fds, 3, timeout_ms) < 0 && errno != EINTR) break;
         if (fds[1].revents) {
             uint64_t count;
             (void)!read(events_fd, &count, sizeof count);
             print_pending();
         }
+        if (fds[2].revents) out.write_ready();
+        report(false);
         if (fds[0].revents) break;
     }
     server.stop();
     log.set_on_append(nullptr);
     print_pending();
-    std::cerr << "socketlab: server stopped\n";
+    // What is left, if standard output takes it soon; never a hang at exit.
+    out.flush(std::chrono::milliseconds(1000));
+    report(true);
+    note_stderr("server stopped");
     close(signal_fd);
     close(events_fd);
     return 0;

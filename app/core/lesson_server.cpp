@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <sys/eventfd.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -16,6 +17,7 @@
 #include <list>
 #include <vector>
 
+#include "core/descriptor_limit.h"
 #include "core/errno_text.h"
 
 namespace socketlab {
@@ -32,6 +34,8 @@ struct LessonServer::Client {
     bool peer_closed = false;
     bool close_after_send = false;  // the protocol has said its last word (HTTP, QUIT)
     bool discarding = false;        // text: inside an over-long line, until its end
+    std::chrono::steady_clock::time_point last_active;  // accepted, or last byte in or out
+    size_t poll_index = 0;  // its entry in this round's pollfds (0: none, accepted this round)
 };
 
 bool server_kind_options(const std::string& kind, LessonServerOptions& options) {
@@ -317,6 +321,12 @@ void LessonServer::on_bytes(Client& client, const uint8_t* data, size_t size) {
 }
 
 // [SECTION] Serving
+namespace {
+// Descriptors kept free for the rest of the process: a sixteenth of the limit, within these.
+constexpr size_t kMinReserveFds = 32;
+constexpr size_t kMaxReserveFds = 256;
+}  // namespace
+
 void LessonServer::serve_tcp() {
     std::list<Client> clients;
     std::vector<uint8_t> buffer(size_t{64} * 1024);
@@ -330,6 +340,50 @@ void LessonServer::serve_tcp() {
     // queued, so the listener stays readable: pause accepting instead of spinning.
     using Clock = std::chrono::steady_clock;
     Clock::time_point accept_paused_until{};
+    // Each client holds a descriptor. Clients that connect and then say nothing would hold them
+    // all, and then every new client waits in the listen queue until it gives up. So clients
+    // stop a reserve below the descriptor limit (the rest of the process needs some too: the
+    // window's lessons, files), and the longest idle are closed to make room for new ones.
+    auto make_room = [&](size_t limit, size_t keep) -> size_t {
+        if (clients.size() <= keep) return 0;
+        const size_t n = clients.size() - keep;
+        std::vector<std::list<Client>::iterator> oldest;
+        oldest.reserve(clients.size());
+        for (auto it = clients.begin(); it != clients.end(); ++it) oldest.push_back(it);
+        std::nth_element(oldest.begin(), oldest.begin() + static_cast<std::ptrdiff_t>(n - 1),
+                         oldest.end(),
+                         [](auto a, auto b) { return a->last_active < b->last_active; });
+        const std::string why =
+            "closed to make room for new clients: the longest idle "
+            "(descriptor limit " +
+            std::to_string(limit) + ")";
+        for (size_t i = 0; i < n; ++i) {
+            Client& c = *oldest[i];
+            // A last word where the protocol has one, so the client knows why (best effort:
+            // never wait for it).
+            std::string bye;
+            if (c.pending.empty() && !c.close_after_send) {
+                if (options_.protocol == ServerProtocol::Http)
+                    bye = http_response("503 Service Unavailable",
+                                        "Too many connections: this idle one was closed to make "
+                                        "room for new clients.\n");
+                else if (options_.protocol == ServerProtocol::TextProtocol)
+                    bye = "421 Too many connections: closing this idle one\r\n";
+            }
+            if (!bye.empty()) {
+                const auto* data = reinterpret_cast<const uint8_t*>(bye.data());
+                const ssize_t s = ::send(c.fd, data, bye.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
+                log_call(c.actor, send_spec(data, bye.size()), s, errno, c.fd, c.peer,
+                         Direction::Sent, data, s > 0 ? static_cast<size_t>(s) : 0);
+            }
+            close_client(oldest[i], why);
+        }
+        log_.append(make_note(now_us(), "server", 0,
+                              "closed " + std::to_string(n) +
+                                  " idle connections to make room: descriptor limit " +
+                                  std::to_string(limit)));
+        return n;
+    };
     auto close_all = [&] {
         for (auto& c : clients) ::close(c.fd);
         clients.clear();
@@ -345,6 +399,7 @@ void LessonServer::serve_tcp() {
             // Back-pressure: stop reading from a client that is not reading its replies.
             if (!c.peer_closed && c.pending.size() < kMaxPendingPerClient) events |= POLLIN;
             if (!c.pending.empty()) events |= POLLOUT;
+            c.poll_index = fds.size();
             fds.push_back({c.fd, events, 0});
         }
         const int timeout_ms =
@@ -364,13 +419,23 @@ void LessonServer::serve_tcp() {
             return;
         }
         if (fds[1].revents & POLLIN) {
+            const size_t limit = descriptor_limit();
+            const size_t reserve = std::clamp<size_t>(limit / 16, kMinReserveFds, kMaxReserveFds);
+            const size_t cap = limit > 2 * reserve ? limit - reserve : limit / 2;
+            // Closed in batches, so a stream of new clients does not pay for a search each.
+            const size_t batch = std::max<size_t>(1, cap / 32);
             for (;;) {
+                if (clients.size() >= cap) make_room(limit, cap - batch);
                 SocketAddress from;
                 socklen_t len = sizeof from.storage;
                 int fd = ::accept4(listen_fd_, from.get(), &len, SOCK_NONBLOCK | SOCK_CLOEXEC);
                 if (fd < 0) {
                     const int err = errno;
                     if (err == EAGAIN || err == EINTR || err == ECONNABORTED) break;
+                    // The process ran out before the reserve did (other threads hold many).
+                    if ((err == EMFILE || err == ENFILE) &&
+                        make_room(limit, clients.size() > batch ? clients.size() - batch : 0) > 0)
+                        continue;
                     log_call("server", plain_spec(CallOp::Accept), -1, err, listen_fd_, {},
                              Direction::None, nullptr, 0, "not accepting new clients for 100 ms");
                     accept_paused_until = Clock::now() + std::chrono::milliseconds(100);
@@ -380,6 +445,7 @@ void LessonServer::serve_tcp() {
                 Client client;
                 client.fd = fd;
                 client.peer = from;
+                client.last_active = Clock::now();
                 client.actor = options_.client_actor + "-" + std::to_string(++clients_seen_);
                 log_call("server", plain_spec(CallOp::Accept), fd, 0, fd, from, Direction::None,
                          nullptr, 0,
@@ -392,15 +458,18 @@ void LessonServer::serve_tcp() {
                 clients.push_back(std::move(client));
             }
         }
-        size_t index = 2;
-        for (auto it = clients.begin(); it != clients.end(); ++index) {
+        for (auto it = clients.begin(); it != clients.end();) {
             Client& c = *it;
-            short revents = index < fds.size() ? fds[index].revents : 0;
+            // Clients accepted this round were not polled (poll_index 0).
+            const short revents =
+                c.poll_index > 1 && c.poll_index < fds.size() ? fds[c.poll_index].revents : 0;
+            c.poll_index = 0;
             bool drop = false;
             std::string why;
             if (revents & POLLIN) {
                 ssize_t n = ::recv(c.fd, buffer.data(), buffer.size(), 0);
                 if (n > 0) {
+                    c.last_active = Clock::now();
                     log_call(c.actor, recv_spec(CallOp::Recv, buffer.size()), n, 0, c.fd, c.peer,
                              Direction::Received, buffer.data(), static_cast<size_t>(n));
                     on_bytes(c, buffer.data(), static_cast<size_t>(n));
@@ -423,6 +492,7 @@ void LessonServer::serve_tcp() {
             if (!drop && !c.pending.empty() && (revents & (POLLOUT | POLLIN | POLLERR | POLLHUP))) {
                 ssize_t n = ::send(c.fd, c.pending.data(), c.pending.size(), MSG_NOSIGNAL);
                 if (n > 0) {
+                    c.last_active = Clock::now();
                     log_call(c.actor, send_spec(c.pending.data(), c.pending.size()), n, 0, c.fd,
                              c.peer, Direction::Sent, c.pending.data(), static_cast<size_t>(n));
                     c.pending.erase(c.pending.begin(), c.pending.begin() + n);
