@@ -369,7 +369,9 @@ void check_echo_at_limit(uid_t uid) {
     EXPECT_EQ(r.timed_out, 0);
     EXPECT_EQ(r.failed, 0);
     EXPECT_EQ(r.served + r.answered, 1100);
-    EXPECT_GE(r.served, 1000);
+    // All but those closed to keep the reserve (a sixteenth of the limit, closed in a batch):
+    // with the listen queue at SOMAXCONN every client arrives at once.
+    EXPECT_GE(r.served, 900);
     EXPECT_TRUE(server.wait_for_stdout("idle connections to make room: descriptor limit 1024"))
         << server.err_text();
     // With every one of those still open on this side, a new client is served.

@@ -180,7 +180,7 @@ bool LessonServer::start(const LessonServerOptions& options, std::string& error)
         return false;
     };
     if (::bind(listen_fd_, addr->get(), addr->length) != 0) return fail("bind");
-    if (!options.udp && ::listen(listen_fd_, 64) != 0) return fail("listen");
+    if (!options.udp && ::listen(listen_fd_, SOMAXCONN) != 0) return fail("listen");
     address_ = local_address_of(listen_fd_);
     log_call("server", address_spec(CallOp::Bind, address_), 0, 0, listen_fd_);
     if (!options.udp) log_call("server", backlog_spec(64), 0, 0, listen_fd_);
