@@ -143,7 +143,7 @@ int operstate(mnl_socket* nl, unsigned index) {
 int wait_until_sending(mnl_socket* nl, unsigned index) {
     for (int tries = 0; tries < 1500; ++tries) {
         if (operstate(nl, index) == kOperUp) return set_up(nl, index);
-        const timespec pause{0, 2 * 1000 * 1000};
+        const timespec pause{0, 2L * 1000 * 1000};
         nanosleep(&pause, nullptr);
     }
     return -ETIMEDOUT;

@@ -193,9 +193,10 @@ std::string Engine::unix_path(const std::string& name, std::string* error) const
         if (!mkdtemp(pattern.data())) {
             const int err = errno;
             if (error)
-                *error = "could not make this run's folder for unix sockets (" + pattern +
-                         "): " + std::strerror(err) +
-                         "; SocketLab never uses a shared folder instead";
+                *error =
+                    "could not make this run's folder for unix sockets (" + pattern + "): " +
+                    (strerrordesc_np(err) ? strerrordesc_np(err) : "error " + std::to_string(err)) +
+                    "; SocketLab never uses a shared folder instead";
             return "";
         }
         unix_dir_ = pattern;

@@ -41,6 +41,12 @@ bool is_fence(const std::string& line, std::string& marker, std::string& info) {
     return true;
 }
 
+// strerrordesc_np: glibc's thread-safe strerror (lessons load on a background thread).
+std::string error_text(int err) {
+    const char* text = strerrordesc_np(err);
+    return text ? text : "error " + std::to_string(err);
+}
+
 bool valid_id(const std::string& id) {
     if (id.empty()) return false;
     for (char c : id)
@@ -334,13 +340,13 @@ std::optional<Lesson> load_lesson_file(const std::string& path, std::vector<Less
     // larger than kMaxLessonFileBytes (a hostile 10 MB file once took 278 MB to list).
     const int fd = ::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
     if (fd < 0) {
-        errors.push_back({path, 0, std::string("cannot open the file: ") + std::strerror(errno)});
+        errors.push_back({path, 0, std::string("cannot open the file: ") + error_text(errno)});
         return std::nullopt;
     }
     struct stat st {};
     std::string problem;
     if (::fstat(fd, &st) != 0)
-        problem = std::string("cannot read the file: ") + std::strerror(errno);
+        problem = std::string("cannot read the file: ") + error_text(errno);
     else if (!S_ISREG(st.st_mode))
         problem = "not a regular file (a lesson is a .md file)";
     else if (static_cast<uint64_t>(st.st_size) > kMaxLessonFileBytes)
@@ -356,7 +362,7 @@ std::optional<Lesson> load_lesson_file(const std::string& path, std::vector<Less
             const ssize_t n = ::read(fd, text.data() + got, text.size() - got);
             if (n < 0 && errno == EINTR) continue;
             if (n < 0) {
-                problem = std::string("cannot read the file: ") + std::strerror(errno);
+                problem = std::string("cannot read the file: ") + error_text(errno);
                 break;
             }
             if (n == 0) break;
