@@ -224,7 +224,14 @@ TEST(ServeLimits, StdoutNobodyReadsStaysBoundedAndClientsAreServed) {
     std::printf("VmRSS: %ld KiB at the start, %ld KiB after 32 clients and 128 MiB echoed\n",
                 rss_start, rss_end);
     EXPECT_GT(rss_end, 0);
-    EXPECT_LT(rss_end, 64 * 1024) << "the server's memory grew with output nobody reads";
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+    // A sanitizer keeps freed memory (ASan's quarantine alone is 256 MiB) and its shadow: the
+    // bound is looser there, and still far below what unbounded output grew to.
+    constexpr long kBoundKiB = 768 * 1024;
+#else
+    constexpr long kBoundKiB = 64 * 1024;
+#endif
+    EXPECT_LT(rss_end, kBoundKiB) << "the server's memory grew with output nobody reads";
     // Still serving.
     int fd = connect_to(*address);
     ASSERT_GE(fd, 0);
