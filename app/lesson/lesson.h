@@ -68,6 +68,36 @@ struct PacketExpectation {
     std::string text;  // as written
 };
 
+// `learner: run python3 examples/echo_client.py @server`: a program from the lesson's folder,
+// run traced (trace/tracer.h); its calls, bytes and packets join the lesson's.
+struct ProgramStep {
+    std::vector<std::string> argv;  // as written: @ACTOR words are resolved when it runs
+    std::string script;             // the lesson-folder file it runs, as written
+    std::string folder;             // the lesson file's folder (the program's working folder)
+    int64_t time_limit_us = 10'000'000;
+    bool unprivileged = false;  // `unprivileged: yes`: no binding below 1024, even as root
+    static constexpr int64_t kMaxTimeLimitUs = 60'000'000;
+};
+
+// What a run step says its program will do; checked when it has ended.
+struct ProgramExpectation {
+    enum class Kind {
+        Exits,         // exit status == number
+        ExitsNonzero,  // exit status != 0
+        TimedOut,      // the time limit ended it
+        Contains,      // its output (stdout and stderr) contains text
+        Calls,         // it made the call `call` (failing with err, when err != 0)
+        Sends,         // it sent `number` bytes over sockets in all
+        Blocks,        // it was still running when the next step started (a server)
+    };
+    Kind kind = Kind::Exits;
+    int64_t number = 0;
+    std::string call;  // Calls: "connect", "sendto", ...
+    int err = 0;
+    std::string data;  // Contains
+    std::string text;  // as written, for messages
+};
+
 struct Step {
     std::string file;
     int line = 0;        // where the step starts in the file
@@ -85,6 +115,9 @@ struct Step {
     std::optional<LinkCommand> link;
     // `wait 2s`: a pause of this long, no call at all (the kernels' timers go on); 0 = not one.
     int64_t wait_us = 0;
+    // `run PROGRAM ARGS`: a traced program instead of one call (expectations below).
+    std::optional<ProgramStep> program;
+    std::vector<ProgramExpectation> program_expectations;
 };
 
 // One multiple-choice question of a ```quiz block.
@@ -145,6 +178,8 @@ struct Lesson {
     // actor's snippets: names the snippets take from earlier lessons (C: at file scope).
     std::string python_prelude;
     std::string c_prelude;
+    // Some step runs a program from the lesson's folder (`run`): that folder must be trusted.
+    bool runs_programs() const;
 };
 
 }  // namespace socketlab

@@ -335,6 +335,10 @@ std::optional<Lesson> parse_lesson(const std::string& file, const std::string& t
     return lesson;
 }
 
+bool Lesson::runs_programs() const {
+    return std::any_of(steps.begin(), steps.end(), [](const Step& s) { return s.program; });
+}
+
 std::optional<Lesson> load_lesson_file(const std::string& path, std::vector<LessonError>& errors) {
     // Only a regular file, opened without blocking (a FIFO would hang the listing) and no
     // larger than kMaxLessonFileBytes (a hostile 10 MB file once took 278 MB to list).

@@ -13,6 +13,7 @@
 #include "capture/link_relay.h"
 #include "lesson/expectation_check.h"
 #include "lesson/packet_match.h"
+#include "lesson/program_step.h"
 
 namespace socketlab {
 namespace {
@@ -53,6 +54,7 @@ Session::Session(const Lesson& lesson, EventLog& log, NetworkOptions network)
 }
 
 Session::~Session() {
+    stop_programs();
     state_watcher_.reset();
     engine_->shutdown();
     if (network_) network_->stop();
@@ -142,6 +144,11 @@ bool Session::start_next_step() {
     const size_t index = next_++;
     const Step& step = lesson_.steps[index];
     StepStatus& status = statuses_[index];
+    {
+        // A program still running as the next step starts "blocks" (a server, a waiting client).
+        std::lock_guard lock(programs_mutex_);
+        for (auto& [i, program] : programs_) program->mark_outlived_step();
+    }
 
     if (step.wait_us > 0) {
         // No call, so no step marker (whose payload is a call): a note says what happens, and
@@ -165,6 +172,10 @@ bool Session::start_next_step() {
     log_.append(std::move(marker));
     if (step.link) {
         run_link_step(index);
+        return true;
+    }
+    if (step.program) {
+        run_program_step(index);
         return true;
     }
 
@@ -196,10 +207,153 @@ void Session::run_link_step(size_t index) {
     log_.append(make_note(status.done_us, "link", static_cast<int>(index + 1), status.note));
 }
 
+// A program of the lesson's folder, traced on its own thread (traced_program.h).
+void Session::run_program_step(size_t index) {
+    const Step& step = lesson_.steps[index];
+    StepStatus& status = statuses_[index];
+    status.state = StepState::Running;
+    std::string why;
+    std::string path;
+    if (!programs_allowed_)
+        why = programs_refused_why_;
+    else
+        path = program_path_inside_folder(*step.program, &why);
+    if (!why.empty()) {
+        status.state = StepState::Failed;
+        status.done_us = engine_->now_us();
+        status.message = describe_step(index) + ": the program was not run: " + why;
+        log_.append(make_note(status.done_us, step.actor, static_cast<int>(index + 1),
+                              "SocketLab did not run the program: " + why));
+        return;
+    }
+    TracedProgramOptions options;
+    options.argv = step.program->argv;
+    options.argv[options.argv[0] == "python3" ? 1 : 0] = path;
+    options.time_limit_us = step.program->time_limit_us;
+    options.unprivileged = step.program->unprivileged;
+    options.step = static_cast<int>(index + 1);
+    ProgramStep resolved = *step.program;
+    resolved.argv = options.argv;
+    options.resolve = [this, resolved](std::vector<std::string>& argv) {
+        return resolve_program_args(
+            resolved, [this](const std::string& actor) { return address_of_actor(actor); },
+            [this](const std::string& host) { return unused_port(host); }, argv);
+    };
+    auto program = std::make_unique<TracedProgram>(program_context(), std::move(options));
+    std::lock_guard lock(programs_mutex_);
+    programs_[index] = std::move(program);
+}
+
+const TracedProgram* Session::step_program(size_t index) const {
+    std::lock_guard lock(programs_mutex_);
+    auto it = programs_.find(index);
+    return it == programs_.end() ? nullptr : it->second.get();
+}
+
+void Session::check_program(size_t index) {
+    StepStatus& status = statuses_[index];
+    const TracedProgram* program = step_program(index);
+    const Step& step = lesson_.steps[index];
+    status.done_us = engine_->now_us();
+    ProgramOutcome outcome;
+    if (program) outcome = program->outcome();
+    const ExpectationResult result = check_program_expectations(step, outcome);
+    if (result.passed) {
+        status.state = StepState::Passed;
+        return;
+    }
+    status.state = StepState::Failed;
+    status.message = describe_step(index) + ": ";
+    for (size_t i = 0; i < result.problems.size(); ++i)
+        status.message += (i ? "; " : "") + result.problems[i];
+}
+
+TracedProgramContext Session::program_context() {
+    TracedProgramContext context;
+    context.log = &log_;
+    context.directory = &directory_;
+    context.clock = [this] { return engine_->now_us(); };
+    context.watch = [this](const SocketAddress& address) { watch_ports(address); };
+    return context;
+}
+
+SocketAddress Session::address_of_actor(const std::string& actor) const {
+    if (SocketAddress a = directory_.bound_address(actor); !a.empty()) return reach_on_loopback(a);
+    std::vector<std::string> names;
+    {
+        std::lock_guard lock(programs_mutex_);
+        for (const auto& [index, program] : programs_)
+            if (lesson_.steps[index].actor == actor)
+                for (auto& name : program->actors()) names.push_back(name);
+    }
+    for (const auto& name : names)
+        if (SocketAddress a = directory_.bound_address(name); !a.empty())
+            return reach_on_loopback(a);
+    return {};
+}
+
+int Session::unused_port(const std::string& host) const {
+    const auto address = SocketAddress::parse(
+        (host.find(':') != std::string::npos ? "[" + host + "]" : host) + ":0");
+    if (!address) return 0;
+    const int fd = engine_->make_socket(address->family(), SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) return 0;
+    int port = 0;
+    SocketAddress bound;
+    bound.length = sizeof bound.storage;
+    if (::bind(fd, address->get(), address->length) == 0 &&
+        ::getsockname(fd, reinterpret_cast<sockaddr*>(&bound.storage), &bound.length) == 0)
+        port = bound.port();
+    ::close(fd);
+    return port;
+}
+
+void Session::set_programs_allowed(bool allowed, std::string why) {
+    programs_allowed_ = allowed;
+    if (!why.empty()) programs_refused_why_ = std::move(why);
+}
+
+void Session::start_own_program(std::vector<std::string> argv, int64_t time_limit_us) {
+    TracedProgramOptions options;
+    options.argv = std::move(argv);
+    options.time_limit_us = time_limit_us;
+    if (own_program_) {
+        // Killed now, freed by update() once its thread has seen it end (joining never waits).
+        own_program_->stop();
+        retired_programs_.push_back(std::move(own_program_));
+    }
+    own_program_ = std::make_unique<TracedProgram>(program_context(), std::move(options));
+}
+
+void Session::stop_own_program() {
+    if (own_program_) own_program_->stop();
+}
+
+void Session::stop_programs() {
+    std::map<size_t, std::unique_ptr<TracedProgram>> programs;
+    {
+        std::lock_guard lock(programs_mutex_);
+        for (auto& [index, program] : programs_) program->stop();
+        programs.swap(programs_);
+    }
+    if (own_program_) own_program_->stop();
+    own_program_.reset();
+    retired_programs_.clear();
+    programs.clear();  // joins, outside the lock: their threads may be looking up addresses
+}
+
 void Session::update() {
     for (size_t i = 0; i < next_; ++i) {
         StepStatus& status = statuses_[i];
         if (status.state != StepState::Running && status.state != StepState::Blocked) continue;
+        if (lesson_.steps[i].program) {
+            const TracedProgram* program = step_program(i);
+            if (!program || program->ended())
+                check_program(i);
+            else if (program->waiting())
+                status.state = StepState::Blocked;
+            continue;
+        }
         if (const int64_t wait = lesson_.steps[i].wait_us; wait > 0) {
             const int64_t now = engine_->now_us();
             if (now - status.started_us >= wait) {
@@ -217,6 +371,7 @@ void Session::update() {
             status.done_us = engine_->now_us();
         }
     }
+    std::erase_if(retired_programs_, [](const auto& p) { return p->ended(); });
     check_packets(false);
     // A headless run's steps are quicker than the watcher's beat: it reads the TCP states now,
     // on this thread. The window's thread makes no socket call: it only wakes the watcher.
@@ -243,6 +398,7 @@ int Session::failures() const {
 }
 
 void Session::reset() {
+    stop_programs();
     state_watcher_.reset();
     engine_->shutdown();
     engine_ = std::make_unique<Engine>(log_, &directory_);
@@ -286,6 +442,21 @@ bool Session::run_to_end(std::chrono::milliseconds step_timeout,
                                          std::chrono::milliseconds(50)));
                 update();
             }
+        } else if (const auto& program = lesson_.steps[index].program) {
+            // A program: until it ends or waits for a peer (its time limit bounds both).
+            const auto until = std::chrono::steady_clock::now() +
+                               std::chrono::microseconds(program->time_limit_us) +
+                               std::chrono::seconds(5);
+            update();
+            while (status.state == StepState::Running && std::chrono::steady_clock::now() < until) {
+                log_.wait_after(log_.last_seq(), std::chrono::milliseconds(50));
+                update();
+            }
+            if (status.state == StepState::Running) {
+                messages.push_back(describe_step(index) + ": the program neither ended nor waited");
+                timed_out = index;
+                break;
+            }
         } else if (!engine_->wait_settled(status.ticket, step_timeout)) {
             update();
             messages.push_back(describe_step(index) + ": did not return or block within " +
@@ -310,6 +481,21 @@ bool Session::run_to_end(std::chrono::milliseconds step_timeout,
         if (i == timed_out) continue;  // reported already
         if (statuses_[i].state != StepState::Blocked && statuses_[i].state != StepState::Running)
             continue;
+        if (const auto& program = lesson_.steps[i].program) {
+            // It ends by itself, or its time limit ends it.
+            const auto until = std::chrono::steady_clock::now() +
+                               std::chrono::microseconds(program->time_limit_us) +
+                               std::chrono::seconds(5);
+            while ((statuses_[i].state == StepState::Blocked ||
+                    statuses_[i].state == StepState::Running) &&
+                   std::chrono::steady_clock::now() < until) {
+                log_.wait_after(log_.last_seq(), std::chrono::milliseconds(50));
+                update();
+            }
+            if (statuses_[i].state == StepState::Blocked || statuses_[i].state == StepState::Running)
+                messages.push_back(describe_step(i) + ": its program did not end");
+            continue;
+        }
         if (!engine_->wait_done(statuses_[i].ticket, step_timeout)) {
             messages.push_back(describe_step(i) + ": still blocked " +
                                std::to_string(step_timeout.count()) +

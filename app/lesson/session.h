@@ -19,6 +19,7 @@
 #include "core/socket_directory.h"
 #include "lesson/lesson.h"
 #include "lesson/socket_state_watcher.h"
+#include "lesson/traced_program.h"
 
 namespace socketlab {
 
@@ -66,6 +67,17 @@ class Session {
     // The learner's own text, sent by actor on its current socket (outside the script).
     uint64_t send_own_bytes(const std::string& actor, const std::vector<uint8_t>& bytes);
 
+    // `run` steps run programs from the lesson's folder: only once that folder is trusted (the
+    // shipped lessons, or the learner said yes). Until then such a step fails with `why`.
+    void set_programs_allowed(bool allowed, std::string why = "");
+    // The program a `run` step started (null if none, or not yet).
+    const TracedProgram* step_program(size_t index) const;
+    // The learner's own program (the window's "Your program"), traced beside the lesson in its
+    // network; argv[0] is found on PATH. Replaces (stops) the previous one. Never blocks.
+    void start_own_program(std::vector<std::string> argv, int64_t time_limit_us);
+    void stop_own_program();
+    const TracedProgram* own_program() const { return own_program_.get(); }
+
     // Headless: runs all steps, waiting for each to settle; then waits for blocked ones.
     // Returns true when every step ran and every expectation held; messages say what did not.
     bool run_to_end(std::chrono::milliseconds step_timeout, std::vector<std::string>& messages);
@@ -89,6 +101,14 @@ class Session {
     void check(size_t index, const CallOutcome& outcome);
     void open_network();
     void run_link_step(size_t index);
+    void run_program_step(size_t index);
+    void check_program(size_t index);
+    // Where a run step's @ACTOR points: a lesson actor's bound address, or that of a program
+    // an earlier run step of that actor started. Any thread.
+    SocketAddress address_of_actor(const std::string& actor) const;
+    int unused_port(const std::string& host) const;  // on the program's thread
+    TracedProgramContext program_context();
+    void stop_programs();
     void attach_engine();  // a new engine (start, reset) uses the lesson network
     // The capture filter follows the lesson's ports (the directory's, and where a call goes).
     void watch_ports(const SocketAddress& also);
@@ -111,6 +131,14 @@ class Session {
     std::set<uint16_t> ports_;  // guarded by ports_mutex_
     size_t states_read_at_step_ = SIZE_MAX;
     bool headless_ = false;  // run_to_end: may make calls on the caller's thread
+    bool programs_allowed_ = false;
+    std::string programs_refused_why_ = "this lesson's folder is not trusted to run programs";
+    // Each run step's program, by step index; guarded by programs_mutex_ (the programs' own
+    // threads look up @ACTOR addresses in it).
+    mutable std::mutex programs_mutex_;
+    std::map<size_t, std::unique_ptr<TracedProgram>> programs_;
+    std::unique_ptr<TracedProgram> own_program_;
+    std::vector<std::unique_ptr<TracedProgram>> retired_programs_;  // stopped, not yet ended
 };
 
 }  // namespace socketlab

@@ -13,6 +13,7 @@
 
 #include "core/calls/call_table.h"
 #include "core/errno_text.h"
+#include "lesson/program_step.h"
 
 namespace socketlab {
 namespace {
@@ -362,8 +363,16 @@ void parse_steps_block(const std::string& file, int first_line,
             }
             std::vector<std::string> words;
             std::string error;
-            if (!tokenize_step_line(current->source, words, error) ||
-                !(error = parse_call(words, *current)).empty()) {
+            const bool tokenized = tokenize_step_line(current->source, words, error);
+            if (tokenized && !words.empty() && words[0] == "run") {
+                // A program of the lesson's folder, traced (program_step.h).
+                if (!(error = parse_program_step(words, file, *current)).empty()) {
+                    errors.push_back({file, line_no, error});
+                    current_bad = true;
+                }
+                continue;
+            }
+            if (!tokenized || !(error = parse_call(words, *current)).empty()) {
                 errors.push_back({file, line_no, error});
                 current_bad = true;
             }
@@ -395,8 +404,12 @@ void parse_steps_block(const std::string& file, int first_line,
             std::vector<std::string> words;
             std::string error;
             if (!tokenize_step_line(value, words, error) ||
-                !(error = parse_expectations(words, *current)).empty())
+                !(error = current->program ? parse_program_expectations(words, *current)
+                                           : parse_expectations(words, *current))
+                     .empty())
                 errors.push_back({file, line_no, error});
+        } else if (std::string problem; parse_program_key(key, value, *current, &problem)) {
+            if (!problem.empty()) errors.push_back({file, line_no, problem});
         } else if (key == "packets") {
             current->packets_line = line_no;
             std::string error = parse_packet_expectations(value, *current);
@@ -404,7 +417,9 @@ void parse_steps_block(const std::string& file, int first_line,
         } else {
             errors.push_back(
                 {file, line_no,
-                 "unknown key '" + key + "' (use caption, python, c, expect, packets)"});
+                 "unknown key '" + key +
+                     "' (use caption, python, c, expect, packets; a run step also time-limit, "
+                     "unprivileged)"});
         }
     }
     finish();

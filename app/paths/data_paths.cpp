@@ -1,9 +1,11 @@
 #include "paths/data_paths.h"
 
+#include <limits.h>
 #include <unistd.h>
 
 #include <cstdlib>
 #include <filesystem>
+#include <memory>
 #include <vector>
 
 namespace socketlab {
@@ -53,6 +55,18 @@ std::string xdg_dir(const char* variable, const char* fallback) {
 std::string default_lessons_dir() {
     if (const char* env = std::getenv("SOCKETLAB_LESSONS"); env && *env) return env;
     return find_data_subdir("lessons");
+}
+
+std::string shipped_lessons_dir() {
+    return find_data_subdir("lessons");
+}
+
+bool is_shipped_lessons_dir(const std::string& dir) {
+    const std::string shipped = shipped_lessons_dir();
+    if (shipped.empty() || dir.empty()) return false;
+    std::unique_ptr<char, decltype(&std::free)> a(::realpath(shipped.c_str(), nullptr), &std::free);
+    std::unique_ptr<char, decltype(&std::free)> b(::realpath(dir.c_str(), nullptr), &std::free);
+    return a && b && std::string(a.get()) == b.get();
 }
 
 std::string default_assets_dir() {

@@ -11,6 +11,11 @@ namespace socketlab {
 // path is compiled in. The assets folder is found the same way.
 std::string default_lessons_dir();
 std::string default_assets_dir();
+// The lessons SocketLab ships (beside the executable or installed; not $SOCKETLAB_LESSONS), and
+// whether dir is that folder (by real path). Its `run` steps' programs are trusted; any other
+// folder's are the learner's to allow (a lesson file may come from the internet).
+std::string shipped_lessons_dir();
+bool is_shipped_lessons_dir(const std::string& dir);
 
 // $XDG_CONFIG_HOME/socketlab (else ~/.config/socketlab), created if missing. "" if impossible.
 std::string config_dir();

@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "core/event.h"
+#include "core/socket_directory.h"
 
 namespace socketlab::trace {
 
@@ -28,6 +29,14 @@ struct TraceOptions {
     size_t keep_bytes = 64 * 1024;      // bytes kept per call (the rest is counted)
     size_t output_limit = 1024 * 1024;  // stdout+stderr bytes kept (the rest is counted)
     bool python_notes = true;           // explain Python's names for the calls once each
+    // Where the program's sockets are published (SocketSource::Traced, by process actor).
+    SocketDirectory* directory = nullptr;
+    // Called at the entry of a call that may wait for a peer (accept, recv, poll, ...).
+    std::function<void(const std::string& actor, const std::string& call)> on_blocking_call;
+    // The lesson's private network (LessonNetwork::namespace_fds): entered before exec.
+    int userns_fd = -1;
+    int netns_fd = -1;
+    bool unprivileged = false;  // no binding below 1024, even as root
 };
 
 struct TraceResult {

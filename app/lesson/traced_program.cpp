@@ -1,0 +1,119 @@
+#include "lesson/traced_program.h"
+
+#include <unistd.h>
+
+#include <algorithm>
+
+#include "core/event.h"
+
+namespace socketlab {
+
+TracedProgram::TracedProgram(TracedProgramContext context, TracedProgramOptions options)
+    : context_(std::move(context)), options_(std::move(options)) {
+    thread_ = std::thread([this] { run(); });
+}
+
+TracedProgram::~TracedProgram() {
+    stop();
+    if (thread_.joinable()) thread_.join();
+}
+
+void TracedProgram::stop() {
+    stop_requested_ = true;
+    tracer_.stop();
+}
+
+void TracedProgram::mark_outlived_step() {
+    std::lock_guard lock(mutex_);
+    if (!ended_) outcome_.outlived_step = true;
+}
+
+ProgramOutcome TracedProgram::outcome() const {
+    std::lock_guard lock(mutex_);
+    return outcome_;
+}
+
+std::vector<std::string> TracedProgram::actors() const {
+    std::lock_guard lock(mutex_);
+    return actors_;
+}
+
+void TracedProgram::run() {
+    const int64_t base_us = context_.clock ? context_.clock() : 0;
+    auto note = [&](const std::string& text) {
+        context_.log->append(make_note(context_.clock ? context_.clock() : 0, "", options_.step,
+                                       text));
+    };
+    std::vector<std::string> argv = options_.argv;
+    std::string problem;
+    if (options_.resolve) problem = options_.resolve(argv);
+    if (problem.empty() && stop_requested_) problem = "it was stopped before it started";
+    trace::TraceOptions trace_options;
+    int userns = -1, netns = -1;
+    if (problem.empty() && context_.network && context_.network(userns, netns)) {
+        trace_options.userns_fd = userns;
+        trace_options.netns_fd = netns;
+    }
+    if (!problem.empty()) {
+        {
+            std::lock_guard lock(mutex_);
+            outcome_.error = problem;
+        }
+        note("the program was not run: " + problem);
+        ended_ = true;
+        return;
+    }
+    trace_options.argv = argv;
+    trace_options.time_limit_s = static_cast<double>(options_.time_limit_us) / 1e6;
+    trace_options.directory = context_.directory;
+    trace_options.unprivileged = options_.unprivileged;
+    trace_options.on_blocking_call = [this](const std::string&, const std::string&) {
+        waiting_ = true;
+    };
+    const trace::TraceResult result =
+        tracer_.run(trace_options, [this, base_us](Event e) { on_event(std::move(e), base_us); });
+    if (userns >= 0) ::close(userns);
+    if (netns >= 0) ::close(netns);
+    {
+        std::lock_guard lock(mutex_);
+        outcome_.started = result.started;
+        outcome_.error = result.error;
+        outcome_.exit_code = result.exit_code;
+        outcome_.timed_out = result.timed_out;
+        outcome_.stopped = result.stopped && !result.timed_out;
+    }
+    if (!result.started) note("the program did not run: " + result.error);
+    ended_ = true;
+    waiting_ = false;
+}
+
+void TracedProgram::on_event(Event e, int64_t base_us) {
+    e.t_us += base_us;
+    e.step = options_.step;
+    {
+        std::lock_guard lock(mutex_);
+        if (!e.actor.empty() && e.kind != EventKind::Note &&
+            std::find(actors_.begin(), actors_.end(), e.actor) == actors_.end())
+            actors_.push_back(e.actor);
+        if (const ProgramRecord* p = e.program(); p && p->what == ProgramRecord::What::Output) {
+            const size_t room = TracedProgramOptions::kKeptOutputBytes - outcome_.output.size();
+            outcome_.output.append(p->text, 0, std::min(room, p->text.size()));
+        }
+        if (const CallRecord* c = e.call(); c && e.kind == EventKind::Call) {
+            const std::pair<std::string, int> made{call_op_name(c->spec.op),
+                                                   c->ret < 0 ? c->err : 0};
+            if (std::find(outcome_.calls.begin(), outcome_.calls.end(), made) ==
+                outcome_.calls.end())
+                outcome_.calls.push_back(made);
+            if (c->direction == Direction::Sent && c->ret > 0)
+                outcome_.bytes_sent += static_cast<uint64_t>(c->ret);
+        }
+    }
+    if (const CallRecord* c = e.call(); c && context_.watch) {
+        if (!c->spec.address.empty()) context_.watch(c->spec.address);
+        if (!c->local.empty()) context_.watch(c->local);
+    }
+    context_.log->append(std::move(e));
+}
+
+}  // namespace socketlab
