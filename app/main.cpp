@@ -42,6 +42,12 @@ int run(int argc, char** argv) {
         "--require-capture", require_capture,
         "With --run: fail when the lesson's packets cannot be captured and checked (CI)");
 
+    bool allow_programs = false;
+    auto* allow_programs_opt = app.add_flag(
+        "--allow-programs", allow_programs,
+        "With --run: let a lesson from another folder than SocketLab's own run its programs "
+        "(they run with your rights: read them first)");
+
     std::string serve_kind;
     socketlab::ServeOptions serve;
     auto* serve_opt =
@@ -99,6 +105,7 @@ int run(int argc, char** argv) {
     trace_opt->excludes(serve_opt)->excludes(shot);
     pcap_opt->needs(run);
     require_capture_opt->needs(run);
+    allow_programs_opt->needs(run);
     serve_opt->excludes(shot);
     (void)lesson_opt;
     (void)scale_opt;
@@ -135,7 +142,8 @@ int run(int argc, char** argv) {
     }
     if (list) return socketlab::list_lessons_command(lessons_dir);
     if (!run_id.empty())
-        return socketlab::run_lesson_command(lessons_dir, run_id, json, pcap_path, require_capture);
+        return socketlab::run_lesson_command(lessons_dir, run_id, json, pcap_path, require_capture,
+                                             allow_programs);
     // The servers hold a descriptor per client (--serve, and the window's kept-open ones): the
     // soft limit (1024 on Debian) up to the hard one. Not for --run, --trace: a traced program
     // inherits the limit, and select() breaks on descriptors above 1023.

@@ -20,6 +20,7 @@
 #include "lesson/lesson_library.h"
 #include "lesson/run_record.h"
 #include "lesson/session.h"
+#include "paths/data_paths.h"
 #include "trace/tracer.h"
 
 namespace socketlab {
@@ -42,7 +43,7 @@ int list_lessons_command(const std::string& lessons_dir) {
 }
 
 int run_lesson_command(const std::string& lessons_dir, const std::string& id, bool json,
-                       const std::string& pcap_path, bool require_capture) {
+                       const std::string& pcap_path, bool require_capture, bool allow_programs) {
     LessonLibrary library = load_lesson_library(lessons_dir);
     const Lesson* lesson = library.find(id);
     if (!lesson) {
@@ -56,6 +57,13 @@ int run_lesson_command(const std::string& lessons_dir, const std::string& id, bo
         std::cerr << '\n';
         return 2;
     }
+    const bool trusted = is_shipped_lessons_dir(lessons_dir) || allow_programs;
+    if (lesson->runs_programs() && !trusted) {
+        std::cerr << "socketlab: lesson '" << id << "' runs programs from " << lessons_dir
+                  << ", which is not SocketLab's own lessons folder; they would run with your "
+                     "rights. Read them first, then add --allow-programs to let them run.\n";
+        return 2;
+    }
     EventLog log;
     std::vector<std::string> messages;
     bool ok;
@@ -63,6 +71,7 @@ int run_lesson_command(const std::string& lessons_dir, const std::string& id, bo
     std::string capture_problem;
     {
         Session session(*lesson, log);
+        session.set_programs_allowed(trusted);
         ok = session.run_to_end(kStepTimeout, messages);
         packets = session.captured_packets();
         capture_problem = session.capture_problem();

@@ -11,8 +11,11 @@ int list_lessons_command(const std::string& lessons_dir);
 // Steps whose `packets:` cannot be checked (no capture here, or a lesson without
 // `capture: yes`) are always named in the summary; require_capture makes them failures, so
 // the exit status never says a packet expectation held that was not compared (CI uses it).
+// A lesson with `run` steps runs programs from its folder: only SocketLab's own lessons folder,
+// or any other with allow_programs (the learner has read them: they run with the user's rights).
 int run_lesson_command(const std::string& lessons_dir, const std::string& id, bool json,
-                       const std::string& pcap_path = "", bool require_capture = false);
+                       const std::string& pcap_path = "", bool require_capture = false,
+                       bool allow_programs = false);
 
 struct ServeOptions {
     std::string kind = "tcp-echo";  // or "udp-echo"

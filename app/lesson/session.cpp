@@ -6,6 +6,8 @@
 
 #include <linux/netlink.h>
 #include <linux/sock_diag.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <fstream>
@@ -229,6 +231,10 @@ void Session::run_program_step(size_t index) {
     TracedProgramOptions options;
     options.argv = step.program->argv;
     options.argv[options.argv[0] == "python3" ? 1 : 0] = path;
+    // The system's Python, not whatever shim comes first on PATH (pyenv's runs a dozen
+    // programs of its own first): the lesson was written against it.
+    if (options.argv[0] == "python3" && ::access("/usr/bin/python3", X_OK) == 0)
+        options.argv[0] = "/usr/bin/python3";
     options.time_limit_us = step.program->time_limit_us;
     options.unprivileged = step.program->unprivileged;
     options.step = static_cast<int>(index + 1);

@@ -72,6 +72,7 @@ void TracedProgram::run() {
     };
     const trace::TraceResult result =
         tracer_.run(trace_options, [this, base_us](Event e) { on_event(std::move(e), base_us); });
+    flush_output(true);
     if (userns >= 0) ::close(userns);
     if (netns >= 0) ::close(netns);
     {
@@ -87,18 +88,53 @@ void TracedProgram::run() {
     waiting_ = false;
 }
 
+// Output arrives as the program wrote it, often a few bytes at a time (Python writes a
+// traceback in pieces): it is passed on in whole lines, the rest once the program does
+// something else or ends.
+void TracedProgram::flush_output(bool all) {
+    for (auto it = pending_output_.begin(); it != pending_output_.end();) {
+        auto* p = std::get_if<ProgramRecord>(&it->payload);
+        const size_t cut = all ? p->text.size() : p->text.rfind('\n');
+        if (cut == std::string::npos || cut == 0) {
+            ++it;
+            continue;
+        }
+        const size_t take = all ? cut : cut + 1;
+        Event line = *it;
+        std::get<ProgramRecord>(line.payload).text = p->text.substr(0, take);
+        p->text.erase(0, take);
+        context_.log->append(std::move(line));
+        it = p->text.empty() ? pending_output_.erase(it) : std::next(it);
+    }
+}
+
 void TracedProgram::on_event(Event e, int64_t base_us) {
     e.t_us += base_us;
     e.step = options_.step;
+    if (e.kind == EventKind::Program && e.program()->what == ProgramRecord::What::Output) {
+        {
+            std::lock_guard lock(mutex_);
+            const std::string& text = e.program()->text;
+            const size_t room = TracedProgramOptions::kKeptOutputBytes - outcome_.output.size();
+            outcome_.output.append(text, 0, std::min(room, text.size()));
+        }
+        auto same = std::find_if(pending_output_.begin(), pending_output_.end(), [&](const Event& p) {
+            return p.actor == e.actor && p.note == e.note;
+        });
+        if (same == pending_output_.end()) {
+            pending_output_.push_back(std::move(e));
+        } else {
+            std::get<ProgramRecord>(same->payload).text += e.program()->text;
+        }
+        flush_output(false);
+        return;
+    }
+    flush_output(true);
     {
         std::lock_guard lock(mutex_);
         if (!e.actor.empty() && e.kind != EventKind::Note &&
             std::find(actors_.begin(), actors_.end(), e.actor) == actors_.end())
             actors_.push_back(e.actor);
-        if (const ProgramRecord* p = e.program(); p && p->what == ProgramRecord::What::Output) {
-            const size_t room = TracedProgramOptions::kKeptOutputBytes - outcome_.output.size();
-            outcome_.output.append(p->text, 0, std::min(room, p->text.size()));
-        }
         if (const CallRecord* c = e.call(); c && e.kind == EventKind::Call) {
             const std::pair<std::string, int> made{call_op_name(c->spec.op),
                                                    c->ret < 0 ? c->err : 0};

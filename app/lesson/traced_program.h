@@ -64,6 +64,7 @@ class TracedProgram {
   private:
     void run();
     void on_event(Event e, int64_t base_us);
+    void flush_output(bool all);
 
     TracedProgramContext context_;
     TracedProgramOptions options_;
@@ -74,6 +75,7 @@ class TracedProgram {
     mutable std::mutex mutex_;
     ProgramOutcome outcome_;           // guarded by mutex_
     std::vector<std::string> actors_;  // guarded by mutex_
+    std::vector<Event> pending_output_;  // the tracer's thread only (its sink is serialised)
     std::thread thread_;
 };
 
