@@ -20,6 +20,7 @@
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
+#include <map>
 #include <memory>
 #include <optional>
 
@@ -53,6 +54,9 @@ struct Shell {
     std::string progress_save_error;
     std::string settings_save_error;
     bool confirm_reset_progress = false;
+    // Lesson folders whose `run` steps may run their programs: SocketLab's own, and those the
+    // learner allowed in this session (a lesson file may come from the internet).
+    std::map<std::string, bool> program_folders;
     LessonLibrary library;
     // Opening, resetting and closing lessons happen here, never on the UI thread.
     std::unique_ptr<BackgroundJobs> jobs;
@@ -153,6 +157,35 @@ bool draw_notice(const std::string& text, const void* id) {
     ImGui::PopStyleColor();
     ImGui::PopID();
     return dismissed;
+}
+
+bool lesson_programs_allowed(Shell& shell) {
+    auto [it, fresh] = shell.program_folders.try_emplace(shell.library.folder, false);
+    if (fresh) it->second = is_shipped_lessons_dir(shell.library.folder);
+    return it->second;
+}
+
+// Before the lesson's steps move this frame: may its `run` steps run their programs?
+void allow_lesson_programs(Shell& shell) {
+    Session* session = shell.run ? shell.run->session() : nullptr;
+    if (!session || !shell.run->lesson().runs_programs()) return;
+    session->set_programs_allowed(lesson_programs_allowed(shell),
+                                  "programs from " + shell.library.folder +
+                                      " are not allowed yet: answer the question at the top "
+                                      "of the window, then Reset");
+}
+
+// A lesson from another folder than SocketLab's own asks once before its programs run.
+void draw_program_question(Shell& shell) {
+    if (!shell.run || !shell.run->lesson().runs_programs() || lesson_programs_allowed(shell))
+        return;
+    ImGui::PushStyleColor(ImGuiCol_Text, theme::error());
+    ImGui::TextWrapped("This lesson runs programs from %s. They run with your rights: read them "
+                       "before you allow them.",
+                       shell.library.folder.c_str());
+    ImGui::PopStyleColor();
+    if (ImGui::SmallButton("Allow programs from this folder"))
+        shell.program_folders[shell.library.folder] = true;
 }
 
 void draw_file_notices(Shell& shell) {
@@ -413,6 +446,7 @@ void draw_frame(Shell& shell, GLFWwindow* window, double now) {
     draw_menu(shell, window);
     if (!fonts().warning.empty()) ImGui::TextColored(theme::error(), "%s", fonts().warning.c_str());
     draw_file_notices(shell);
+    draw_program_question(shell);
 
     // A window too narrow for three panels at this text size (1366 pixels at 2x, 1920 at 3x)
     // folds the lesson list away; Lessons > Go to lesson still opens any lesson.
@@ -617,6 +651,7 @@ int run_app(const ShellOptions& options) {
             shell.save_settings_now();
         }
         const double now = glfwGetTime();
+        allow_lesson_programs(shell);
         if (shell.run)
             shell.run->tick(now, shell.progress.quiz_answers[shell.run->lesson().id],
                             shell.settings.play_delay_seconds);

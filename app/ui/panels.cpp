@@ -3,6 +3,7 @@
 #include "ui/lesson_list_panel.h"
 #include "ui/lesson_text_panel.h"
 #include "ui/live_pane_panel.h"
+#include "ui/your_program_panel.h"
 
 namespace socketlab::ui {
 
@@ -10,6 +11,7 @@ std::vector<std::unique_ptr<Panel>> make_panels() {
     std::vector<std::unique_ptr<Panel>> panels;
     panels.push_back(std::make_unique<LessonListPanel>());
     panels.push_back(std::make_unique<LessonTextPanel>());
+    panels.push_back(std::make_unique<YourProgramPanel>());
     panels.push_back(std::make_unique<LivePanePanel>());
     return panels;
 }
