@@ -166,7 +166,7 @@ bool closed(EventLog& log, const std::string& actor) {
 TEST(MailServer, SmtplibSendsMessages) {
     EventLog log;
     auto server = started(log, "smtp");
-    const Ran ran = run_python(R"(
+    const Ran ran = run_python(R"py(
 import smtplib, sys
 msg = (b"From: a@example.com\r\nTo: b@example.com\r\nSubject: Test\r\n\r\n"
        b".a line that starts with a dot\r\nbody\r\n")
@@ -180,7 +180,7 @@ code, reply = s.data(msg)
 print("data", code, reply.decode())
 print("expected", "OK: message accepted (%d bytes)" % len(msg))
 print("quit", s.quit()[0])
-)",
+)py",
                                {host_of(*server), port_of(*server)});
     EXPECT_EQ(ran.status, 0) << ran.output;
     EXPECT_NE(ran.output.find("ehlo 250 size 1048576 tls False\n"), std::string::npos)
@@ -198,13 +198,13 @@ print("quit", s.quit()[0])
     log.drain(events);
     const std::string wire = received_by(events, "outside-1");
     EXPECT_NE(wire.find("\r\n..a line that starts with a dot\r\n"), std::string::npos) << wire;
-    EXPECT_NE(wire.find("RCPT TO:<c@example.com>"), std::string::npos) << wire;
+    EXPECT_NE(wire.find("rcpt TO:<c@example.com>"), std::string::npos) << wire;
 }
 
 TEST(MailServer, PoplibReadsTheMailbox) {
     EventLog log;
     auto server = started(log, "pop3");
-    const Ran ran = run_python(R"(
+    const Ran ran = run_python(R"py(
 import poplib, sys
 p = poplib.POP3(sys.argv[1], int(sys.argv[2]), timeout=10)
 print("welcome", p.getwelcome().decode())
@@ -219,7 +219,7 @@ print("top", len(p.top(1, 1)[1]))
 print("dele", p.dele(1).decode()[:3])
 print("stat", *p.stat())
 print("quit", p.quit().decode()[:3])
-)",
+)py",
                                {host_of(*server), port_of(*server)});
     EXPECT_EQ(ran.status, 0) << ran.output;
     const std::string& one = Pop3Dialogue::message(1);
