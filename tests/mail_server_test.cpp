@@ -14,6 +14,7 @@
 #include <chrono>
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "core/lesson_server.h"
@@ -363,6 +364,34 @@ TEST(MailServer, Pop3ErrorReplies) {
     EXPECT_NE(retr.find("\r\n..like this one\r\n..\r\n"), std::string::npos) << retr;
     ASSERT_TRUE(send_text(fd, "QUIT\r\n"));
     EXPECT_EQ(read_to_end(fd).substr(0, 4), "+OK ");
+    ::close(fd);
+}
+
+// 64 KiB of "RETR 1" in one go asks for megabytes: the server holds commands back while its
+// reply is full, and still answers every one, in order.
+TEST(MailServer, Pop3AnswersAFloodOfCommandsInFull) {
+    EventLog log;
+    auto server = started(log, "pop3");
+    int fd = connect_to(server->address());
+    ASSERT_GE(fd, 0);
+    EXPECT_EQ(read_line(fd).substr(0, 4), "+OK ");
+    constexpr size_t kCommands = 8192;
+    std::string flood = "USER a\r\nPASS b\r\n";
+    for (size_t i = 0; i < kCommands; ++i) flood += "RETR 1\r\n";
+    flood += "QUIT\r\n";
+    bool sent = false;
+    std::thread sender([&] { sent = send_text(fd, flood); });
+    const std::string replies = read_to_end(fd);
+    sender.join();
+    EXPECT_TRUE(sent);
+    const std::string retr =
+        "+OK " + std::to_string(Pop3Dialogue::message(1).size()) + " octets\r\n";
+    size_t count = 0;
+    for (size_t at = replies.find(retr); at != std::string::npos; at = replies.find(retr, at + 1))
+        ++count;
+    EXPECT_EQ(count, kCommands);
+    EXPECT_GT(replies.size(), kCommands * Pop3Dialogue::message(1).size());
+    EXPECT_EQ(replies.substr(replies.rfind("\r\n", replies.size() - 3) + 2, 4), "+OK ");
     ::close(fd);
 }
 

@@ -33,9 +33,10 @@ struct LessonServer::Client {
     std::vector<uint8_t> pending;  // to be sent (the echo, a reply)
     std::string request;           // HTTP: the request head so far; text: the line so far
     bool peer_closed = false;
-    bool close_after_send = false;  // the protocol has said its last word (HTTP, QUIT)
-    bool discarding = false;        // text: inside an over-long line, until its end
-    SmtpDialogue smtp;              // where this client's dialogue is (Smtp, Pop3)
+    bool close_after_send = false;    // the protocol has said its last word (HTTP, QUIT)
+    bool discarding = false;          // text: inside an over-long line, until its end
+    std::vector<uint8_t> unanswered;  // text: received, held back while pending is full
+    SmtpDialogue smtp;                // where this client's dialogue is (Smtp, Pop3)
     Pop3Dialogue pop3;
     std::chrono::steady_clock::time_point last_active;  // accepted, or last byte in or out
     size_t poll_index = 0;  // its entry in this round's pollfds (0: none, accepted this round)
@@ -352,12 +353,18 @@ void LessonServer::on_bytes(Client& client, const uint8_t* data, size_t size) {
                     if (client.discarding) {
                         client.discarding = false;
                         append(client.pending, answer_overlong_line(client));
-                        continue;
+                    } else {
+                        if (!line.empty() && line.back() == '\r') line.pop_back();
+                        bool quit = false;
+                        append(client.pending, answer_line(client, line, quit));
+                        client.close_after_send = quit;
                     }
-                    if (!line.empty() && line.back() == '\r') line.pop_back();
-                    bool quit = false;
-                    append(client.pending, answer_line(client, line, quit));
-                    client.close_after_send = quit;
+                    // A short command can have a long answer (RETR): with the reply full, hold
+                    // the rest back until it drains, so one recv cannot multiply into megabytes.
+                    if (client.pending.size() >= kMaxPendingPerClient && !client.close_after_send) {
+                        client.unanswered.assign(data + i + 1, data + size);
+                        return;
+                    }
                 } else if (!client.discarding) {
                     client.request.push_back(c);
                     if (client.request.size() > kMaxRequestBytes) {
@@ -558,7 +565,15 @@ void LessonServer::serve_tcp() {
                     why = "the client went away before its reply was sent";
                 }
             }
-            if (!drop && c.pending.empty() && (c.peer_closed || c.close_after_send)) {
+            // Lines held back while the reply was full: answer them now that it has room (not
+            // read from the socket meanwhile: POLLIN is off while pending is full).
+            if (!drop && !c.unanswered.empty() && c.pending.size() < kMaxPendingPerClient) {
+                const std::vector<uint8_t> held = std::move(c.unanswered);
+                c.unanswered.clear();
+                on_bytes(c, held.data(), held.size());
+            }
+            if (!drop && c.pending.empty() && c.unanswered.empty() &&
+                (c.peer_closed || c.close_after_send)) {
                 drop = true;
                 why = c.close_after_send ? "the server has said its last word"
                                          : "every reply sent and the client has closed";
