@@ -311,7 +311,7 @@ std::string Pop3Dialogue::on_line(const std::string& line, bool& quit) {
 }
 
 std::string Pop3Dialogue::transaction(const std::string& command, const std::string& argument) {
-    const std::string no_such = "-ERR No such message\r\n";
+    constexpr const char* kNoSuch = "-ERR No such message\r\n";
     if (command == "STAT")
         return "+OK " + std::to_string(count()) + " " + std::to_string(octets()) + "\r\n";
     if (command == "NOOP") return "+OK\r\n";
@@ -328,7 +328,7 @@ std::string Pop3Dialogue::transaction(const std::string& command, const std::str
         };
         if (!argument.empty()) {
             const size_t i = message_index(argument);
-            return i == std::string::npos ? no_such : "+OK " + entry(i) + "\r\n";
+            return i == std::string::npos ? kNoSuch : "+OK " + entry(i) + "\r\n";
         }
         std::string reply = command == "LIST" ? "+OK " + std::to_string(count()) + " messages (" +
                                                     std::to_string(octets()) + " octets)\r\n"
@@ -339,7 +339,7 @@ std::string Pop3Dialogue::transaction(const std::string& command, const std::str
     }
     if (command == "RETR" || command == "DELE") {
         const size_t i = message_index(argument);
-        if (i == std::string::npos) return no_such;
+        if (i == std::string::npos) return kNoSuch;
         const std::string& text = mailbox()[i].text;
         if (command == "DELE") {
             deleted_[i] = true;
@@ -353,7 +353,7 @@ std::string Pop3Dialogue::transaction(const std::string& command, const std::str
     if (space == std::string::npos || !parse_number(argument.substr(space + 1), lines))
         return "-ERR Syntax: TOP message lines\r\n";
     const size_t i = message_index(argument.substr(0, space));
-    if (i == std::string::npos) return no_such;
+    if (i == std::string::npos) return kNoSuch;
     const std::string& text = mailbox()[i].text;
     size_t end = text.find("\r\n\r\n") + 4;
     for (; lines > 0 && end < text.size(); --lines) end = text.find("\r\n", end) + 2;
