@@ -50,11 +50,11 @@ int run(int argc, char** argv) {
 
     std::string serve_kind;
     socketlab::ServeOptions serve;
-    auto* serve_opt =
-        app.add_option(
-               "--serve", serve_kind,
-               "Run a headless server for your own client: tcp-echo, udp-echo, http, text-protocol")
-            ->check(CLI::IsMember({"tcp-echo", "udp-echo", "http", "text-protocol"}));
+    auto* serve_opt = app.add_option("--serve", serve_kind,
+                                     "Run a headless server for your own client: tcp-echo, "
+                                     "udp-echo, http, text-protocol, smtp, pop3")
+                          ->check(CLI::IsMember(
+                              {"tcp-echo", "udp-echo", "http", "text-protocol", "smtp", "pop3"}));
     auto* host_opt = app.add_option("--host", serve.host,
                                     "With --serve: the address to bind (default 127.0.0.1)");
     auto* port_opt = app.add_option("--port", serve.port,

@@ -122,10 +122,10 @@ TEST(FrontMatter, TryServerAndCapture) {
 
     errors.clear();
     EXPECT_FALSE(parse_lesson(
-        "f.md", lesson_text("try-server: smtp\ncapture: maybe\ntry-servr: http\n", kOneStep),
+        "f.md", lesson_text("try-server: imap\ncapture: maybe\ntry-servr: http\n", kOneStep),
         errors));
     ASSERT_EQ(errors.size(), 3u);
-    EXPECT_EQ(errors[0].to_string().rfind("f.md:5: try-server 'smtp' should be KIND [HOST]", 0), 0u)
+    EXPECT_EQ(errors[0].to_string().rfind("f.md:5: try-server 'imap' should be KIND [HOST]", 0), 0u)
         << errors[0].to_string();
     EXPECT_EQ(errors[1].to_string().rfind("f.md:6: capture 'maybe' should be yes or no", 0), 0u);
     EXPECT_NE(errors[2].message.find("unknown front matter key 'try-servr'"), std::string::npos);

@@ -209,7 +209,7 @@ int serve_command(const ServeOptions& options) {
     server_options.port = options.port;
     if (!server_kind_options(options.kind, server_options)) {
         std::cerr << "socketlab: unknown server kind '" << options.kind
-                  << "' (tcp-echo, udp-echo, http, text-protocol)\n";
+                  << "' (tcp-echo, udp-echo, http, text-protocol, smtp, pop3)\n";
         return 2;
     }
     if (!server.start(server_options, error)) {

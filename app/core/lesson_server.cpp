@@ -1,7 +1,7 @@
 // [SECTION] index
 //   Kinds        what each kind of kept-open server is called, its nc/curl line and snippet
 //   Events       the calls the server makes, as typed events
-//   Protocols    echo, HTTP, the text protocol: what the server answers
+//   Protocols    echo, HTTP, the text protocol, SMTP and POP3: what the server answers
 //   Serving      the TCP and UDP loops on the server's own thread
 #include "core/lesson_server.h"
 
@@ -19,6 +19,7 @@
 
 #include "core/descriptor_limit.h"
 #include "core/errno_text.h"
+#include "core/mail_dialects.h"
 
 namespace socketlab {
 
@@ -32,8 +33,11 @@ struct LessonServer::Client {
     std::vector<uint8_t> pending;  // to be sent (the echo, a reply)
     std::string request;           // HTTP: the request head so far; text: the line so far
     bool peer_closed = false;
-    bool close_after_send = false;  // the protocol has said its last word (HTTP, QUIT)
-    bool discarding = false;        // text: inside an over-long line, until its end
+    bool close_after_send = false;    // the protocol has said its last word (HTTP, QUIT)
+    bool discarding = false;          // text: inside an over-long line, until its end
+    std::vector<uint8_t> unanswered;  // text: received, held back while pending is full
+    SmtpDialogue smtp;                // where this client's dialogue is (Smtp, Pop3)
+    Pop3Dialogue pop3;
     std::chrono::steady_clock::time_point last_active;  // accepted, or last byte in or out
     size_t poll_index = 0;  // its entry in this round's pollfds (0: none, accepted this round)
 };
@@ -46,6 +50,10 @@ bool server_kind_options(const std::string& kind, LessonServerOptions& options) 
         options.protocol = ServerProtocol::Http;
     else if (kind == "text-protocol")
         options.protocol = ServerProtocol::TextProtocol;
+    else if (kind == "smtp")
+        options.protocol = ServerProtocol::Smtp;
+    else if (kind == "pop3")
+        options.protocol = ServerProtocol::Pop3;
     else
         return false;
     return true;
@@ -56,7 +64,9 @@ std::string client_command(const std::string& kind, const SocketAddress& address
     const std::string port = std::to_string(address.port());
     if (kind == "http") return "curl -v http://" + address.to_string() + "/hello";
     if (kind == "udp-echo") return "nc -u " + host + " " + port;
-    if (kind == "text-protocol") return "nc -C " + host + " " + port;
+    // -C: nc ends lines in CRLF, as these protocols want.
+    if (kind == "text-protocol" || kind == "smtp" || kind == "pop3")
+        return "nc -C " + host + " " + port;
     return "nc " + host + " " + port;
 }
 
@@ -72,6 +82,27 @@ std::string python_client_snippet(const std::string& kind, const SocketAddress& 
                host + ", " + port +
                "))\n"
                "print(s.recvfrom(65536))\n";
+    // local_hostname: smtplib would otherwise look up this machine's name (slow without DNS).
+    if (kind == "smtp")
+        return "import smtplib\n"
+               "with smtplib.SMTP(" +
+               host + ", " + port +
+               ", local_hostname=\"learner\") as s:\n"
+               "    s.set_debuglevel(1)  # print the dialogue\n"
+               "    s.sendmail(\"me@example.com\", [\"you@example.com\"],\n"
+               "               \"Subject: Hello\\r\\n\\r\\nHello over SMTP!\\r\\n\")\n";
+    if (kind == "pop3")
+        return "import poplib\n"
+               "p = poplib.POP3(" +
+               host + ", " + port +
+               ")\n"
+               "print(p.getwelcome())\n"
+               "p.user(\"learner\")\n"
+               "p.pass_(\"anything\")  # a teaching server: any password\n"
+               "print(p.stat())\n"
+               "for line in p.retr(1)[1]:\n"
+               "    print(line.decode())\n"
+               "p.quit()\n";
     std::string send = "b\"hello\\n\"";
     if (kind == "http") send = "b\"GET /hello HTTP/1.1\\r\\nHost: x\\r\\n\\r\\n\"";
     if (kind == "text-protocol") send = "b\"HELO me\\r\\n\"";
@@ -182,8 +213,8 @@ bool LessonServer::start(const LessonServerOptions& options, std::string& error)
     if (::bind(listen_fd_, addr->get(), addr->length) != 0) return fail("bind");
     if (!options.udp && ::listen(listen_fd_, SOMAXCONN) != 0) return fail("listen");
     address_ = local_address_of(listen_fd_);
-    log_call("server", address_spec(CallOp::Bind, address_), 0, 0, listen_fd_);
-    if (!options.udp) log_call("server", backlog_spec(64), 0, 0, listen_fd_);
+    log_call(options_.server_actor, address_spec(CallOp::Bind, address_), 0, 0, listen_fd_);
+    if (!options.udp) log_call(options_.server_actor, backlog_spec(64), 0, 0, listen_fd_);
     wake_fd_ = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
     if (wake_fd_ < 0) return fail("eventfd");
     thread_ = std::thread([this, udp = options.udp] { udp ? serve_udp() : serve_tcp(); });
@@ -270,6 +301,24 @@ std::string answer_text_line(const std::string& line, bool& quit) {
 void LessonServer::on_connect(Client& client) {
     if (options_.protocol == ServerProtocol::TextProtocol)
         append(client.pending, "220 socketlab ready: HELO, NOOP, TIME, ECHO text, QUIT\r\n");
+    else if (options_.protocol == ServerProtocol::Smtp)
+        append(client.pending, SmtpDialogue::greeting());
+    else if (options_.protocol == ServerProtocol::Pop3)
+        append(client.pending, Pop3Dialogue::greeting());
+}
+
+std::string LessonServer::answer_line(Client& client, const std::string& line, bool& quit) {
+    if (options_.protocol == ServerProtocol::Smtp) return client.smtp.on_line(line, quit);
+    if (options_.protocol == ServerProtocol::Pop3) return client.pop3.on_line(line, quit);
+    return answer_text_line(line, quit);
+}
+
+std::string LessonServer::answer_overlong_line(Client& client) {
+    if (options_.protocol == ServerProtocol::Smtp)
+        return client.smtp.on_overlong_line(kMaxRequestBytes);
+    if (options_.protocol == ServerProtocol::Pop3)
+        return client.pop3.on_overlong_line(kMaxRequestBytes);
+    return "500 Line too long (over 16 KiB)\r\n";
 }
 
 void LessonServer::on_bytes(Client& client, const uint8_t* data, size_t size) {
@@ -294,6 +343,8 @@ void LessonServer::on_bytes(Client& client, const uint8_t* data, size_t size) {
             return;
         }
         case ServerProtocol::TextProtocol:
+        case ServerProtocol::Smtp:
+        case ServerProtocol::Pop3:
             for (size_t i = 0; i < size && !client.close_after_send; ++i) {
                 const char c = static_cast<char>(data[i]);
                 if (c == '\n') {
@@ -301,13 +352,19 @@ void LessonServer::on_bytes(Client& client, const uint8_t* data, size_t size) {
                     client.request.clear();
                     if (client.discarding) {
                         client.discarding = false;
-                        append(client.pending, "500 Line too long (over 16 KiB)\r\n");
-                        continue;
+                        append(client.pending, answer_overlong_line(client));
+                    } else {
+                        if (!line.empty() && line.back() == '\r') line.pop_back();
+                        bool quit = false;
+                        append(client.pending, answer_line(client, line, quit));
+                        client.close_after_send = quit;
                     }
-                    if (!line.empty() && line.back() == '\r') line.pop_back();
-                    bool quit = false;
-                    append(client.pending, answer_text_line(line, quit));
-                    client.close_after_send = quit;
+                    // A short command can have a long answer (RETR): with the reply full, hold
+                    // the rest back until it drains, so one recv cannot multiply into megabytes.
+                    if (client.pending.size() >= kMaxPendingPerClient && !client.close_after_send) {
+                        client.unanswered.assign(data + i + 1, data + size);
+                        return;
+                    }
                 } else if (!client.discarding) {
                     client.request.push_back(c);
                     if (client.request.size() > kMaxRequestBytes) {
@@ -369,6 +426,10 @@ void LessonServer::serve_tcp() {
                                         "room for new clients.\n");
                 else if (options_.protocol == ServerProtocol::TextProtocol)
                     bye = "421 Too many connections: closing this idle one\r\n";
+                else if (options_.protocol == ServerProtocol::Smtp)
+                    bye = SmtpDialogue::too_busy();
+                else if (options_.protocol == ServerProtocol::Pop3)
+                    bye = Pop3Dialogue::too_busy();
             }
             if (!bye.empty()) {
                 const auto* data = reinterpret_cast<const uint8_t*>(bye.data());
@@ -378,7 +439,7 @@ void LessonServer::serve_tcp() {
             }
             close_client(oldest[i], why);
         }
-        log_.append(make_note(now_us(), "server", 0,
+        log_.append(make_note(now_us(), options_.server_actor, 0,
                               "closed " + std::to_string(n) +
                                   " idle connections to make room: descriptor limit " +
                                   std::to_string(limit)));
@@ -410,7 +471,7 @@ void LessonServer::serve_tcp() {
                             1;
         if (::poll(fds.data(), fds.size(), timeout_ms) < 0) {
             if (errno == EINTR) continue;
-            log_call("server", plain_spec(CallOp::Poll), -1, errno, -1);
+            log_call(options_.server_actor, plain_spec(CallOp::Poll), -1, errno, -1);
             close_all();
             return;
         }
@@ -436,8 +497,9 @@ void LessonServer::serve_tcp() {
                     if ((err == EMFILE || err == ENFILE) &&
                         make_room(limit, clients.size() > batch ? clients.size() - batch : 0) > 0)
                         continue;
-                    log_call("server", plain_spec(CallOp::Accept), -1, err, listen_fd_, {},
-                             Direction::None, nullptr, 0, "not accepting new clients for 100 ms");
+                    log_call(options_.server_actor, plain_spec(CallOp::Accept), -1, err, listen_fd_,
+                             {}, Direction::None, nullptr, 0,
+                             "not accepting new clients for 100 ms");
                     accept_paused_until = Clock::now() + std::chrono::milliseconds(100);
                     break;
                 }
@@ -447,8 +509,8 @@ void LessonServer::serve_tcp() {
                 client.peer = from;
                 client.last_active = Clock::now();
                 client.actor = options_.client_actor + "-" + std::to_string(++clients_seen_);
-                log_call("server", plain_spec(CallOp::Accept), fd, 0, fd, from, Direction::None,
-                         nullptr, 0,
+                log_call(options_.server_actor, plain_spec(CallOp::Accept), fd, 0, fd, from,
+                         Direction::None, nullptr, 0,
                          "a client connected from " + from.to_string() + "; its calls are in " +
                              client.actor);
                 log_call(client.actor, plain_spec(CallOp::Accept), fd, 0, fd, from, Direction::None,
@@ -503,7 +565,15 @@ void LessonServer::serve_tcp() {
                     why = "the client went away before its reply was sent";
                 }
             }
-            if (!drop && c.pending.empty() && (c.peer_closed || c.close_after_send)) {
+            // Lines held back while the reply was full: answer them now that it has room (not
+            // read from the socket meanwhile: POLLIN is off while pending is full).
+            if (!drop && !c.unanswered.empty() && c.pending.size() < kMaxPendingPerClient) {
+                const std::vector<uint8_t> held = std::move(c.unanswered);
+                c.unanswered.clear();
+                on_bytes(c, held.data(), held.size());
+            }
+            if (!drop && c.pending.empty() && c.unanswered.empty() &&
+                (c.peer_closed || c.close_after_send)) {
                 drop = true;
                 why = c.close_after_send ? "the server has said its last word"
                                          : "every reply sent and the client has closed";
@@ -542,7 +612,8 @@ void LessonServer::serve_udp() {
                 ::recvfrom(listen_fd_, buffer.data(), buffer.size(), MSG_TRUNC, from.get(), &len);
             if (n < 0) {
                 if (errno != EAGAIN && errno != EINTR)
-                    log_call("server", recv_spec(CallOp::RecvFrom, 65536), -1, errno, listen_fd_);
+                    log_call(options_.server_actor, recv_spec(CallOp::RecvFrom, 65536), -1, errno,
+                             listen_fd_);
                 break;
             }
             from.length = len;

@@ -194,7 +194,8 @@ std::optional<Lesson> parse_lesson(const std::string& file, const std::string& t
             words >> lesson.try_server.kind;
             std::string host;
             if (words >> host) lesson.try_server.host = host;
-            static const char* kKinds[] = {"tcp-echo", "udp-echo", "http", "text-protocol"};
+            static const char* kKinds[] = {"tcp-echo",      "udp-echo", "http",
+                                           "text-protocol", "smtp",     "pop3"};
             bool known = false;
             for (const char* k : kKinds) known |= lesson.try_server.kind == k;
             std::string extra;
@@ -202,7 +203,7 @@ std::optional<Lesson> parse_lesson(const std::string& file, const std::string& t
                 errors.push_back({file, static_cast<int>(i + 1),
                                   "try-server '" + value +
                                       "' should be KIND [HOST] with KIND one of tcp-echo, "
-                                      "udp-echo, http, text-protocol"});
+                                      "udp-echo, http, text-protocol, smtp, pop3"});
             } else if (std::string why = check_try_server_host(lesson.try_server.host);
                        !why.empty()) {
                 errors.push_back({file, static_cast<int>(i + 1), "try-server: " + why});
