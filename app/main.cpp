@@ -93,6 +93,9 @@ int run(int argc, char** argv) {
     app.add_option("--packets-view", shell.packets_view,
                    "The Packets tab shows the ladder or the time-sequence graph")
         ->check(CLI::IsMember({"ladder", "graph"}));
+    app.add_option("--program", shell.program_path,
+                   "Open this file in the \"Your program\" panel, to run it traced (Y shows the "
+                   "panel)");
     app.add_option("--tab", shell.live_tab,
                    "The live pane's tab to open with: calls, packets or conversation")
         ->check(CLI::IsMember({"calls", "packets", "conversation"}));

@@ -39,6 +39,7 @@
 #include "ui/theme.h"
 #include "ui/ui_probe.h"
 #include "ui/window_icon.h"
+#include "ui/your_program_panel.h"
 
 namespace socketlab::ui {
 namespace {
@@ -531,6 +532,11 @@ int run_app(const ShellOptions& options) {
     if (!options.packets_view.empty()) shell.settings.packets_view = options.packets_view;
     if (Panel* list = shell.panel("lesson-list"))
         list->set_visible(shell.settings.show_lesson_list);
+    if (!options.program_path.empty())
+        if (auto* program = dynamic_cast<YourProgramPanel*>(shell.panel("your-program"))) {
+            program->set_visible(true);
+            program->open(options.program_path);
+        }
 
     shell.library = load_lesson_library(options.lessons_dir);
     for (const auto& e : shell.library.errors) std::fprintf(stderr, "%s\n", e.to_string().c_str());

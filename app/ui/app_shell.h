@@ -16,6 +16,7 @@ struct ShellOptions {
     bool presenter = false;    // start in presenter mode (a screenshot: in the window as it is)
     std::string packets_view;  // "ladder" or "graph" ("" = from settings)
     std::string live_tab;      // the live pane's tab to open with: calls, packets, conversation
+    std::string program_path;  // open this file in the "Your program" panel (and show it)
     std::string ui_dump_path;  // with a screenshot: where its items landed (ui/ui_probe.h)
 };
 

@@ -175,8 +175,9 @@ void YourProgramPanel::draw_file_row(PanelContext& context) {
     }
     ImGui::TextUnformatted("File");
     ImGui::SameLine();
-    ImGui::SetNextItemWidth(-ImGui::CalcTextSize("Open  Files").x -
-                            ImGui::GetStyle().ItemSpacing.x * 3);
+    const ImGuiStyle& style = ImGui::GetStyle();
+    ImGui::SetNextItemWidth(-(ImGui::CalcTextSize("Open").x + ImGui::CalcTextSize("Files").x +
+                              style.FramePadding.x * 4 + style.ItemSpacing.x * 2));
     const bool enter = ImGui::InputTextWithHint(
         "##path", "a path, e.g. ~/client.py", path_edit_.data(), path_edit_.size(),
         ImGuiInputTextFlags_EnterReturnsTrue | ImGuiInputTextFlags_CallbackResize,
@@ -210,7 +211,7 @@ void YourProgramPanel::draw_file_row(PanelContext& context) {
 
 void YourProgramPanel::draw_editor() {
     const float line = ImGui::GetTextLineHeightWithSpacing();
-    const float reserve = line * 9.0f;  // the run row and the output below
+    const float reserve = line * 12.0f;  // the run row and the output below
     const float height = std::max(line * 4.0f, ImGui::GetContentRegionAvail().y - reserve);
     if (goto_line_ > 0) ImGui::SetKeyboardFocusHere();
     ImGui::PushFont(fonts().mono);
@@ -270,8 +271,7 @@ void YourProgramPanel::draw_run_row(PanelContext& context) {
         const SocketAddress server = session->directory().bound_address("server");
         if (!server.empty()) {
             const std::string where = reach_on_loopback(server).to_string();
-            ImGui::SameLine();
-            ImGui::TextDisabled("server: %s", where.c_str());
+            ImGui::TextDisabled("The lesson's server: %s", where.c_str());
             ImGui::SameLine();
             if (ImGui::SmallButton("Copy")) ImGui::SetClipboardText(where.c_str());
         }

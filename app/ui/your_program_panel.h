@@ -24,6 +24,8 @@ class YourProgramPanel : public Panel {
     float width_share() const override { return 0.28f; }
     char toggle_key() const override { return 'Y'; }
     void draw(PanelContext& context) override;
+    // Opens a file in the editor (a path that does not exist yet: a new file, made on Save).
+    void open(const std::string& path) { open_file(path); }
 
     // The Python error's line in output about `path` ("File \"PATH\", line N"), or 0.
     static int error_line(const std::string& output, const std::string& path);
