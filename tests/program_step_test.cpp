@@ -87,7 +87,7 @@ TEST(ProgramStep, RefusesWhatIsNotAFileOfTheLessonsFolder) {
         {"you: run python3 ../outside.py\n", "leaves the lesson's folder"},
         {"you: run python3 examples/missing.py\n", "no such file"},
         {"you: run rm -rf x\n", "not a program of the system"},
-        {"you: run python3 examples/ok.py @\n", "after @"},
+        {"you: run python3 examples/ok.py @no!name\n", "after @"},
         {"you: run python3 examples/ok.py\n  caption: c\n  expect: exits 999\n", "'exits'"},
         {"you: run python3 examples/ok.py\n  caption: c\n  time-limit: 2h\n", "time-limit"},
         {"server: socket AF_INET SOCK_STREAM\n  caption: c\n  time-limit: 2s\n",
