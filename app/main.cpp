@@ -137,6 +137,8 @@ int run(int argc, char** argv) {
                 << "socketlab: --trace needs a program: socketlab --trace -- PROGRAM ARGS...\n";
             return 2;
         }
+        trace_options.lesson_id = shell.lesson_id;  // --lesson: beside it, in its network
+        trace_options.lessons_dir = lessons_dir;
         return socketlab::trace_command(trace_options);
     }
     if (!app.remaining().empty()) {

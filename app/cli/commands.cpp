@@ -311,15 +311,16 @@ int trace_command(const TraceCommandOptions& options) {
     pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
     trace::Tracer tracer;
     std::atomic<bool> finished{false};
+    std::atomic<bool> stop_requested{false};
     std::thread signals([&] {
         const timespec tick{0, 200L * 1000 * 1000};
         while (!finished) {
-            if (sigtimedwait(&stop_signals, nullptr, &tick) > 0) tracer.stop();
+            if (sigtimedwait(&stop_signals, nullptr, &tick) > 0) {
+                stop_requested = true;
+                tracer.stop();
+            }
         }
     });
-    trace::TraceOptions trace_options;
-    trace_options.argv = options.argv;
-    trace_options.time_limit_s = options.time_limit_s;
     auto print = [&](const Event& e) {
         if (options.json) {
             print_event_json(std::cout, e);
@@ -341,6 +342,59 @@ int trace_command(const TraceCommandOptions& options) {
         }
         std::cout.flush();
     };
+    if (!options.lesson_id.empty()) {
+        // Beside the lesson: in its network, with its capture; the session's log has it all.
+        LessonLibrary library = load_lesson_library(options.lessons_dir);
+        const Lesson* lesson = library.find(options.lesson_id);
+        if (!lesson) {
+            finished = true;
+            signals.join();
+            std::cerr << "socketlab: no lesson with id '" << options.lesson_id << "' in "
+                      << options.lessons_dir << '\n';
+            return 2;
+        }
+        EventLog log;
+        Session session(*lesson, log);
+        if (!session.capture_problem().empty())
+            std::cerr << "socketlab: " << session.capture_problem() << '\n';
+        else if (session.network())
+            std::cerr << "socketlab: " << session.network()->describe() << '\n';
+        const int64_t limit_us = options.time_limit_s > 0
+                                     ? static_cast<int64_t>(options.time_limit_s * 1e6)
+                                     : int64_t{24} * 3600 * 1000 * 1000;
+        session.start_own_program(options.argv, limit_us);
+        uint64_t calls = 0;
+        std::vector<Event> events;
+        auto drain = [&] {
+            events.clear();
+            log.drain(events);
+            for (const Event& e : events) {
+                calls += e.kind == EventKind::Call;
+                print(e);
+            }
+        };
+        while (!session.own_program()->ended()) {
+            if (stop_requested) session.stop_own_program();
+            log.wait_after(log.last_seq(), std::chrono::milliseconds(100));
+            drain();
+        }
+        session.flush_capture(std::chrono::milliseconds(1000));
+        drain();
+        const ProgramOutcome outcome = session.own_program()->outcome();
+        finished = true;
+        signals.join();
+        if (!outcome.started) {
+            std::cerr << "socketlab: " << outcome.error << '\n';
+            return 127;
+        }
+        if (!options.json)
+            std::cout << "(" << calls << " socket calls; exit status " << outcome.exit_code
+                      << ")\n";
+        return outcome.exit_code;
+    }
+    trace::TraceOptions trace_options;
+    trace_options.argv = options.argv;
+    trace_options.time_limit_s = options.time_limit_s;
     const trace::TraceResult result = tracer.run(trace_options, print);
     finished = true;
     signals.join();

@@ -30,6 +30,9 @@ struct TraceCommandOptions {
     std::vector<std::string> argv;  // the program and its arguments
     bool json = false;
     double time_limit_s = 0;  // 0 = none
+    // Run it beside this lesson, in the lesson's network (its packets captured too).
+    std::string lesson_id;
+    std::string lessons_dir;
 };
 // Runs the program under the tracer, prints each event as it happens (text or JSON lines), and
 // returns the program's exit status (127: it could not be run; 128+N: killed by signal N).

@@ -45,6 +45,7 @@ int resize_callback(ImGuiInputTextCallbackData* data) {
 struct EditorCallback {
     std::vector<char>* buffer;
     int* goto_line;
+    int* cursor_line;
 };
 
 int editor_callback(ImGuiInputTextCallbackData* data) {
@@ -52,7 +53,11 @@ int editor_callback(ImGuiInputTextCallbackData* data) {
     if (data->EventFlag == ImGuiInputTextFlags_CallbackResize) {
         state->buffer->resize(static_cast<size_t>(data->BufSize));
         data->Buf = state->buffer->data();
-    } else if (data->EventFlag == ImGuiInputTextFlags_CallbackAlways && *state->goto_line > 0) {
+    } else if (data->EventFlag == ImGuiInputTextFlags_CallbackAlways && *state->goto_line <= 0) {
+        int line = 1;
+        for (int i = 0; i < data->CursorPos && i < data->BufTextLen; ++i) line += data->Buf[i] == '\n';
+        *state->cursor_line = line;
+    } else if (data->EventFlag == ImGuiInputTextFlags_CallbackAlways) {
         int line = 1, at = 0;
         while (at < data->BufTextLen && line < *state->goto_line)
             if (data->Buf[at++] == '\n') ++line;
@@ -61,6 +66,7 @@ int editor_callback(ImGuiInputTextCallbackData* data) {
         data->CursorPos = at;
         data->SelectionStart = at;
         data->SelectionEnd = end;
+        *state->cursor_line = *state->goto_line;
         *state->goto_line = 0;
     }
     return 0;
@@ -215,7 +221,7 @@ void YourProgramPanel::draw_editor() {
     const float height = std::max(line * 4.0f, ImGui::GetContentRegionAvail().y - reserve);
     if (goto_line_ > 0) ImGui::SetKeyboardFocusHere();
     ImGui::PushFont(fonts().mono);
-    EditorCallback state{&text_, &goto_line_};
+    EditorCallback state{&text_, &goto_line_, &cursor_line_};
     if (ImGui::InputTextMultiline("##editor", text_.data(), text_.size(), ImVec2(-1, height),
                                   ImGuiInputTextFlags_AllowTabInput |
                                       ImGuiInputTextFlags_CallbackResize |
@@ -333,7 +339,8 @@ void YourProgramPanel::draw(PanelContext& context) {
         ImGui::TextWrapped("No file open: type a path (a new file is created on Save), or pick "
                            "one of the examples under Files.");
     } else {
-        ImGui::TextDisabled("%s%s", path_.c_str(), dirty_ ? " (not saved)" : "");
+        ImGui::TextDisabled("%s%s  line %d", path_.c_str(), dirty_ ? " (not saved)" : "",
+                            cursor_line_);
         draw_editor();
     }
     draw_run_row(context);
