@@ -96,6 +96,10 @@ int run(int argc, char** argv) {
     app.add_option("--program", shell.program_path,
                    "Open this file in the \"Your program\" panel, to run it traced (Y shows the "
                    "panel)");
+    auto* run_program_opt = app.add_flag(
+        "--run-program", shell.run_program,
+        "With --screenshot and --program: run the program after the lesson, then take the shot");
+    run_program_opt->needs(shot);
     app.add_option("--tab", shell.live_tab,
                    "The live pane's tab to open with: calls, packets or conversation")
         ->check(CLI::IsMember({"calls", "packets", "conversation"}));

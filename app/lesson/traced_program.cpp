@@ -28,6 +28,17 @@ void TracedProgram::mark_outlived_step() {
     if (!ended_) outcome_.outlived_step = true;
 }
 
+void TracedProgram::set_ended() {
+    std::lock_guard lock(mutex_);
+    ended_ = true;
+    ended_cv_.notify_all();
+}
+
+bool TracedProgram::wait_until_ended(std::chrono::milliseconds timeout) const {
+    std::unique_lock lock(mutex_);
+    return ended_cv_.wait_for(lock, timeout, [this] { return ended_.load(); });
+}
+
 ProgramOutcome TracedProgram::outcome() const {
     std::lock_guard lock(mutex_);
     return outcome_;
@@ -60,7 +71,7 @@ void TracedProgram::run() {
             outcome_.error = problem;
         }
         note("the program was not run: " + problem);
-        ended_ = true;
+        set_ended();
         return;
     }
     trace_options.argv = argv;
@@ -84,8 +95,7 @@ void TracedProgram::run() {
         outcome_.stopped = result.stopped && !result.timed_out;
     }
     if (!result.started) note("the program did not run: " + result.error);
-    ended_ = true;
-    waiting_ = false;
+    set_ended();
 }
 
 // Output arrives as the program wrote it, often a few bytes at a time (Python writes a

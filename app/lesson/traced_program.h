@@ -6,6 +6,8 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
+#include <condition_variable>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -57,6 +59,8 @@ class TracedProgram {
     // The next lesson step started while it ran (a server that keeps running).
     void mark_outlived_step();
     ProgramOutcome outcome() const;
+    // Waits (bounded) until it has ended; for headless callers, never the UI thread.
+    bool wait_until_ended(std::chrono::milliseconds timeout) const;
     // The actors its processes are named by ("client.py[4121]"), in order of appearance.
     std::vector<std::string> actors() const;
     const TracedProgramOptions& options() const { return options_; }
@@ -65,6 +69,7 @@ class TracedProgram {
     void run();
     void on_event(Event e, int64_t base_us);
     void flush_output(bool all);
+    void set_ended();
 
     TracedProgramContext context_;
     TracedProgramOptions options_;
@@ -73,6 +78,7 @@ class TracedProgram {
     std::atomic<bool> waiting_{false};
     std::atomic<bool> stop_requested_{false};
     mutable std::mutex mutex_;
+    mutable std::condition_variable ended_cv_;
     ProgramOutcome outcome_;           // guarded by mutex_
     std::vector<std::string> actors_;  // guarded by mutex_
     std::vector<Event> pending_output_;  // the tracer's thread only (its sink is serialised)

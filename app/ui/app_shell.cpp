@@ -622,9 +622,19 @@ int run_app(const ShellOptions& options) {
     shell.open_lesson(!options.lesson_id.empty() ? options.lesson_id : shell.settings.last_lesson);
     int exit_status = 0;
     if (screenshot && shell.run) {
+        shell.run->wait_until_open();
+        allow_lesson_programs(shell);
         std::vector<std::string> messages;
         if (!shell.run->run_to_end_now(messages))
             for (const auto& m : messages) std::fprintf(stderr, "FAILED %s\n", m.c_str());
+        // --run-program: then the learner's program, as if Run were pressed, to its end.
+        auto* program = dynamic_cast<YourProgramPanel*>(shell.panel("your-program"));
+        Session* session = shell.run->session();
+        if (options.run_program && program && session && program->run(*session)) {
+            if (!session->own_program()->wait_until_ended(std::chrono::seconds(30)))
+                std::fprintf(stderr, "socketlab: the program did not end within 30 s\n");
+            session->flush_capture(std::chrono::milliseconds(1000));
+        }
     }
 
     // The loop. While nothing happens it sleeps in glfwWaitEvents: an idle window costs no CPU.

@@ -17,6 +17,7 @@ struct ShellOptions {
     std::string packets_view;  // "ladder" or "graph" ("" = from settings)
     std::string live_tab;      // the live pane's tab to open with: calls, packets, conversation
     std::string program_path;  // open this file in the "Your program" panel (and show it)
+    bool run_program = false;  // with a screenshot: run it after the lesson, before the shot
     std::string ui_dump_path;  // with a screenshot: where its items landed (ui/ui_probe.h)
 };
 

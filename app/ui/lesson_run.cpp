@@ -342,6 +342,11 @@ void LessonRun::keep_server_open(bool keep) {
     });
 }
 
+void LessonRun::wait_until_open() {
+    if (job_.valid()) job_.wait();
+    take_finished_jobs();
+}
+
 bool LessonRun::run_to_end_now(std::vector<std::string>& messages) {
     if (job_.valid()) job_.wait();
     take_finished_jobs();

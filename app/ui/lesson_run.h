@@ -113,6 +113,8 @@ class LessonRun {
     // Screenshots only (they show a finished run): waits for the opening, then runs every step
     // to its end. The one place the UI thread waits on purpose.
     bool run_to_end_now(std::vector<std::string>& messages);
+    // Headless: waits for the lesson to have opened (the session is then ready).
+    void wait_until_open();
 
     // The record's bounds: past these, the oldest events go (and their bytes).
     static constexpr size_t kMaxEvents = 20000;

@@ -4,6 +4,7 @@
 #include "ui/your_program_panel.h"
 
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <imgui.h>
 
@@ -234,6 +235,32 @@ void YourProgramPanel::draw_editor() {
         save_file();
 }
 
+bool YourProgramPanel::run(Session& session) {
+    if (path_.empty() || (dirty_ && !save_file())) return false;
+    if (args_edit_.empty()) set_buffer(args_edit_, "@server", 256);
+    std::vector<std::string> argv;
+    if (path_.size() > 3 && path_.compare(path_.size() - 3, 3, ".py") == 0)
+        argv.push_back(::access("/usr/bin/python3", X_OK) == 0 ? "/usr/bin/python3" : "python3");
+    argv.push_back(path_);
+    std::istringstream words(buffer_text(args_edit_));
+    for (std::string w; words >> w;) {
+        // @server: where that actor is bound (the directory is only read here).
+        if (w.size() > 1 && w[0] == '@') {
+            const SocketAddress a = session.directory().bound_address(w.substr(1));
+            if (a.empty()) {
+                message_ = "not run: " + w + " has no address now (no socket of " + w.substr(1) +
+                           " is bound: step the lesson to where it listens, or Reset)";
+                return false;
+            }
+            w = reach_on_loopback(a).to_string();
+        }
+        argv.push_back(w);
+    }
+    session.start_own_program(argv, kOwnProgramTimeLimitUs);
+    message_.clear();
+    return true;
+}
+
 void YourProgramPanel::draw_run_row(PanelContext& context) {
     Session* session = context.run ? context.run->session() : nullptr;
     const TracedProgram* program = session ? session->own_program() : nullptr;
@@ -246,24 +273,7 @@ void YourProgramPanel::draw_run_row(PanelContext& context) {
                              args_edit_.data(), args_edit_.size(),
                              ImGuiInputTextFlags_CallbackResize, resize_callback, &args_edit_);
     ImGui::BeginDisabled(!session || path_.empty() || running);
-    if (ImGui::Button(dirty_ ? "Save and run" : "Run")) {
-        if (!dirty_ || save_file()) {
-            std::vector<std::string> argv;
-            if (path_.size() > 3 && path_.compare(path_.size() - 3, 3, ".py") == 0)
-                argv.push_back("python3");
-            argv.push_back(path_);
-            std::istringstream words(buffer_text(args_edit_));
-            for (std::string w; words >> w;) {
-                if (w[0] == '@' && session) {
-                    const SocketAddress a = session->directory().bound_address(w.substr(1));
-                    if (!a.empty()) w = reach_on_loopback(a).to_string();
-                }
-                argv.push_back(w);
-            }
-            session->start_own_program(argv, kOwnProgramTimeLimitUs);
-            message_ = "running: its calls appear in the live pane, in its own columns";
-        }
-    }
+    if (ImGui::Button(dirty_ ? "Save and run" : "Run")) run(*session);
     ImGui::EndDisabled();
     ImGui::SameLine();
     ImGui::BeginDisabled(!running);
@@ -277,9 +287,9 @@ void YourProgramPanel::draw_run_row(PanelContext& context) {
         const SocketAddress server = session->directory().bound_address("server");
         if (!server.empty()) {
             const std::string where = reach_on_loopback(server).to_string();
-            ImGui::TextDisabled("The lesson's server: %s", where.c_str());
-            ImGui::SameLine();
             if (ImGui::SmallButton("Copy")) ImGui::SetClipboardText(where.c_str());
+            ImGui::SameLine();
+            ImGui::TextDisabled("the lesson's server: %s", where.c_str());
         }
     }
 }
@@ -295,7 +305,7 @@ void YourProgramPanel::draw_output(PanelContext& context) {
     }
     const ProgramOutcome outcome = program->outcome();
     if (!program->ended())
-        ImGui::TextUnformatted("Running…");
+        ImGui::TextUnformatted("Running: its calls appear in the live pane, in its own columns");
     else if (!outcome.started)
         ImGui::TextWrapped("Not run: %s", outcome.error.c_str());
     else if (outcome.timed_out)

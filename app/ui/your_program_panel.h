@@ -24,6 +24,8 @@ class YourProgramPanel : public Panel {
     float width_share() const override { return 0.28f; }
     char toggle_key() const override { return 'Y'; }
     void draw(PanelContext& context) override;
+    // Saves the file if need be and runs it beside the lesson (the Run button). False if not.
+    bool run(Session& session);
     // Opens a file in the editor (a path that does not exist yet: a new file, made on Save).
     void open(const std::string& path) { open_file(path); }
 
