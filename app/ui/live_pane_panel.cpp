@@ -109,8 +109,12 @@ void LivePanePanel::draw_columns(LessonRun& run) {
         }
         ImGui::Separator();
     }
-    const auto& actors = run.record().actors();
+    // The lesson's actors (and traced programs) get columns; outside clients one roster.
+    std::vector<const ActorRecord*> actors, outside;
+    for (const ActorRecord& a : run.record().actors())
+        (is_outside_client(a.name) ? outside : actors).push_back(&a);
     const size_t columns = std::min<size_t>(actors.size(), 63);
+    const size_t slots = columns + (outside.empty() ? 0 : 1);
     const float font = ImGui::GetFontSize();
     // The columns keep a readable size: at 2x text they fold rather than squeeze.
     const float full_width = font * 13.0f;
@@ -120,8 +124,9 @@ void LivePanePanel::draw_columns(LessonRun& run) {
     const float height = std::max(ImGui::GetContentRegionAvail().y, least);
     const float avail = ImGui::GetContentRegionAvail().x;
     const float spacing = ImGui::GetStyle().ItemSpacing.x;
-    if (avail >= full_width * static_cast<float>(columns)) {
-        draw_all_columns(run, columns, height);
+    if (avail >= full_width * static_cast<float>(slots)) {
+        actors.resize(columns);
+        draw_all_columns(run, actors, outside, height);
         return;
     }
 
@@ -135,17 +140,18 @@ void LivePanePanel::draw_columns(LessonRun& run) {
     }
     std::vector<bool> full(columns, false);
     float used = compact_width * static_cast<float>(columns) +
-                 spacing * static_cast<float>(columns > 0 ? columns - 1 : 0);
+                 spacing * static_cast<float>(slots > 0 ? slots - 1 : 0) +
+                 (outside.empty() ? 0.0f : full_width);
     auto open = [&](size_t i) {
         if (full[i]) return;
         full[i] = true;
         used += full_width - compact_width;
     };
     for (size_t i = 0; i < columns; ++i)
-        if (actors[i].name == acting) open(i);
+        if (actors[i]->name == acting) open(i);
     for (const std::string& name : opened_)  // asked for: shown, even if the row scrolls
         for (size_t i = 0; i < columns; ++i)
-            if (actors[i].name == name) open(i);
+            if (actors[i]->name == name) open(i);
     size_t full_count = 0;
     for (bool f : full) full_count += f ? 1 : 0;
     const bool scroll = used > avail;
@@ -157,7 +163,7 @@ void LivePanePanel::draw_columns(LessonRun& run) {
     const float inner_h = ImGui::GetContentRegionAvail().y;
     float acting_x = -1.0f, acting_w = 0.0f;
     for (size_t i = 0; i < columns; ++i) {
-        const ActorRecord& actor = actors[i];
+        const ActorRecord& actor = *actors[i];
         const float width = full[i] ? full_width + grow : compact_width;
         if (i > 0) ImGui::SameLine();
         if (actor.name == acting) {
@@ -182,6 +188,12 @@ void LivePanePanel::draw_columns(LessonRun& run) {
         probe_item("actor:" + actor.name + (full[i] ? ":full" : ":folded") +
                    (actor.name == acting ? ":acting" : ""));
     }
+    if (!outside.empty()) {
+        if (columns > 0) ImGui::SameLine();
+        ImGui::BeginChild("outside-roster", ImVec2(full_width, inner_h), true);
+        roster_.draw(run, outside, column_, ImGui::GetContentRegionAvail().y);
+        ImGui::EndChild();
+    }
     // A new step whose actor is scrolled out of view: bring it to the middle.
     if (scroll_to_acting_ && acting_x >= 0.0f) {
         if (scroll)
@@ -192,24 +204,35 @@ void LivePanePanel::draw_columns(LessonRun& run) {
     ImGui::EndChild();
 }
 
-// Every actor in full, side by side (they fit).
-void LivePanePanel::draw_all_columns(LessonRun& run, size_t columns, float height) {
-    const auto& actors = run.record().actors();
+// Every actor in full, side by side (they fit), and the outside clients' roster last.
+void LivePanePanel::draw_all_columns(LessonRun& run, const std::vector<const ActorRecord*>& actors,
+                                     const std::vector<const ActorRecord*>& outside,
+                                     float height) {
     const std::string acting = acting_actor(run);
     const ImGuiTableFlags flags = ImGuiTableFlags_Resizable | ImGuiTableFlags_BordersInnerV |
                                   ImGuiTableFlags_SizingStretchSame;
-    if (!ImGui::BeginTable("actors", static_cast<int>(columns), flags, ImVec2(0, height))) return;
-    for (size_t i = 0; i < columns; ++i)
-        ImGui::TableSetupColumn(actors[i].name.c_str(), ImGuiTableColumnFlags_WidthStretch, 1.0f);
-    for (size_t i = 0; i < columns; ++i) {
+    const size_t columns = actors.size() + (outside.empty() ? 0 : 1);
+    if (columns == 0 ||
+        !ImGui::BeginTable("actors", static_cast<int>(columns), flags, ImVec2(0, height)))
+        return;
+    for (const ActorRecord* actor : actors)
+        ImGui::TableSetupColumn(actor->name.c_str(), ImGuiTableColumnFlags_WidthStretch, 1.0f);
+    if (!outside.empty())
+        ImGui::TableSetupColumn("outside clients", ImGuiTableColumnFlags_WidthStretch, 1.0f);
+    const float inner = height - ImGui::GetStyle().CellPadding.y * 2;
+    for (const ActorRecord* actor : actors) {
         ImGui::TableNextColumn();
-        ImGui::BeginChild(ImGui::GetID(actors[i].name.c_str()),
-                          ImVec2(0, height - ImGui::GetStyle().CellPadding.y * 2), false);
-        const ActorRecord& actor = actors[i];
-        column_.draw(run, actor, run.session()->directory().sockets_of(actor.name),
+        ImGui::BeginChild(ImGui::GetID(actor->name.c_str()), ImVec2(0, inner), false);
+        column_.draw(run, *actor, run.session()->directory().sockets_of(actor->name),
                      ImGui::GetContentRegionAvail().y);
         ImGui::EndChild();
-        probe_item("actor:" + actor.name + ":full" + (actor.name == acting ? ":acting" : ""));
+        probe_item("actor:" + actor->name + ":full" + (actor->name == acting ? ":acting" : ""));
+    }
+    if (!outside.empty()) {
+        ImGui::TableNextColumn();
+        ImGui::BeginChild("outside-roster", ImVec2(0, inner), false);
+        roster_.draw(run, outside, column_, ImGui::GetContentRegionAvail().y);
+        ImGui::EndChild();
     }
     ImGui::EndTable();
 }

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "ui/actor_column.h"
+#include "ui/outside_roster.h"
 #include "ui/conversation_view.h"
 #include "ui/link_strip.h"
 #include "ui/packets_panel.h"
@@ -32,7 +33,8 @@ class LivePanePanel : public Panel {
 
   private:
     void draw_columns(LessonRun& run);
-    void draw_all_columns(LessonRun& run, size_t columns, float height);
+    void draw_all_columns(LessonRun& run, const std::vector<const ActorRecord*>& own,
+                          const std::vector<const ActorRecord*>& outside, float height);
     static std::string acting_actor(const LessonRun& run);
 
     bool presenting_ = false;
@@ -47,6 +49,7 @@ class LivePanePanel : public Panel {
     StepControls controls_;
     TryServerBar try_server_;
     ActorColumn column_;
+    OutsideRoster roster_;  // outside clients: one line each, one expanded
     LinkStrip link_strip_;
     PacketsPanel packets_;
     ConversationView conversation_;
