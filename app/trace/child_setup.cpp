@@ -71,11 +71,9 @@ void enter_namespaces(const ChildPlan& plan) {
     if (err != 0) fail(plan, ChildStage::Setgroups, err);
     char map[40];
     size_t n = format_map(map, plan.outer_uid, inner_uid);
-    if ((err = write_file("/proc/self/uid_map", map, n)) != 0)
-        fail(plan, ChildStage::UidMap, err);
+    if ((err = write_file("/proc/self/uid_map", map, n)) != 0) fail(plan, ChildStage::UidMap, err);
     n = format_map(map, plan.outer_gid, inner_gid);
-    if ((err = write_file("/proc/self/gid_map", map, n)) != 0)
-        fail(plan, ChildStage::GidMap, err);
+    if ((err = write_file("/proc/self/gid_map", map, n)) != 0) fail(plan, ChildStage::GidMap, err);
 }
 
 // Root keeps every capability through exec unless it leaves the bounding set; the effective,
@@ -121,7 +119,11 @@ std::string child_failure_text(const ChildFailure& failure, const std::string& p
         case ChildStage::Exec:
             if (failure.err == ENOENT) {
                 exit_code = 127;
-                return "program not found: " + program;
+                // The file was found before fork: what is missing is what it needs to run.
+                return "program not found: " + program +
+                       (::access(program.c_str(), F_OK) == 0
+                            ? " (the file is there: its #! interpreter or its loader is missing)"
+                            : "");
             }
             if (failure.err == EACCES) return "not executable: " + program + ": " + why;
             return "could not run " + program + ": " + why;

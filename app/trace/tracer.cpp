@@ -178,27 +178,48 @@ bool is_restart_code(uint64_t rax) {
 
 const char* syscall_name(long nr) {
     switch (nr) {
-        case SYS_accept: return "accept";
-        case SYS_accept4: return "accept4";
-        case SYS_connect: return "connect";
-        case SYS_recvfrom: return "recvfrom";
-        case SYS_recvmsg: return "recvmsg";
-        case SYS_recvmmsg: return "recvmmsg";
-        case SYS_sendto: return "sendto";
-        case SYS_sendmsg: return "sendmsg";
-        case SYS_sendmmsg: return "sendmmsg";
-        case SYS_read: return "read";
-        case SYS_readv: return "readv";
-        case SYS_write: return "write";
-        case SYS_writev: return "writev";
-        case SYS_poll: return "poll";
-        case SYS_ppoll: return "ppoll";
-        case SYS_select: return "select";
-        case SYS_pselect6: return "pselect6";
-        case SYS_epoll_wait: return "epoll_wait";
-        case SYS_epoll_pwait: return "epoll_pwait";
-        case SYS_epoll_pwait2: return "epoll_pwait2";
-        default: return "a system call";
+        case SYS_accept:
+            return "accept";
+        case SYS_accept4:
+            return "accept4";
+        case SYS_connect:
+            return "connect";
+        case SYS_recvfrom:
+            return "recvfrom";
+        case SYS_recvmsg:
+            return "recvmsg";
+        case SYS_recvmmsg:
+            return "recvmmsg";
+        case SYS_sendto:
+            return "sendto";
+        case SYS_sendmsg:
+            return "sendmsg";
+        case SYS_sendmmsg:
+            return "sendmmsg";
+        case SYS_read:
+            return "read";
+        case SYS_readv:
+            return "readv";
+        case SYS_write:
+            return "write";
+        case SYS_writev:
+            return "writev";
+        case SYS_poll:
+            return "poll";
+        case SYS_ppoll:
+            return "ppoll";
+        case SYS_select:
+            return "select";
+        case SYS_pselect6:
+            return "pselect6";
+        case SYS_epoll_wait:
+            return "epoll_wait";
+        case SYS_epoll_pwait:
+            return "epoll_pwait";
+        case SYS_epoll_pwait2:
+            return "epoll_pwait2";
+        default:
+            return "a system call";
     }
 }
 
@@ -213,7 +234,7 @@ struct SocketFd {
     bool cloexec = false;
     bool nonblocking = false;
     bool listening = false;
-    bool bound = false;  // bind, connect, or a send's automatic bind
+    bool bound = false;   // bind, connect, or a send's automatic bind
     SocketAddress local;  // decoded from the calls (the directory asks the kernel)
     SocketAddress peer;
 };
@@ -229,8 +250,8 @@ struct Process {
     std::map<int, SocketFd> sockets;  // fd -> what it is
     // epoll fd -> the fds it watches (epoll_ctl), so epoll_wait's answers name sockets.
     std::map<int, std::map<int, EpollInterest>> epolls;
-    int last_op = -1;  // the previous socket call (for the sendall note)
-    int pidfd = -1;    // for pidfd_getfd (the directory); opened when first needed
+    int last_op = -1;          // the previous socket call (for the sendall note)
+    int pidfd = -1;            // for pidfd_getfd (the directory); opened when first needed
     std::string published_as;  // the actor its sockets were published under ("" = none)
 };
 
@@ -842,11 +863,10 @@ void Session::mmsg_call(int tid, long nr, int64_t ret, int err) {
         auto bytes = read_iovecs(tid, iov_addr, m.msg_iovlen, mh.msg_len, options_.keep_bytes);
         const CallOp op = sent ? (addr.empty() ? CallOp::Send : CallOp::SendTo)
                                : (name_addr == 0 ? CallOp::Recv : CallOp::RecvFrom);
-        std::string n = name + ": message " + std::to_string(i + 1) + " of " +
-                        std::to_string(count);
+        std::string n =
+            name + ": message " + std::to_string(i + 1) + " of " + std::to_string(count);
         if (count < asked) n += " (" + std::to_string(asked) + " offered)";
-        data_call(tid, fd, op, sent, 0, len, addr, flags, mh.msg_len, 0, n, std::move(bytes),
-                  true);
+        data_call(tid, fd, op, sent, 0, len, addr, flags, mh.msg_len, 0, n, std::move(bytes), true);
     }
 }
 
@@ -925,8 +945,8 @@ void Session::select_call(int tid, long nr, int64_t ret, int err) {
         if (!now.empty()) ready += (ready.empty() ? "" : ", ") + fd_name(fd) + ": " + now;
     }
     if (r.spec.poll_sockets.empty()) return;  // no socket involved
-    std::string n = std::string(nr == SYS_select ? "select" : "pselect6") + "(): asked about " +
-                    asked;
+    std::string n =
+        std::string(nr == SYS_select ? "select" : "pselect6") + "(): asked about " + asked;
     if (ret == 0)
         n += "; timed out: no socket became ready";
     else if (ret > 0)
@@ -979,8 +999,8 @@ void Session::epoll_wait_call(int tid, long nr, int64_t ret, int err) {
                                                 (interest.events & 0xffff));
     }
     if (r.spec.poll_sockets.empty()) return;
-    r.spec.timeout_ms = nr == SYS_epoll_pwait2 ? timespec_ms(tid, in.r10, false)
-                                               : static_cast<int>(in.r10);
+    r.spec.timeout_ms =
+        nr == SYS_epoll_pwait2 ? timespec_ms(tid, in.r10, false) : static_cast<int>(in.r10);
     std::string ready;
     if (ret > 0) {
         std::vector<epoll_event> events(std::min<size_t>(static_cast<size_t>(ret), 1024));
@@ -1049,8 +1069,8 @@ bool Session::involves_socket(int tid, long nr, bool& may_block) {
             const bool any = std::any_of(fds.begin(), fds.end(), [&](const pollfd& one) {
                 return p.sockets.count(one.fd) != 0;
             });
-            const int timeout = nr == SYS_poll ? static_cast<int>(in.rdx)
-                                               : timespec_ms(tid, in.rdx, false);
+            const int timeout =
+                nr == SYS_poll ? static_cast<int>(in.rdx) : timespec_ms(tid, in.rdx, false);
             may_block = any && timeout != 0;
             return any;
         }
@@ -1072,8 +1092,8 @@ bool Session::involves_socket(int tid, long nr, bool& may_block) {
             const bool any =
                 std::any_of(it->second.begin(), it->second.end(),
                             [&](const auto& entry) { return p.sockets.count(entry.first) != 0; });
-            const int timeout = nr == SYS_epoll_pwait2 ? timespec_ms(tid, in.r10, false)
-                                                       : static_cast<int>(in.r10);
+            const int timeout =
+                nr == SYS_epoll_pwait2 ? timespec_ms(tid, in.r10, false) : static_cast<int>(in.r10);
             may_block = any && timeout != 0;
             return any;
         }
@@ -1160,8 +1180,8 @@ void Session::publish(int tgid, bool exited) {
     if (options_.directory == nullptr) return;
     Process& p = processes[tgid];
     if (exited) {
-        if (!p.published_as.empty()) options_.directory->publish(SocketSource::Traced,
-                                                                 p.published_as, {});
+        if (!p.published_as.empty())
+            options_.directory->publish(SocketSource::Traced, p.published_as, {});
         p.published_as.clear();
         if (p.pidfd >= 0) ::close(p.pidfd);
         p.pidfd = -1;
@@ -1279,6 +1299,16 @@ void Tracer::stop() {
 }
 
 TraceResult Tracer::run(const TraceOptions& options, const Sink& sink) {
+    // The program is forked and waited for on a thread of its own, which waits with
+    // __WNOTHREAD: only for its own children and tracees, never for a child another thread
+    // made (the lesson network's helper), whose exit status is not ours to take.
+    TraceResult result;
+    std::thread tracer_thread([&] { result = run_here(options, sink); });
+    tracer_thread.join();
+    return result;
+}
+
+TraceResult Tracer::run_here(const TraceOptions& options, const Sink& sink) {
     TraceResult result;
     const auto start = Clock::now();
     std::mutex sink_mutex;
@@ -1418,7 +1448,7 @@ TraceResult Tracer::run(const TraceOptions& options, const Sink& sink) {
                       PTRACE_O_TRACEFORK | PTRACE_O_TRACEVFORK | PTRACE_O_TRACEEXEC;
     for (;;) {
         int st = 0;
-        const pid_t tid = waitpid(-1, &st, __WALL);
+        const pid_t tid = waitpid(-1, &st, __WALL | __WNOTHREAD);
         if (tid < 0) {
             if (errno == EINTR) continue;
             break;  // ECHILD: nothing left

@@ -66,13 +66,14 @@ struct TraceResult {
 class Tracer {
   public:
     using Sink = std::function<void(Event)>;
-    // Runs the program to its end (or the time limit, or stop()). The sink is called from this
-    // thread and from the output reader, never at the same time.
+    // Runs the program to its end (or the time limit, or stop()). The sink is called from the
+    // tracer's own thread and from the output reader, never at the same time.
     TraceResult run(const TraceOptions& options, const Sink& sink);
     // Kills the program's process group and every traced process. Any thread; no wait.
     void stop();
 
   private:
+    TraceResult run_here(const TraceOptions& options, const Sink& sink);
     void kill_all();
     std::mutex mutex_;
     std::condition_variable done_cv_;
