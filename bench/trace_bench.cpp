@@ -3,6 +3,7 @@
 // Prints the three times and their ratios; asserts nothing (a busy machine is slower, not wrong).
 //
 // Run: build/bench/socketlab_trace_bench [ROUND_TRIPS]   (default 10000)
+#include <fcntl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -36,11 +37,16 @@ std::string script(int rounds) {
 }
 
 // Runs argv to its end; the seconds it took, or -1 if it did not exit 0.
-double run_plain(const std::vector<std::string>& argv) {
+double run_plain(const std::vector<std::string>& argv, bool quiet = false) {
     const auto start = Clock::now();
     const pid_t pid = fork();
     if (pid < 0) return -1;
     if (pid == 0) {
+        if (quiet) {
+            const int null = open("/dev/null", O_WRONLY);
+            dup2(null, STDOUT_FILENO);
+            dup2(null, STDERR_FILENO);
+        }
         std::vector<char*> args;
         for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
         args.push_back(nullptr);
@@ -67,7 +73,7 @@ double run_traced(const std::vector<std::string>& argv, uint64_t& calls) {
 }
 
 bool have_strace() {
-    return run_plain({"strace", "-V"}) >= 0;
+    return run_plain({"strace", "-V"}, true) >= 0;
 }
 
 }  // namespace
