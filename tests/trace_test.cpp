@@ -7,6 +7,7 @@
 //   Directory and hook  sockets in the SocketDirectory, on_blocking_call
 //   Privilege           binding port 60 without privilege, inside the lesson's network
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <sys/resource.h>
@@ -392,6 +393,34 @@ print('accepted')
     EXPECT_TRUE(has_note(t, "accept4() was interrupted by a signal"));
 }
 
+TEST(Trace, CallRestartedAfterAnIgnoredSignalIsDecodedAsItself) {
+    // A traced program sees even ignored signals (SIGWINCH): its poll is interrupted and the
+    // kernel continues it as restart_syscall. The bytes are sent once it is waiting again.
+    const auto t = trace_python(R"(
+import select, signal, socket, threading
+a, b = socket.socketpair()
+main_native, main_ident = threading.get_native_id(), threading.get_ident()
+def in_call(numbers):
+    while True:
+        with open('/proc/self/task/%d/syscall' % main_native) as f:
+            if f.read().split()[0] in numbers: return
+def poke():
+    in_call(('7',))
+    signal.pthread_kill(main_ident, signal.SIGWINCH)
+    in_call(('219',))
+    b.send(b'x')
+threading.Thread(target=poke).start()
+p = select.poll(); p.register(a, select.POLLIN)
+print(p.poll(20000))
+)");
+    ASSERT_EQ(t.result.exit_code, 0) << t.output();
+    const auto polls = t.calls(CallOp::Poll);
+    ASSERT_EQ(polls.size(), 1u);
+    EXPECT_EQ(polls[0]->call()->ret, 1);
+    EXPECT_EQ(polls[0]->call()->spec.timeout_ms, 20000);
+    EXPECT_TRUE(has_note(t, "poll() was interrupted by a signal"));
+}
+
 // [SECTION] Programs
 TEST(Trace, ExecdProgramIsTracedUnderItsNewName) {
     trace::TraceOptions options;
@@ -461,6 +490,21 @@ TEST(Trace, ProgramNotExecutableIsAClearMessage) {
     unlink(path);
 }
 
+TEST(Trace, FailureBeforeExecIsExplained) {
+    const int not_a_namespace = open("/dev/null", O_RDONLY | O_CLOEXEC);
+    ASSERT_GE(not_a_namespace, 0);
+    trace::TraceOptions options;
+    options.argv = {python(), "-c", "print('never')"};
+    options.userns_fd = not_a_namespace;
+    const auto t = trace_program(options);
+    close(not_a_namespace);
+    EXPECT_FALSE(t.result.started);
+    EXPECT_EQ(t.result.exit_code, 126);
+    EXPECT_EQ(t.result.error,
+              "could not enter the lesson network's user namespace: setns: Invalid argument");
+    EXPECT_EQ(t.output(), "");
+}
+
 // [SECTION] Directory and hook
 TEST(Trace, SocketsArePublishedWithTheirRealAddresses) {
     SocketDirectory directory;
@@ -469,11 +513,14 @@ TEST(Trace, SocketsArePublishedWithTheirRealAddresses) {
 import os, socket
 s = socket.socket(); s.bind(('127.0.0.1', 0)); s.listen()
 c = socket.socket(); c.connect(s.getsockname())
-print(s.fileno(), s.getsockname()[1], os.fstat(s.fileno()).st_ino, c.fileno(), c.getsockname()[1])
+c.setblocking(False)
+u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); u.sendto(b'x', ('127.0.0.1', 9))
+print(s.fileno(), s.getsockname()[1], os.fstat(s.fileno()).st_ino, c.fileno(), c.getsockname()[1],
+      u.fileno(), u.getsockname()[1])
 )"};
     options.directory = &directory;
     options.time_limit_s = 30;
-    std::vector<SocketSnapshot> at_listen, at_connect;
+    std::vector<SocketSnapshot> at_listen, at_connect, at_nonblocking, at_sendto;
     std::string actor;
     std::string output;
     trace::Tracer tracer;
@@ -489,12 +536,14 @@ print(s.fileno(), s.getsockname()[1], os.fstat(s.fileno()).st_ino, c.fileno(), c
             at_listen = directory.sockets_of(e.actor);
         }
         if (e.is_call(CallOp::Connect)) at_connect = directory.sockets_of(e.actor);
+        if (e.is_call(CallOp::SetBlocking)) at_nonblocking = directory.sockets_of(e.actor);
+        if (e.is_call(CallOp::SendTo)) at_sendto = directory.sockets_of(e.actor);
     });
     ASSERT_EQ(result.exit_code, 0) << output;
     std::istringstream in(output);
-    int listen_fd = -1, port = 0, client_fd = -1, client_port = 0;
+    int listen_fd = -1, port = 0, client_fd = -1, client_port = 0, udp_fd = -1, udp_port = 0;
     uint64_t inode = 0;
-    in >> listen_fd >> port >> inode >> client_fd >> client_port;
+    in >> listen_fd >> port >> inode >> client_fd >> client_port >> udp_fd >> udp_port;
     ASSERT_GT(port, 0) << output;
     auto find = [](const std::vector<SocketSnapshot>& list, int fd) -> const SocketSnapshot* {
         for (const auto& s : list)
@@ -514,6 +563,15 @@ print(s.fileno(), s.getsockname()[1], os.fstat(s.fileno()).st_ino, c.fileno(), c
     EXPECT_EQ(client->peer.port(), port);
     EXPECT_FALSE(client->listening);
     EXPECT_NE(client->inode, 0u);
+    EXPECT_FALSE(client->nonblocking);
+    client = find(at_nonblocking, client_fd);  // setblocking(False): ioctl(FIONBIO)
+    ASSERT_NE(client, nullptr);
+    EXPECT_TRUE(client->nonblocking);
+    const SocketSnapshot* udp = find(at_sendto, udp_fd);  // bound by its first sendto
+    ASSERT_NE(udp, nullptr);
+    EXPECT_TRUE(udp->bound);
+    EXPECT_EQ(udp->local.port(), udp_port);
+    EXPECT_EQ(udp->type, SOCK_DGRAM);
     const auto owner = directory.owner_of_inode(inode);
     EXPECT_FALSE(owner.has_value());  // the process has exited: its sockets are gone
     EXPECT_FALSE(directory.has_sockets(actor));
