@@ -465,7 +465,7 @@ void Session::syscall_exit(int tid, const user_regs_struct& regs) {
         case SYS_dup:
         case SYS_dup2:
         case SYS_dup3:
-            publish_pending_ = true;
+            publish_pending_ = ret >= 0 || err == EINPROGRESS;  // a failure changes nothing
             break;
         case SYS_close:
         case SYS_fcntl:
