@@ -38,6 +38,10 @@ std::string script(int rounds) {
 
 // Runs argv to its end; the seconds it took, or -1 if it did not exit 0.
 double run_plain(const std::vector<std::string>& argv, bool quiet = false) {
+    std::vector<char*> args;  // made before fork
+    args.reserve(argv.size() + 1);
+    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+    args.push_back(nullptr);
     const auto start = Clock::now();
     const pid_t pid = fork();
     if (pid < 0) return -1;
@@ -47,9 +51,6 @@ double run_plain(const std::vector<std::string>& argv, bool quiet = false) {
             dup2(null, STDOUT_FILENO);
             dup2(null, STDERR_FILENO);
         }
-        std::vector<char*> args;
-        for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-        args.push_back(nullptr);
         execvp(args[0], args.data());
         _exit(127);
     }
@@ -66,7 +67,7 @@ double run_traced(const std::vector<std::string>& argv, uint64_t& calls) {
     socketlab::trace::Tracer tracer;
     uint64_t events = 0;
     const auto start = Clock::now();
-    const auto result = tracer.run(options, [&](socketlab::Event) { ++events; });
+    const auto result = tracer.run(options, [&](const socketlab::Event&) { ++events; });
     const double took = std::chrono::duration<double>(Clock::now() - start).count();
     calls = result.calls;
     return result.exit_code == 0 ? took : -1;

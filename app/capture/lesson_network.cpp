@@ -1073,8 +1073,7 @@ bool LessonNetwork::namespace_fds(int& userns_fd, int& netns_fd, std::string& er
     userns_fd = ::open((dir + "user").c_str(), O_RDONLY | O_CLOEXEC);
     if (userns_fd >= 0) netns_fd = ::open((dir + "net").c_str(), O_RDONLY | O_CLOEXEC);
     if (userns_fd >= 0 && netns_fd >= 0) return true;
-    error =
-        "could not open " + dir + (userns_fd < 0 ? "user" : "net") + ": " + std::strerror(errno);
+    error = "could not open " + dir + (userns_fd < 0 ? "user" : "net") + ": " + errno_text(errno);
     if (userns_fd >= 0) ::close(userns_fd);
     userns_fd = -1;
     return false;

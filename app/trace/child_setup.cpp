@@ -99,7 +99,7 @@ void run_child(const ChildPlan& plan) {
     // The program starts with no signal blocked, whatever the tracer's threads block.
     sigset_t none;
     sigemptyset(&none);
-    sigprocmask(SIG_SETMASK, &none, nullptr);
+    pthread_sigmask(SIG_SETMASK, &none, nullptr);
     dup2(plan.out_fd, STDOUT_FILENO);
     dup2(plan.err_fd, STDERR_FILENO);
     enter_namespaces(plan);
@@ -111,9 +111,14 @@ void run_child(const ChildPlan& plan) {
     fail(plan, ChildStage::Exec, errno);
 }
 
+std::string error_text(int err) {
+    const char* text = strerrordesc_np(err);
+    return text != nullptr ? text : "error " + std::to_string(err);
+}
+
 std::string child_failure_text(const ChildFailure& failure, const std::string& program,
                                int& exit_code) {
-    const std::string why = std::strerror(failure.err);
+    const std::string why = error_text(failure.err);
     exit_code = 126;
     switch (failure.stage) {
         case ChildStage::Exec:

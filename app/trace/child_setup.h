@@ -43,6 +43,9 @@ struct ChildFailure {
 // Never returns: execs the program or writes a ChildFailure and _exits (126, 127 for ENOENT).
 [[noreturn]] void run_child(const ChildPlan& plan);
 
+// The system's text for an errno value, safe from any thread (unlike std::strerror).
+std::string error_text(int err);
+
 // The message for TraceResult::error ("program not found: foo") and the shell's exit code.
 std::string child_failure_text(const ChildFailure& failure, const std::string& program,
                                int& exit_code);

@@ -53,7 +53,8 @@ using Clock = std::chrono::steady_clock;
 bool read_child(int pid, uint64_t addr, void* out, size_t len) {
     if (len == 0) return true;
     iovec local{out, len};
-    iovec remote{reinterpret_cast<void*>(addr), len};
+    // An address in the child, not ours.
+    iovec remote{reinterpret_cast<void*>(addr), len};  // NOLINT(performance-no-int-to-ptr)
     const ssize_t n = process_vm_readv(pid, &local, 1, &remote, 1, 0);
     if (n == static_cast<ssize_t>(len)) return true;
     // Fallback (e.g. process_vm_readv not allowed): a word at a time through ptrace.
@@ -221,6 +222,12 @@ const char* syscall_name(long nr) {
         default:
             return "a system call";
     }
+}
+
+// strsignal's text, safe from any thread.
+std::string signal_text(int sig) {
+    const char* text = sigdescr_np(sig);
+    return text != nullptr ? text : "signal " + std::to_string(sig);
 }
 
 std::string fd_name(int fd) {
@@ -1251,7 +1258,7 @@ std::string find_program(const std::string& name, std::string& why) {
         const int e = check(name);
         if (e == 0) return name;
         why = e == ENOENT ? "program not found: " + name
-                          : "not executable: " + name + ": " + std::strerror(e);
+                          : "not executable: " + name + ": " + error_text(e);
         return "";
     }
     const char* path_env = getenv("PATH");
@@ -1259,19 +1266,19 @@ std::string find_program(const std::string& name, std::string& why) {
     std::string dir;
     std::string not_exec;
     while (std::getline(dirs, dir, ':')) {
-        const std::string candidate = (dir.empty() ? "." : dir) + "/" + name;
+        std::string candidate = (dir.empty() ? "." : dir) + "/" + name;
         const int e = check(candidate);
         if (e == 0) return candidate;
         if (e == EACCES && not_exec.empty()) not_exec = candidate;
     }
-    why = !not_exec.empty() ? "not executable: " + not_exec + ": " + std::strerror(EACCES)
+    why = !not_exec.empty() ? "not executable: " + not_exec + ": " + error_text(EACCES)
                             : "program not found: " + name;
     return "";
 }
 
 std::string program_display_name(const std::vector<std::string>& cmdline) {
     if (cmdline.empty()) return "program";
-    const std::string first = base_name(cmdline[0]);
+    std::string first = base_name(cmdline[0]);
     if (!is_interpreter(first)) return first;
     for (size_t i = 1; i < cmdline.size(); ++i) {
         const std::string& a = cmdline[i];
@@ -1340,12 +1347,12 @@ TraceResult Tracer::run_here(const TraceOptions& options, const Sink& sink) {
     plan.drop_bind_capability = options.unprivileged && options.userns_fd < 0 && ::geteuid() == 0;
     Pipe out, err, status;
     if (!out.open(O_CLOEXEC) || !err.open(O_CLOEXEC) || !status.open(O_CLOEXEC)) {
-        result.error = std::string("pipe: ") + std::strerror(errno);
+        result.error = std::string("pipe: ") + error_text(errno);
         return result;
     }
     const pid_t child = fork();
     if (child < 0) {
-        result.error = std::string("fork: ") + std::strerror(errno);
+        result.error = std::string("fork: ") + error_text(errno);
         return result;
     }
     if (child == 0) {
@@ -1469,7 +1476,7 @@ TraceResult Tracer::run_here(const TraceOptions& options, const Sink& sink) {
                 r.pid = tid;
                 r.exit_status = st;
                 r.text = WIFEXITED(st) ? "exited with status " + std::to_string(WEXITSTATUS(st))
-                                       : std::string("killed by signal ") + strsignal(WTERMSIG(st));
+                                       : "killed by signal " + signal_text(WTERMSIG(st));
                 session.program_event(tid, r);
             }
             if (tid == child) {
@@ -1555,6 +1562,8 @@ TraceResult Tracer::run_here(const TraceOptions& options, const Sink& sink) {
         } else {
             deliver = sig;  // a real signal for the program
         }
+        // The signal to deliver is passed as the data pointer.
+        // NOLINTNEXTLINE(performance-no-int-to-ptr)
         ptrace(PTRACE_SYSCALL, tid, nullptr, reinterpret_cast<void*>(static_cast<long>(deliver)));
     }
 
