@@ -12,7 +12,7 @@ packages="build-essential cmake pkg-config python3-glad libimgui-dev libglfw3-de
 for arg in "$@"; do
     case $arg in
         --test) packages="$packages libgtest-dev libbenchmark-dev xvfb xauth
-                  desktop-file-utils appstream man-db file util-linux" ;;
+                  desktop-file-utils appstream man-db file util-linux strace" ;;
         --package) packages="$packages dpkg-dev file lintian" ;;
         *) echo "usage: $0 [--test] [--package]" >&2; exit 2 ;;
     esac

@@ -1063,6 +1063,22 @@ pid_t LessonNetwork::helper_pid() const {
     return impl_->pid;
 }
 
+bool LessonNetwork::namespace_fds(int& userns_fd, int& netns_fd, std::string& error) const {
+    userns_fd = netns_fd = -1;
+    if (impl_->mode != Mode::PrivateNamespace || impl_->pid <= 0) {
+        error = "the lesson network is not a private namespace here";
+        return false;
+    }
+    const std::string dir = "/proc/" + std::to_string(impl_->pid) + "/ns/";
+    userns_fd = ::open((dir + "user").c_str(), O_RDONLY | O_CLOEXEC);
+    if (userns_fd >= 0) netns_fd = ::open((dir + "net").c_str(), O_RDONLY | O_CLOEXEC);
+    if (userns_fd >= 0 && netns_fd >= 0) return true;
+    error = "could not open " + dir + (userns_fd < 0 ? "user" : "net") + ": " + errno_text(errno);
+    if (userns_fd >= 0) ::close(userns_fd);
+    userns_fd = -1;
+    return false;
+}
+
 LinkRelay* LessonNetwork::link() const {
     return impl_->relay.get();
 }

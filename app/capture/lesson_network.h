@@ -164,6 +164,10 @@ class LessonNetwork {
 
     // The helper's process id (namespace mode), or -1. For tests and diagnostics.
     pid_t helper_pid() const;
+    // Namespace mode: opens the helper's user and network namespaces (O_RDONLY|O_CLOEXEC; the
+    // caller closes both), so a traced program can run inside the lesson's network. False
+    // (with error) in the other modes or if either cannot be opened.
+    bool namespace_fds(int& userns_fd, int& netns_fd, std::string& error) const;
 
     // A link lesson's link (null otherwise, or before start_capture). The controls' way in.
     LinkRelay* link() const;
