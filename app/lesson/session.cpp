@@ -280,22 +280,36 @@ TracedProgramContext Session::program_context() {
     context.directory = &directory_;
     context.clock = [this] { return engine_->now_us(); };
     context.watch = [this](const SocketAddress& address) { watch_ports(address); };
+    // In the lesson's private network, if it has one: its packets are captured there, and it
+    // reaches the lesson's servers at the addresses the lesson shows.
+    context.network = [this](int& userns_fd, int& netns_fd) {
+        if (!network_ || network_->mode() != LessonNetwork::Mode::PrivateNamespace) return false;
+        std::string error;
+        if (network_->namespace_fds(userns_fd, netns_fd, error)) return true;
+        log_.append(make_note(engine_->now_us(), "", 0,
+                              "the program could not join the lesson's private network (" +
+                                  error + "): it runs on the machine's own network"));
+        return false;
+    };
     return context;
 }
 
 SocketAddress Session::address_of_actor(const std::string& actor) const {
     if (SocketAddress a = directory_.bound_address(actor); !a.empty()) return reach_on_loopback(a);
     std::vector<std::string> names;
+    SocketAddress last;  // of a program that has ended (its sockets left the directory)
     {
         std::lock_guard lock(programs_mutex_);
         for (const auto& [index, program] : programs_)
-            if (lesson_.steps[index].actor == actor)
+            if (lesson_.steps[index].actor == actor) {
                 for (auto& name : program->actors()) names.push_back(name);
+                if (SocketAddress a = program->last_bound_address(); !a.empty()) last = a;
+            }
     }
     for (const auto& name : names)
         if (SocketAddress a = directory_.bound_address(name); !a.empty())
             return reach_on_loopback(a);
-    return {};
+    return last.empty() ? last : reach_on_loopback(last);
 }
 
 int Session::unused_port(const std::string& host) const {

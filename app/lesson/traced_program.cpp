@@ -44,6 +44,11 @@ ProgramOutcome TracedProgram::outcome() const {
     return outcome_;
 }
 
+SocketAddress TracedProgram::last_bound_address() const {
+    std::lock_guard lock(mutex_);
+    return last_bound_;
+}
+
 std::vector<std::string> TracedProgram::actors() const {
     std::lock_guard lock(mutex_);
     return actors_;
@@ -78,8 +83,16 @@ void TracedProgram::run() {
     trace_options.time_limit_s = static_cast<double>(options_.time_limit_us) / 1e6;
     trace_options.directory = context_.directory;
     trace_options.unprivileged = options_.unprivileged;
-    trace_options.on_blocking_call = [this](const std::string&, const std::string&) {
+    trace_options.on_blocking_call = [this](const std::string&, const std::string& call) {
         waiting_ = true;
+        // Entered counts as made: a recv killed before it returns has no call event.
+        std::lock_guard lock(mutex_);
+        for (const std::string& name : traced_call_names(call)) {
+            const std::pair<std::string, int> made{name, 0};
+            if (std::find(outcome_.calls.begin(), outcome_.calls.end(), made) ==
+                outcome_.calls.end())
+                outcome_.calls.push_back(made);
+        }
     };
     const trace::TraceResult result =
         tracer_.run(trace_options, [this, base_us](Event e) { on_event(std::move(e), base_us); });
@@ -153,6 +166,13 @@ void TracedProgram::on_event(Event e, int64_t base_us) {
                 outcome_.calls.push_back(made);
             if (c->direction == Direction::Sent && c->ret > 0)
                 outcome_.bytes_sent += static_cast<uint64_t>(c->ret);
+            // Where it listened or bound stays known after it ends (@ACTOR of a later step).
+            if ((c->spec.op == CallOp::Bind || c->spec.op == CallOp::Listen) && c->ret == 0) {
+                SocketAddress a =
+                    context_.directory ? context_.directory->bound_address(e.actor) : c->local;
+                if (a.empty() && c->spec.address.port() > 0) a = c->spec.address;
+                if (!a.empty()) last_bound_ = a;
+            }
         }
     }
     if (const CallRecord* c = e.call(); c && context_.watch) {

@@ -64,6 +64,8 @@ class TracedProgram {
     // The actors its processes are named by ("client.py[4121]"), in order of appearance.
     std::vector<std::string> actors() const;
     const TracedProgramOptions& options() const { return options_; }
+    // The address its last successful bind or listen had (kept after it has ended).
+    SocketAddress last_bound_address() const;
 
   private:
     void run();
@@ -81,6 +83,7 @@ class TracedProgram {
     mutable std::condition_variable ended_cv_;
     ProgramOutcome outcome_;           // guarded by mutex_
     std::vector<std::string> actors_;  // guarded by mutex_
+    SocketAddress last_bound_;         // guarded by mutex_
     std::vector<Event> pending_output_;  // the tracer's thread only (its sink is serialised)
     std::thread thread_;
 };

@@ -1469,6 +1469,12 @@ TraceResult Tracer::run_here(const TraceOptions& options, const Sink& sink) {
         }
         if (WIFEXITED(st) || WIFSIGNALED(st)) {
             const int tgid = th.tgid;
+            // Killed inside a call (a recv that never got its bytes): that call never
+            // returns, so no call event says it was made; this note does.
+            if (const char* name = syscall_name(static_cast<long>(th.entry.orig_rax));
+                WIFSIGNALED(st) && th.in_syscall && std::strcmp(name, "a system call") != 0)
+                session.note(tid, std::string("killed while inside ") + name +
+                                          "(): the call never returned");
             if (tid == tgid) {
                 session.publish(tgid, true);
                 ProgramRecord r;
