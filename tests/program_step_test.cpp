@@ -32,8 +32,8 @@ struct LessonFolder {
         std::ofstream(dir / name) << text;
     }
     std::optional<Lesson> parse(const std::string& steps, std::vector<LessonError>& errors) const {
-        const std::string text = "---\nid: p\ntitle: P\norder: 1\n---\n# P\n\n```steps\n" + steps +
-                                 "```\n";
+        const std::string text =
+            "---\nid: p\ntitle: P\norder: 1\n---\n# P\n\n```steps\n" + steps + "```\n";
         write("p.md", text);
         return load_lesson_file((dir / "p.md").string(), errors);
     }

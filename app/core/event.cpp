@@ -37,7 +37,7 @@ std::string to_printable(const std::vector<uint8_t>& bytes, size_t max_bytes) {
 // [SECTION] Event accessors
 const CallOp* Event::op() const {
     if (const CallRecord* c = call()) return &c->spec.op;
-    if (const StepRecord* s = step_record()) return &s->op;
+    if (const StepRecord* s = step_record()) return s->program ? nullptr : &s->op;
     return nullptr;
 }
 
@@ -237,7 +237,7 @@ nlohmann::json event_to_json(const Event& event) {
             if (event.bytes_cut()) j["bytes_total"] = event.bytes_total();
         }
     } else if (const StepRecord* s = event.step_record()) {
-        j["call"] = s->link ? "link" : call_op_name(s->op);
+        j["call"] = s->link ? "link" : s->program ? "run" : call_op_name(s->op);
         if (!s->source.empty()) j["args"] = s->source;
         if (!s->caption.empty()) j["note"] = s->caption;
     } else if (const StateRecord* st = event.state()) {

@@ -55,9 +55,10 @@ struct CallRecord {
 
 struct StepRecord {
     CallOp op = CallOp::Socket;
-    std::string source;   // the step as written ("recv 30 on conn")
-    std::string caption;  // what the lesson says about it
-    bool link = false;    // a step of SocketLab's own link ("link: drop next"), not a call
+    std::string source;    // the step as written ("recv 30 on conn")
+    std::string caption;   // what the lesson says about it
+    bool link = false;     // a step of SocketLab's own link ("link: drop next"), not a call
+    bool program = false;  // `run`: a traced program, whose processes are its actors
 };
 
 // What the app's own link did to one packet (the link lessons). Never the kernel's doing.

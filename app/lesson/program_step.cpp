@@ -69,8 +69,7 @@ bool split_actor_word(const std::string& word, std::string& actor, std::string& 
     return true;
 }
 
-std::string parse_duration(const std::string& text, int64_t min_us, int64_t max_us,
-                           int64_t& out) {
+std::string parse_duration(const std::string& text, int64_t min_us, int64_t max_us, int64_t& out) {
     int64_t unit = 0;
     std::string number = text;
     if (text.size() > 2 && text.compare(text.size() - 2, 2, "ms") == 0) {
@@ -367,8 +366,7 @@ ExpectationResult check_program_expectations(const Step& step, const ProgramOutc
                 break;
             case Kind::ExitsNonzero:
                 if (outcome.timed_out || outcome.stopped || outcome.exit_code == 0)
-                    result.problems.push_back("expected it to exit with an error, but " +
-                                              ended());
+                    result.problems.push_back("expected it to exit with an error, but " + ended());
                 break;
             case Kind::TimedOut:
                 if (!outcome.timed_out)

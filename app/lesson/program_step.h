@@ -46,9 +46,9 @@ struct ProgramOutcome {
     std::string error;  // it could not be run: why
     int exit_code = 0;  // the shell's form: the status, or 128 + signal
     bool timed_out = false;
-    bool stopped = false;        // the learner (or a reset) stopped it
-    bool outlived_step = false;  // still running when the next step started
-    std::string output;          // stdout and stderr, as far as kept
+    bool stopped = false;                            // the learner (or a reset) stopped it
+    bool outlived_step = false;                      // still running when the next step started
+    std::string output;                              // stdout and stderr, as far as kept
     std::vector<std::pair<std::string, int>> calls;  // (call table name, errno or 0), distinct
     uint64_t bytes_sent = 0;
 };

@@ -77,6 +77,8 @@ void RunRecord::file(size_t index) {
         tcp_states_[e.actor + "." + e.socket_name] = state->to;
     if (const TcpInfoRecord* info = e.tcp_info()) tcp_infos_[e.actor + "." + e.socket_name] = *info;
     if (e.actor.empty()) return;
+    // A run step's program acts as its processes ("client.py[4121]"): no column of its own.
+    if (const StepRecord* s = e.step_record(); s && s->program) return;
     ActorRecord& a = actor_for(e.actor);
     if (e.kind == EventKind::Step) return;  // steps are shown by the step controls
     // The kernel's numbers are shown on the socket's own line (tcp_info()), not as rows: a

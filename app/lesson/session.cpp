@@ -170,7 +170,8 @@ bool Session::start_next_step() {
     status.started_us = marker.t_us;
     marker.step = static_cast<int>(index + 1);
     marker.actor = step.actor;
-    marker.payload = StepRecord{step.spec.op, step.source, step.caption, step.link.has_value()};
+    marker.payload = StepRecord{step.spec.op, step.source, step.caption, step.link.has_value(),
+                                step.program.has_value()};
     log_.append(std::move(marker));
     if (step.link) {
         run_link_step(index);
@@ -287,8 +288,8 @@ TracedProgramContext Session::program_context() {
         std::string error;
         if (network_->namespace_fds(userns_fd, netns_fd, error)) return true;
         log_.append(make_note(engine_->now_us(), "", 0,
-                              "the program could not join the lesson's private network (" +
-                                  error + "): it runs on the machine's own network"));
+                              "the program could not join the lesson's private network (" + error +
+                                  "): it runs on the machine's own network"));
         return false;
     };
     return context;
@@ -512,7 +513,8 @@ bool Session::run_to_end(std::chrono::milliseconds step_timeout,
                 log_.wait_after(log_.last_seq(), std::chrono::milliseconds(50));
                 update();
             }
-            if (statuses_[i].state == StepState::Blocked || statuses_[i].state == StepState::Running)
+            if (statuses_[i].state == StepState::Blocked ||
+                statuses_[i].state == StepState::Running)
                 messages.push_back(describe_step(i) + ": its program did not end");
             continue;
         }

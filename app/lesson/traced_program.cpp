@@ -57,8 +57,8 @@ std::vector<std::string> TracedProgram::actors() const {
 void TracedProgram::run() {
     const int64_t base_us = context_.clock ? context_.clock() : 0;
     auto note = [&](const std::string& text) {
-        context_.log->append(make_note(context_.clock ? context_.clock() : 0, "", options_.step,
-                                       text));
+        context_.log->append(
+            make_note(context_.clock ? context_.clock() : 0, "", options_.step, text));
     };
     std::vector<std::string> argv = options_.argv;
     std::string problem;
@@ -141,9 +141,9 @@ void TracedProgram::on_event(Event e, int64_t base_us) {
             const size_t room = TracedProgramOptions::kKeptOutputBytes - outcome_.output.size();
             outcome_.output.append(text, 0, std::min(room, text.size()));
         }
-        auto same = std::find_if(pending_output_.begin(), pending_output_.end(), [&](const Event& p) {
-            return p.actor == e.actor && p.note == e.note;
-        });
+        auto same =
+            std::find_if(pending_output_.begin(), pending_output_.end(),
+                         [&](const Event& p) { return p.actor == e.actor && p.note == e.note; });
         if (same == pending_output_.end()) {
             pending_output_.push_back(std::move(e));
         } else {

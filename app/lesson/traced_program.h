@@ -81,9 +81,9 @@ class TracedProgram {
     std::atomic<bool> stop_requested_{false};
     mutable std::mutex mutex_;
     mutable std::condition_variable ended_cv_;
-    ProgramOutcome outcome_;           // guarded by mutex_
-    std::vector<std::string> actors_;  // guarded by mutex_
-    SocketAddress last_bound_;         // guarded by mutex_
+    ProgramOutcome outcome_;             // guarded by mutex_
+    std::vector<std::string> actors_;    // guarded by mutex_
+    SocketAddress last_bound_;           // guarded by mutex_
     std::vector<Event> pending_output_;  // the tracer's thread only (its sink is serialised)
     std::thread thread_;
 };

@@ -1474,7 +1474,7 @@ TraceResult Tracer::run_here(const TraceOptions& options, const Sink& sink) {
             if (const char* name = syscall_name(static_cast<long>(th.entry.orig_rax));
                 WIFSIGNALED(st) && th.in_syscall && std::strcmp(name, "a system call") != 0)
                 session.note(tid, std::string("killed while inside ") + name +
-                                          "(): the call never returned");
+                                      "(): the call never returned");
             if (tid == tgid) {
                 session.publish(tgid, true);
                 ProgramRecord r;

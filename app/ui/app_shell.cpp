@@ -181,9 +181,10 @@ void draw_program_question(Shell& shell) {
     if (!shell.run || !shell.run->lesson().runs_programs() || lesson_programs_allowed(shell))
         return;
     ImGui::PushStyleColor(ImGuiCol_Text, theme::error());
-    ImGui::TextWrapped("This lesson runs programs from %s. They run with your rights: read them "
-                       "before you allow them.",
-                       shell.library.folder.c_str());
+    ImGui::TextWrapped(
+        "This lesson runs programs from %s. They run with your rights: read them "
+        "before you allow them.",
+        shell.library.folder.c_str());
     ImGui::PopStyleColor();
     if (ImGui::SmallButton("Allow programs from this folder"))
         shell.program_folders[shell.library.folder] = true;

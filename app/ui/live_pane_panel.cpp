@@ -94,7 +94,11 @@ std::string LivePanePanel::acting_actor(const LessonRun& run) {
     const auto& steps = run.lesson().steps;
     if (!session || steps.empty()) return "";
     const size_t next = session->next_step();
-    return steps[next > 0 ? std::min(next, steps.size()) - 1 : 0].actor;
+    const size_t index = next > 0 ? std::min(next, steps.size()) - 1 : 0;
+    // A run step acts through its program's process ("client.py[4121]").
+    if (const TracedProgram* program = session->step_program(index))
+        if (const auto actors = program->actors(); !actors.empty()) return actors.front();
+    return steps[index].actor;
 }
 
 void LivePanePanel::draw_columns(LessonRun& run) {
@@ -206,8 +210,7 @@ void LivePanePanel::draw_columns(LessonRun& run) {
 
 // Every actor in full, side by side (they fit), and the outside clients' roster last.
 void LivePanePanel::draw_all_columns(LessonRun& run, const std::vector<const ActorRecord*>& actors,
-                                     const std::vector<const ActorRecord*>& outside,
-                                     float height) {
+                                     const std::vector<const ActorRecord*>& outside, float height) {
     const std::string acting = acting_actor(run);
     const ImGuiTableFlags flags = ImGuiTableFlags_Resizable | ImGuiTableFlags_BordersInnerV |
                                   ImGuiTableFlags_SizingStretchSame;

@@ -10,9 +10,9 @@
 #include <vector>
 
 #include "ui/actor_column.h"
-#include "ui/outside_roster.h"
 #include "ui/conversation_view.h"
 #include "ui/link_strip.h"
+#include "ui/outside_roster.h"
 #include "ui/packets_panel.h"
 #include "ui/panel.h"
 #include "ui/step_controls.h"

@@ -56,7 +56,8 @@ int editor_callback(ImGuiInputTextCallbackData* data) {
         data->Buf = state->buffer->data();
     } else if (data->EventFlag == ImGuiInputTextFlags_CallbackAlways && *state->goto_line <= 0) {
         int line = 1;
-        for (int i = 0; i < data->CursorPos && i < data->BufTextLen; ++i) line += data->Buf[i] == '\n';
+        for (int i = 0; i < data->CursorPos && i < data->BufTextLen; ++i)
+            line += data->Buf[i] == '\n';
         *state->cursor_line = line;
     } else if (data->EventFlag == ImGuiInputTextFlags_CallbackAlways) {
         int line = 1, at = 0;
@@ -173,7 +174,8 @@ void YourProgramPanel::draw_file_row(PanelContext& context) {
     if (!examples_listed_) {
         examples_listed_ = true;
         std::error_code ec;
-        const std::filesystem::path root = std::filesystem::path(context.library.folder) / "examples";
+        const std::filesystem::path root =
+            std::filesystem::path(context.library.folder) / "examples";
         for (auto it = std::filesystem::recursive_directory_iterator(root, ec);
              !ec && it != std::filesystem::recursive_directory_iterator(); it.increment(ec))
             if (it->is_regular_file(ec) && it->path().extension() == ".py")
@@ -187,8 +189,8 @@ void YourProgramPanel::draw_file_row(PanelContext& context) {
                               style.FramePadding.x * 4 + style.ItemSpacing.x * 2));
     const bool enter = ImGui::InputTextWithHint(
         "##path", "a path, e.g. ~/client.py", path_edit_.data(), path_edit_.size(),
-        ImGuiInputTextFlags_EnterReturnsTrue | ImGuiInputTextFlags_CallbackResize,
-        resize_callback, &path_edit_);
+        ImGuiInputTextFlags_EnterReturnsTrue | ImGuiInputTextFlags_CallbackResize, resize_callback,
+        &path_edit_);
     ImGui::SameLine();
     std::string typed = buffer_text(path_edit_);
     if (!typed.empty() && typed[0] == '~')
@@ -208,8 +210,7 @@ void YourProgramPanel::draw_file_row(PanelContext& context) {
         ImGui::TextDisabled("Examples shipped with SocketLab");
         if (examples_.empty()) ImGui::TextDisabled("  (none found)");
         for (const auto& e : examples_) {
-            const std::string label =
-                std::filesystem::relative(e, context.library.folder).string();
+            const std::string label = std::filesystem::relative(e, context.library.folder).string();
             pick(e, label);
         }
         ImGui::EndPopup();
@@ -346,8 +347,9 @@ void YourProgramPanel::draw(PanelContext& context) {
         }
     }
     if (path_.empty()) {
-        ImGui::TextWrapped("No file open: type a path (a new file is created on Save), or pick "
-                           "one of the examples under Files.");
+        ImGui::TextWrapped(
+            "No file open: type a path (a new file is created on Save), or pick "
+            "one of the examples under Files.");
     } else {
         ImGui::TextDisabled("%s%s  line %d", path_.c_str(), dirty_ ? " (not saved)" : "",
                             cursor_line_);

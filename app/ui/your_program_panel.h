@@ -49,7 +49,7 @@ class YourProgramPanel : public Panel {
     time_t mtime_ = 0;  // of the file when last read or written
     off_t size_ = 0;
     double checked_at_ = 0;
-    std::string message_;        // "saved", "cannot open ...": one line under the file row
+    std::string message_;           // "saved", "cannot open ...": one line under the file row
     bool changed_on_disk_ = false;  // while dirty: the file changed underneath
     int goto_line_ = 0;             // move the editor's cursor to this line next frame
     int cursor_line_ = 1;           // where the editor's cursor is (shown: there is no gutter)
