@@ -271,7 +271,7 @@ std::string program_path_inside_folder(const ProgramStep& program, std::string* 
         return "";
     }
     const std::string base = std::string(folder.get()) + "/";
-    const std::string real = file.get();
+    std::string real = file.get();
     if (real.compare(0, base.size(), base) != 0) {
         *why = "'" + program.script + "' leads out of the lesson's folder (to " + real +
                "): a step runs only files of its lesson's folder";

@@ -160,9 +160,21 @@ bool draw_notice(const std::string& text, const void* id) {
     return dismissed;
 }
 
+// The folder's real path: what the learner's yes is remembered by.
+std::string real_folder(const std::string& folder) {
+    std::error_code ec;
+    const auto real = std::filesystem::canonical(folder, ec);
+    return ec ? folder : real.string();
+}
+
 bool lesson_programs_allowed(Shell& shell) {
     auto [it, fresh] = shell.program_folders.try_emplace(shell.library.folder, false);
-    if (fresh) it->second = is_shipped_lessons_dir(shell.library.folder);
+    if (fresh) {
+        const auto& allowed = shell.settings.program_folders;
+        it->second = is_shipped_lessons_dir(shell.library.folder) ||
+                     std::find(allowed.begin(), allowed.end(),
+                               real_folder(shell.library.folder)) != allowed.end();
+    }
     return it->second;
 }
 
@@ -186,8 +198,14 @@ void draw_program_question(Shell& shell) {
         "before you allow them.",
         shell.library.folder.c_str());
     ImGui::PopStyleColor();
-    if (ImGui::SmallButton("Allow programs from this folder"))
+    if (ImGui::SmallButton("Allow programs from this folder")) {
         shell.program_folders[shell.library.folder] = true;
+        auto& allowed = shell.settings.program_folders;
+        allowed.insert(allowed.begin(), real_folder(shell.library.folder));
+        if (allowed.size() > Settings::kMaxProgramFolders)
+            allowed.resize(Settings::kMaxProgramFolders);
+        shell.save_settings_now();
+    }
 }
 
 void draw_file_notices(Shell& shell) {
@@ -439,6 +457,9 @@ void draw_frame(Shell& shell, GLFWwindow* window, double now) {
     if (shell.presenting && shell.presenter) {
         // Full screen, no menu bar: the presenter panel alone (it draws the live pane).
         ImGui::Begin("SocketLab", nullptr, flags & ~ImGuiWindowFlags_MenuBar);
+        // What the learner must be told is told in front of the class too.
+        draw_file_notices(shell);
+        draw_program_question(shell);
         shell.presenter->draw(context);
         ImGui::End();
         finish_frame(shell, context);

@@ -165,7 +165,8 @@ json settings_json(const Settings& s) {
             {"last_lesson", s.last_lesson},
             {"play_delay_seconds", s.play_delay_seconds},
             {"show_lesson_list", s.show_lesson_list},
-            {"packets_view", s.packets_view}};
+            {"packets_view", s.packets_view},
+            {"program_folders", s.program_folders}};
 }
 
 json progress_json(const Progress& p) {
@@ -205,6 +206,9 @@ Settings load_settings(std::string* notice) {
         std::clamp(get_or(j, "play_delay_seconds", s.play_delay_seconds), 0.1f, 10.0f);
     s.show_lesson_list = get_or(j, "show_lesson_list", s.show_lesson_list);
     s.packets_view = get_or(j, "packets_view", s.packets_view) == "graph" ? "graph" : "ladder";
+    s.program_folders = get_or(j, "program_folders", s.program_folders);
+    if (s.program_folders.size() > Settings::kMaxProgramFolders)
+        s.program_folders.resize(Settings::kMaxProgramFolders);
     s.unknown_keys = unknown_keys_of(j, settings_json(Settings{}));
     return s;
 }

@@ -7,6 +7,7 @@
 #include <map>
 #include <set>
 #include <string>
+#include <vector>
 
 namespace socketlab::ui {
 
@@ -20,6 +21,10 @@ struct Settings {
     bool show_lesson_list = true;  // a teacher hides it (L) to give the lesson more room
     // The Packets tab's upper view: the ladder, or the time-sequence graph ("graph").
     std::string packets_view = "ladder";
+    // Lesson folders (real paths) whose `run` steps the learner allowed to run their programs:
+    // asked once per folder (SocketLab's own lessons need no asking).
+    std::vector<std::string> program_folders;
+    static constexpr size_t kMaxProgramFolders = 64;
     // The file's keys this version does not know (a newer version's), as a JSON object: written
     // back as they were, so going back to an older SocketLab loses nothing.
     std::string unknown_keys;

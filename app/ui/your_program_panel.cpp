@@ -111,7 +111,7 @@ void YourProgramPanel::open_file(const std::string& path) {
     std::stringstream text;
     text << in.rdbuf();
     if (!in && !in.eof()) {
-        message_ = "cannot read " + path + ": " + std::strerror(errno);
+        message_ = "cannot read " + path + ": " + strerrordesc_np(errno);
         return;
     }
     path_ = path;
@@ -133,13 +133,13 @@ bool YourProgramPanel::save_file() {
         out << text;
         out.flush();
         if (!out) {
-            message_ = "cannot save " + path_ + ": " + std::strerror(errno);
+            message_ = "cannot save " + path_ + ": " + strerrordesc_np(errno);
             std::remove(temporary.c_str());
             return false;
         }
     }
     if (std::rename(temporary.c_str(), path_.c_str()) != 0) {
-        message_ = "cannot save " + path_ + ": " + std::strerror(errno);
+        message_ = "cannot save " + path_ + ": " + strerrordesc_np(errno);
         std::remove(temporary.c_str());
         return false;
     }
