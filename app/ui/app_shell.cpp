@@ -172,8 +172,8 @@ bool lesson_programs_allowed(Shell& shell) {
     if (fresh) {
         const auto& allowed = shell.settings.program_folders;
         it->second = is_shipped_lessons_dir(shell.library.folder) ||
-                     std::find(allowed.begin(), allowed.end(),
-                               real_folder(shell.library.folder)) != allowed.end();
+                     std::find(allowed.begin(), allowed.end(), real_folder(shell.library.folder)) !=
+                         allowed.end();
     }
     return it->second;
 }
