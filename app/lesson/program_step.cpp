@@ -14,6 +14,7 @@
 #include "core/calls/call_args.h"
 #include "core/errno_text.h"
 #include "core/event.h"
+#include "lesson/step_parser.h"
 
 namespace socketlab {
 namespace {
@@ -67,24 +68,6 @@ bool split_actor_word(const std::string& word, std::string& actor, std::string& 
     actor = word.substr(1, colon == std::string::npos ? std::string::npos : colon - 1);
     part = colon == std::string::npos ? "" : word.substr(colon + 1);
     return true;
-}
-
-std::string parse_duration(const std::string& text, int64_t min_us, int64_t max_us, int64_t& out) {
-    int64_t unit = 0;
-    std::string number = text;
-    if (text.size() > 2 && text.compare(text.size() - 2, 2, "ms") == 0) {
-        unit = 1000;
-        number.resize(text.size() - 2);
-    } else if (text.size() > 1 && text.back() == 's') {
-        unit = 1000000;
-        number.resize(text.size() - 1);
-    }
-    long long n = 0;
-    if (unit == 0 || !parse_int(number, 1, max_us / unit, n) || n * unit < min_us)
-        return "write a whole number of ms or s, from 100ms to " +
-               std::to_string(max_us / 1000000) + "s";
-    out = n * unit;
-    return "";
 }
 
 }  // namespace
@@ -144,10 +127,10 @@ bool parse_program_key(const std::string& key, const std::string& value, Step& s
         return true;
     }
     if (key == "time-limit") {
-        if (std::string why = parse_duration(value, 100'000, ProgramStep::kMaxTimeLimitUs,
-                                             step.program->time_limit_us);
-            !why.empty())
-            *problem = "'time-limit: " + value + "': " + why;
+        if (!parse_duration(value, 100'000, ProgramStep::kMaxTimeLimitUs,
+                            step.program->time_limit_us))
+            *problem =
+                "'time-limit: " + value + "': write a whole number of ms or s, from 100ms to 60s";
     } else if (value == "yes" || value == "no") {
         step.program->unprivileged = value == "yes";
     } else {

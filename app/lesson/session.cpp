@@ -265,14 +265,7 @@ void Session::check_program(size_t index) {
     ProgramOutcome outcome;
     if (program) outcome = program->outcome();
     const ExpectationResult result = check_program_expectations(step, outcome);
-    if (result.passed) {
-        status.state = StepState::Passed;
-        return;
-    }
-    status.state = StepState::Failed;
-    status.message = describe_step(index) + ": ";
-    for (size_t i = 0; i < result.problems.size(); ++i)
-        status.message += (i ? "; " : "") + result.problems[i];
+    settle(index, result);
 }
 
 TracedProgramContext Session::program_context() {
@@ -552,6 +545,19 @@ bool Session::run_to_end(std::chrono::milliseconds step_timeout,
 }
 
 // [SECTION] Checking
+// Passed, or Failed with every problem in one message.
+void Session::settle(size_t index, const ExpectationResult& result) {
+    StepStatus& status = statuses_[index];
+    if (result.passed) {
+        status.state = StepState::Passed;
+        return;
+    }
+    status.state = StepState::Failed;
+    status.message = describe_step(index) + ": ";
+    for (size_t i = 0; i < result.problems.size(); ++i)
+        status.message += (i ? "; " : "") + result.problems[i];
+}
+
 void Session::check(size_t index, const CallOutcome& outcome) {
     StepStatus& status = statuses_[index];
     status.outcome = outcome;
@@ -562,14 +568,7 @@ void Session::check(size_t index, const CallOutcome& outcome) {
         log_.append(
             make_note(engine_->now_us(), step.actor, static_cast<int>(index + 1), status.note));
     }
-    if (result.passed) {
-        status.state = StepState::Passed;
-        return;
-    }
-    status.state = StepState::Failed;
-    status.message = describe_step(index) + ": ";
-    for (size_t i = 0; i < result.problems.size(); ++i)
-        status.message += (i ? "; " : "") + result.problems[i];
+    settle(index, result);
 }
 
 void Session::check_packets(bool force) {

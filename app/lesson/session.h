@@ -99,6 +99,7 @@ class Session {
 
   private:
     void check(size_t index, const CallOutcome& outcome);
+    void settle(size_t index, const ExpectationResult& result);
     void open_network();
     void run_link_step(size_t index);
     void run_program_step(size_t index);

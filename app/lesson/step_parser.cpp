@@ -228,7 +228,7 @@ std::string parse_packet_expectations(const std::string& value, Step& step) {
     return "";
 }
 
-// "2s", "500ms": how long a `wait` step pauses. "" or the problem.
+// How long a `wait` step pauses. "" or the problem.
 constexpr int64_t kMaxWaitUs = 30'000'000;
 std::string parse_wait(const std::string& text, int64_t& wait_us) {
     std::istringstream words(text);
@@ -236,23 +236,28 @@ std::string parse_wait(const std::string& text, int64_t& wait_us) {
     words >> word >> duration;
     if (duration.empty() || (words >> extra))
         return "'wait' takes one duration, e.g. 'wait 2s' or 'wait 500ms'";
-    int64_t unit = 0;
-    std::string number = duration;
-    if (duration.size() > 2 && duration.compare(duration.size() - 2, 2, "ms") == 0) {
-        unit = 1000;
-        number.resize(duration.size() - 2);
-    } else if (duration.size() > 1 && duration.back() == 's') {
-        unit = 1000000;
-        number.resize(duration.size() - 1);
-    }
-    long long n = 0;
-    if (unit == 0 || !parse_int(number, 1, kMaxWaitUs / unit, n))
+    if (!parse_duration(duration, 1, kMaxWaitUs, wait_us))
         return "'wait " + duration + "': write a whole number of ms or s, at most 30s";
-    wait_us = n * unit;
     return "";
 }
 
 }  // namespace
+
+bool parse_duration(const std::string& text, int64_t min_us, int64_t max_us, int64_t& out) {
+    int64_t unit = 0;
+    std::string number = text;
+    if (text.size() > 2 && text.compare(text.size() - 2, 2, "ms") == 0) {
+        unit = 1000;
+        number.resize(text.size() - 2);
+    } else if (text.size() > 1 && text.back() == 's') {
+        unit = 1000000;
+        number.resize(text.size() - 1);
+    }
+    long long n = 0;
+    if (unit == 0 || !parse_int(number, 1, max_us / unit, n) || n * unit < min_us) return false;
+    out = n * unit;
+    return true;
+}
 
 std::string trim(const std::string& text) {
     size_t b = text.find_first_not_of(" \t\r");
