@@ -100,6 +100,10 @@ int run(int argc, char** argv) {
         "--run-program", shell.run_program,
         "With --screenshot and --program: run the program after the lesson, then take the shot");
     run_program_opt->needs(shot);
+    app.add_flag("--keep-server-open", shell.keep_server_open,
+                 "With --screenshot: keep the lesson's server open after its steps (the "
+                 "program's @open)")
+        ->needs(shot);
     app.add_option("--tab", shell.live_tab,
                    "The live pane's tab to open with: calls, packets or conversation")
         ->check(CLI::IsMember({"calls", "packets", "conversation"}));

@@ -558,6 +558,7 @@ int run_app(const ShellOptions& options) {
         if (auto* program = dynamic_cast<YourProgramPanel*>(shell.panel("your-program"))) {
             program->set_visible(true);
             program->open(options.program_path);
+            if (options.keep_server_open) program->set_arguments("@open");
         }
 
     shell.library = load_lesson_library(options.lessons_dir);
@@ -649,10 +650,17 @@ int run_app(const ShellOptions& options) {
         std::vector<std::string> messages;
         if (!shell.run->run_to_end_now(messages))
             for (const auto& m : messages) std::fprintf(stderr, "FAILED %s\n", m.c_str());
+        // --keep-server-open: "Keep the server open", as if it were ticked.
+        if (options.keep_server_open) {
+            shell.run->keep_server_open(true);
+            shell.run->wait_for_kept_server();
+            if (!shell.run->kept_server_error().empty())
+                std::fprintf(stderr, "socketlab: %s\n", shell.run->kept_server_error().c_str());
+        }
         // --run-program: then the learner's program, as if Run were pressed, to its end.
         auto* program = dynamic_cast<YourProgramPanel*>(shell.panel("your-program"));
         Session* session = shell.run->session();
-        if (options.run_program && program && session && program->run(*session)) {
+        if (options.run_program && program && session && program->run(*shell.run)) {
             if (!session->own_program()->wait_until_ended(std::chrono::seconds(30)))
                 std::fprintf(stderr, "socketlab: the program did not end within 30 s\n");
             session->flush_capture(std::chrono::milliseconds(1000));

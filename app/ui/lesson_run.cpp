@@ -342,6 +342,11 @@ void LessonRun::keep_server_open(bool keep) {
     });
 }
 
+void LessonRun::wait_for_kept_server() {
+    if (kept_job_.valid()) kept_job_.wait();
+    take_finished_jobs();
+}
+
 void LessonRun::wait_until_open() {
     if (job_.valid()) job_.wait();
     take_finished_jobs();

@@ -109,6 +109,8 @@ class LessonRun {
     bool kept_server_busy() const { return kept_job_.valid(); }
     const LessonServer* kept_server() const;
     const std::string& kept_server_error() const { return kept_error_; }
+    // Headless (screenshots): waits until starting or stopping it has finished.
+    void wait_for_kept_server();
 
     // Screenshots only (they show a finished run): waits for the opening, then runs every step
     // to its end. The one place the UI thread waits on purpose.

@@ -236,8 +236,15 @@ void YourProgramPanel::draw_editor() {
         save_file();
 }
 
-bool YourProgramPanel::run(Session& session) {
+bool YourProgramPanel::run(LessonRun& lesson_run) {
+    Session* live = lesson_run.session();
+    if (!live) return false;
+    Session& session = *live;
     if (path_.empty() || (dirty_ && !save_file())) return false;
+    if (!set_args_.empty()) {
+        set_buffer(args_edit_, set_args_, 256);
+        set_args_.clear();
+    }
     if (args_edit_.empty()) set_buffer(args_edit_, "@server", 256);
     std::vector<std::string> argv;
     if (path_.size() > 3 && path_.compare(path_.size() - 3, 3, ".py") == 0)
@@ -246,7 +253,14 @@ bool YourProgramPanel::run(Session& session) {
     std::istringstream words(buffer_text(args_edit_));
     for (std::string w; words >> w;) {
         // @server: where that actor is bound (the directory is only read here).
-        if (w.size() > 1 && w[0] == '@') {
+        if (w == "@open") {
+            const LessonServer* kept = lesson_run.kept_server();
+            if (!kept) {
+                message_ = "not run: @open is the kept-open server's address, and it is not open";
+                return false;
+            }
+            w = kept->address().to_string();
+        } else if (w.size() > 1 && w[0] == '@') {
             const SocketAddress a = session.directory().bound_address(w.substr(1));
             if (a.empty()) {
                 message_ = "not run: " + w + " has no address now (no socket of " + w.substr(1) +
@@ -266,15 +280,20 @@ void YourProgramPanel::draw_run_row(PanelContext& context) {
     Session* session = context.run ? context.run->session() : nullptr;
     const TracedProgram* program = session ? session->own_program() : nullptr;
     const bool running = program && !program->ended();
+    if (!set_args_.empty()) {
+        set_buffer(args_edit_, set_args_, 256);
+        set_args_.clear();
+    }
     if (args_edit_.empty()) set_buffer(args_edit_, "@server", 256);
     ImGui::TextUnformatted("Arguments");
     ImGui::SameLine();
     ImGui::SetNextItemWidth(-1);
-    ImGui::InputTextWithHint("##args", "@server becomes the lesson server's HOST:PORT",
+    ImGui::InputTextWithHint("##args",
+                             "@server: the lesson server's HOST:PORT; @open: the kept one's",
                              args_edit_.data(), args_edit_.size(),
                              ImGuiInputTextFlags_CallbackResize, resize_callback, &args_edit_);
     ImGui::BeginDisabled(!session || path_.empty() || running);
-    if (ImGui::Button(dirty_ ? "Save and run" : "Run")) run(*session);
+    if (ImGui::Button(dirty_ ? "Save and run" : "Run")) run(*context.run);
     ImGui::EndDisabled();
     ImGui::SameLine();
     ImGui::BeginDisabled(!running);

@@ -25,7 +25,9 @@ class YourProgramPanel : public Panel {
     char toggle_key() const override { return 'Y'; }
     void draw(PanelContext& context) override;
     // Saves the file if need be and runs it beside the lesson (the Run button). False if not.
-    bool run(Session& session);
+    // @server (any lesson actor) becomes its bound address; @open the kept-open server's.
+    bool run(LessonRun& run);
+    void set_arguments(const std::string& words) { set_args_ = words; }
     // Opens a file in the editor (a path that does not exist yet: a new file, made on Save).
     void open(const std::string& path) { open_file(path); }
 
@@ -45,6 +47,7 @@ class YourProgramPanel : public Panel {
     std::vector<char> path_edit_;  // the path field's buffer
     std::vector<char> text_;       // the editor's buffer (grows as the learner types)
     std::vector<char> args_edit_;  // arguments, @server resolved when it runs
+    std::string set_args_;         // set_arguments(): goes into args_edit_ when next drawn
     bool dirty_ = false;
     time_t mtime_ = 0;  // of the file when last read or written
     off_t size_ = 0;
