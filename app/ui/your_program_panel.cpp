@@ -217,23 +217,61 @@ void YourProgramPanel::draw_file_row(PanelContext& context) {
     }
 }
 
+// The editor with a gutter of line numbers: the text field is as tall as its text, inside a
+// child window that scrolls both, so the numbers always sit beside their lines.
 void YourProgramPanel::draw_editor() {
     const float line = ImGui::GetTextLineHeightWithSpacing();
     const float reserve = line * 12.0f;  // the run row and the output below
     const float height = std::max(line * 4.0f, ImGui::GetContentRegionAvail().y - reserve);
-    if (goto_line_ > 0) ImGui::SetKeyboardFocusHere();
+    const ImGuiStyle& style = ImGui::GetStyle();
     ImGui::PushFont(fonts().mono);
+    const float row = ImGui::GetFontSize();  // InputTextMultiline's line height
+    int lines = 1;
+    for (const char* c = text_.data(); *c; ++c) lines += *c == '\n';
+    const std::string widest = std::to_string(std::max(lines, 100));
+    const float gutter = ImGui::CalcTextSize(widest.c_str()).x + style.ItemSpacing.x * 2;
+    ImGui::BeginChild("editor-scroll", ImVec2(-1, height), true);
+    const float view = ImGui::GetContentRegionAvail().y;
+    const float scroll = ImGui::GetScrollY();
+    const ImVec2 origin = ImGui::GetCursorScreenPos();
+    ImDrawList* draw = ImGui::GetWindowDrawList();
+    const int first = std::max(0, static_cast<int>((scroll - style.FramePadding.y) / row));
+    const int last = std::min(lines, first + static_cast<int>(view / row) + 2);
+    for (int i = first; i < last; ++i) {
+        const std::string number = std::to_string(i + 1);
+        const float w = ImGui::CalcTextSize(number.c_str()).x;
+        draw->AddText(
+            ImVec2(origin.x + gutter - w - style.ItemSpacing.x,
+                   origin.y + style.FramePadding.y + row * static_cast<float>(i)),
+            ImGui::GetColorU32(i + 1 == cursor_line_ ? ImGuiCol_Text : ImGuiCol_TextDisabled),
+            number.c_str());
+    }
+    ImGui::SetCursorScreenPos(ImVec2(origin.x + gutter, origin.y));
+    const float text_height =
+        std::max(view, row * static_cast<float>(lines + 1) + style.FramePadding.y * 2);
+    if (goto_line_ > 0) ImGui::SetKeyboardFocusHere();
     EditorCallback state{&text_, &goto_line_, &cursor_line_};
-    if (ImGui::InputTextMultiline("##editor", text_.data(), text_.size(), ImVec2(-1, height),
+    if (ImGui::InputTextMultiline("##editor", text_.data(), text_.size(),
+                                  ImVec2(ImGui::GetContentRegionAvail().x, text_height),
                                   ImGuiInputTextFlags_AllowTabInput |
                                       ImGuiInputTextFlags_CallbackResize |
                                       ImGuiInputTextFlags_CallbackAlways,
                                   editor_callback, &state))
         dirty_ = true;
+    const bool active = ImGui::IsItemActive();
+    // The text field never scrolls itself (it is as tall as its text): keep its cursor in view.
+    if (active && cursor_line_ != followed_line_) {
+        followed_line_ = cursor_line_;
+        const float y = style.FramePadding.y + row * static_cast<float>(cursor_line_ - 1);
+        if (y < scroll)
+            ImGui::SetScrollY(y);
+        else if (y + row + style.FramePadding.y > scroll + view)
+            ImGui::SetScrollY(y + row + style.FramePadding.y - view);
+    }
+    ImGui::EndChild();
     ImGui::PopFont();
     // Ctrl+S while editing (GLFW's key code for S is 'S').
-    if (ImGui::IsItemActive() && ImGui::GetIO().KeyCtrl && ImGui::IsKeyPressed('S', false))
-        save_file();
+    if (active && ImGui::GetIO().KeyCtrl && ImGui::IsKeyPressed('S', false)) save_file();
 }
 
 bool YourProgramPanel::run(LessonRun& lesson_run) {

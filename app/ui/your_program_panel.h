@@ -55,7 +55,8 @@ class YourProgramPanel : public Panel {
     std::string message_;           // "saved", "cannot open ...": one line under the file row
     bool changed_on_disk_ = false;  // while dirty: the file changed underneath
     int goto_line_ = 0;             // move the editor's cursor to this line next frame
-    int cursor_line_ = 1;           // where the editor's cursor is (shown: there is no gutter)
+    int cursor_line_ = 1;           // where the editor's cursor is
+    int followed_line_ = 1;         // the cursor line the editor's scroll last followed
     std::vector<std::string> recent_;
     std::vector<std::string> examples_;
     bool examples_listed_ = false;
