@@ -19,7 +19,7 @@ struct ShellOptions {
     std::string program_path;  // open this file in the "Your program" panel (and show it)
     bool run_program = false;  // with a screenshot: run it after the lesson, before the shot
     bool keep_server_open = false;  // with a screenshot: open the kept server after the lesson
-    std::string ui_dump_path;  // with a screenshot: where its items landed (ui/ui_probe.h)
+    std::string ui_dump_path;       // with a screenshot: where its items landed (ui/ui_probe.h)
 };
 
 // Returns the process exit status.
