@@ -30,18 +30,6 @@ std::string read_to_end(int fd) {
     return out;
 }
 
-std::string read_line(int fd) {
-    timeval timeout{5, 0};
-    ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
-    std::string line;
-    char c;
-    while (::recv(fd, &c, 1, 0) == 1) {
-        line.push_back(c);
-        if (c == '\n') break;
-    }
-    return line;
-}
-
 // A server of this kind on 127.0.0.1, port 0, logging into log.
 std::unique_ptr<LessonServer> started(EventLog& log, const std::string& kind) {
     auto server = std::make_unique<LessonServer>(log);

@@ -109,16 +109,6 @@ bool send_text(int fd, const std::string& text) {
     return send_all(fd, std::vector<uint8_t>(text.begin(), text.end()));
 }
 
-std::string read_line(int fd) {
-    std::string line;
-    char c;
-    while (::recv(fd, &c, 1, 0) == 1) {
-        line.push_back(c);
-        if (c == '\n') break;
-    }
-    return line;
-}
-
 // A whole SMTP reply: "250-..." lines up to the "250 ..." one.
 std::string read_reply(int fd) {
     std::string reply;

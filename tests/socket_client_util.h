@@ -39,6 +39,19 @@ inline bool send_all(int fd, const std::vector<uint8_t>& data) {
     return true;
 }
 
+// One line, up to and with its '\n' (what arrived, if the peer closed or 5 s passed first).
+inline std::string read_line(int fd) {
+    timeval timeout{5, 0};
+    ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
+    std::string line;
+    char c;
+    while (::recv(fd, &c, 1, 0) == 1) {
+        line.push_back(c);
+        if (c == '\n') break;
+    }
+    return line;
+}
+
 inline std::vector<uint8_t> recv_exactly(int fd, size_t size) {
     std::vector<uint8_t> out(size);
     size_t got = 0;
