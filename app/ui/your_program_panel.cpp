@@ -16,6 +16,7 @@
 
 #include "lesson/traced_program.h"
 #include "ui/fonts.h"
+#include "ui/toolbar_layout.h"
 
 namespace socketlab::ui {
 namespace {
@@ -91,6 +92,7 @@ int YourProgramPanel::error_line(const std::string& output, const std::string& p
 // [SECTION] Files
 void YourProgramPanel::open_file(const std::string& path) {
     message_.clear();
+    set_buffer(path_edit_, path, 1024);  // the field shows what is open
     changed_on_disk_ = false;
     struct stat st {};
     if (::stat(path.c_str(), &st) != 0) {
@@ -182,16 +184,16 @@ void YourProgramPanel::draw_file_row(PanelContext& context) {
                 examples_.push_back(it->path().string());
         std::sort(examples_.begin(), examples_.end());
     }
-    ImGui::TextUnformatted("File");
-    ImGui::SameLine();
+    // The buttons go under the field when the panel is too narrow for both (2x, 3x text).
     const ImGuiStyle& style = ImGui::GetStyle();
-    ImGui::SetNextItemWidth(-(ImGui::CalcTextSize("Open").x + ImGui::CalcTextSize("Files").x +
-                              style.FramePadding.x * 4 + style.ItemSpacing.x * 2));
+    const float buttons = button_width("Open") + button_width("Files") + style.ItemSpacing.x * 2;
+    const bool one_row = ImGui::GetContentRegionAvail().x - buttons > ImGui::GetFontSize() * 12;
+    ImGui::SetNextItemWidth(one_row ? -buttons : -1);
     const bool enter = ImGui::InputTextWithHint(
         "##path", "a path, e.g. ~/client.py", path_edit_.data(), path_edit_.size(),
         ImGuiInputTextFlags_EnterReturnsTrue | ImGuiInputTextFlags_CallbackResize, resize_callback,
         &path_edit_);
-    ImGui::SameLine();
+    if (one_row) ImGui::SameLine();
     std::string typed = buffer_text(path_edit_);
     if (!typed.empty() && typed[0] == '~')
         if (const char* home = std::getenv("HOME")) typed = home + typed.substr(1);
@@ -333,11 +335,11 @@ void YourProgramPanel::draw_run_row(PanelContext& context) {
     ImGui::BeginDisabled(!session || path_.empty() || running);
     if (ImGui::Button(dirty_ ? "Save and run" : "Run")) run(*context.run);
     ImGui::EndDisabled();
-    ImGui::SameLine();
+    same_line_if_fits(button_width("Stop"));
     ImGui::BeginDisabled(!running);
     if (ImGui::Button("Stop")) session->stop_own_program();
     ImGui::EndDisabled();
-    ImGui::SameLine();
+    same_line_if_fits(button_width("Save"));
     ImGui::BeginDisabled(path_.empty() || !dirty_);
     if (ImGui::Button("Save")) save_file();
     ImGui::EndDisabled();
@@ -347,7 +349,9 @@ void YourProgramPanel::draw_run_row(PanelContext& context) {
             const std::string where = reach_on_loopback(server).to_string();
             if (ImGui::SmallButton("Copy")) ImGui::SetClipboardText(where.c_str());
             ImGui::SameLine();
-            ImGui::TextDisabled("the lesson's server: %s", where.c_str());
+            ImGui::PushStyleColor(ImGuiCol_Text, ImGui::GetStyleColorVec4(ImGuiCol_TextDisabled));
+            ImGui::TextWrapped("the lesson's server: %s", where.c_str());
+            ImGui::PopStyleColor();
         }
     }
 }
@@ -373,8 +377,8 @@ void YourProgramPanel::draw_output(PanelContext& context) {
     else
         ImGui::Text("Exited with status %d", outcome.exit_code);
     if (const int line = error_line(outcome.output, path_); line > 0 && program->ended()) {
-        ImGui::SameLine();
         const std::string label = "Go to line " + std::to_string(line);
+        same_line_if_fits(button_width(label.c_str()));
         if (ImGui::SmallButton(label.c_str())) goto_line_ = line;
     }
     ImGui::PushFont(fonts().mono);
