@@ -232,20 +232,12 @@ void Session::run_program_step(size_t index) {
     TracedProgramOptions options;
     options.argv = step.program->argv;
     options.argv[options.argv[0] == "python3" ? 1 : 0] = path;
-    // The system's Python, not whatever shim comes first on PATH (pyenv's runs a dozen
-    // programs of its own first): the lesson was written against it.
-    if (options.argv[0] == "python3" && ::access("/usr/bin/python3", X_OK) == 0)
-        options.argv[0] = "/usr/bin/python3";
     options.time_limit_us = step.program->time_limit_us;
     options.unprivileged = step.program->unprivileged;
     options.step = static_cast<int>(index + 1);
     ProgramStep resolved = *step.program;
     resolved.argv = options.argv;
-    options.resolve = [this, resolved](std::vector<std::string>& argv) {
-        return resolve_program_args(
-            resolved, [this](const std::string& actor) { return address_of_actor(actor); },
-            [this](const std::string& host) { return unused_port(host); }, argv);
-    };
+    options.resolve = resolver(std::move(resolved));
     auto program = std::make_unique<TracedProgram>(program_context(), std::move(options));
     std::lock_guard lock(programs_mutex_);
     programs_[index] = std::move(program);
@@ -327,8 +319,26 @@ void Session::set_programs_allowed(bool allowed, std::string why) {
     if (!why.empty()) programs_refused_why_ = std::move(why);
 }
 
+// The argv of a program about to run: @ACTOR words and HOST:unused resolved (on the program's
+// thread: finding an unused port is a socket call), and python3 the system's.
+std::function<std::string(std::vector<std::string>&)> Session::resolver(ProgramStep program) {
+    return [this, program](std::vector<std::string>& argv) {
+        std::string problem = resolve_program_args(
+            program, [this](const std::string& actor) { return address_of_actor(actor); },
+            [this](const std::string& host) { return unused_port(host); }, argv);
+        // The system's Python, not whatever shim comes first on PATH (pyenv's runs a dozen
+        // programs of its own first): the lessons were written against it.
+        if (!argv.empty() && argv[0] == "python3" && ::access("/usr/bin/python3", X_OK) == 0)
+            argv[0] = "/usr/bin/python3";
+        return problem;
+    };
+}
+
 void Session::start_own_program(std::vector<std::string> argv, int64_t time_limit_us) {
     TracedProgramOptions options;
+    ProgramStep program;
+    program.argv = argv;
+    options.resolve = resolver(std::move(program));
     options.argv = std::move(argv);
     options.time_limit_us = time_limit_us;
     if (own_program_) {

@@ -73,7 +73,8 @@ class Session {
     // The program a `run` step started (null if none, or not yet).
     const TracedProgram* step_program(size_t index) const;
     // The learner's own program (the window's "Your program"), traced beside the lesson in its
-    // network; argv[0] is found on PATH. Replaces (stops) the previous one. Never blocks.
+    // network; argv[0] is found on PATH, and @ACTOR / HOST:unused words are resolved as in a
+    // run step. Replaces (stops) the previous one. Never blocks.
     void start_own_program(std::vector<std::string> argv, int64_t time_limit_us);
     void stop_own_program();
     const TracedProgram* own_program() const { return own_program_.get(); }
@@ -109,6 +110,7 @@ class Session {
     SocketAddress address_of_actor(const std::string& actor) const;
     int unused_port(const std::string& host) const;  // on the program's thread
     TracedProgramContext program_context();
+    std::function<std::string(std::vector<std::string>&)> resolver(ProgramStep program);
     void stop_programs();
     void attach_engine();  // a new engine (start, reset) uses the lesson network
     // The capture filter follows the lesson's ports (the directory's, and where a call goes).

@@ -4,7 +4,6 @@
 #include "ui/your_program_panel.h"
 
 #include <sys/stat.h>
-#include <unistd.h>
 
 #include <imgui.h>
 
@@ -288,11 +287,11 @@ bool YourProgramPanel::run(LessonRun& lesson_run) {
     if (args_edit_.empty()) set_buffer(args_edit_, "@server", 256);
     std::vector<std::string> argv;
     if (path_.size() > 3 && path_.compare(path_.size() - 3, 3, ".py") == 0)
-        argv.push_back(::access("/usr/bin/python3", X_OK) == 0 ? "/usr/bin/python3" : "python3");
+        argv.push_back("python3");
     argv.push_back(path_);
     std::istringstream words(buffer_text(args_edit_));
     for (std::string w; words >> w;) {
-        // @server: where that actor is bound (the directory is only read here).
+        // @open is the window's kept-open server; @server and the like the session resolves.
         if (w == "@open") {
             const LessonServer* kept = lesson_run.kept_server();
             if (!kept) {
@@ -300,14 +299,6 @@ bool YourProgramPanel::run(LessonRun& lesson_run) {
                 return false;
             }
             w = kept->address().to_string();
-        } else if (w.size() > 1 && w[0] == '@') {
-            const SocketAddress a = session.directory().bound_address(w.substr(1));
-            if (a.empty()) {
-                message_ = "not run: " + w + " has no address now (no socket of " + w.substr(1) +
-                           " is bound: step the lesson to where it listens, or Reset)";
-                return false;
-            }
-            w = reach_on_loopback(a).to_string();
         }
         argv.push_back(w);
     }
