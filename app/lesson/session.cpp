@@ -237,7 +237,7 @@ void Session::run_program_step(size_t index) {
     options.step = static_cast<int>(index + 1);
     ProgramStep resolved = *step.program;
     resolved.argv = options.argv;
-    options.resolve = resolver(std::move(resolved));
+    options.resolve = resolver(resolved);
     auto program = std::make_unique<TracedProgram>(program_context(), std::move(options));
     std::lock_guard lock(programs_mutex_);
     programs_[index] = std::move(program);
@@ -321,7 +321,8 @@ void Session::set_programs_allowed(bool allowed, std::string why) {
 
 // The argv of a program about to run: @ACTOR words and HOST:unused resolved (on the program's
 // thread: finding an unused port is a socket call), and python3 the system's.
-std::function<std::string(std::vector<std::string>&)> Session::resolver(ProgramStep program) {
+std::function<std::string(std::vector<std::string>&)> Session::resolver(
+    const ProgramStep& program) {
     return [this, program](std::vector<std::string>& argv) {
         std::string problem = resolve_program_args(
             program, [this](const std::string& actor) { return address_of_actor(actor); },
@@ -338,7 +339,7 @@ void Session::start_own_program(std::vector<std::string> argv, int64_t time_limi
     TracedProgramOptions options;
     ProgramStep program;
     program.argv = argv;
-    options.resolve = resolver(std::move(program));
+    options.resolve = resolver(program);
     options.argv = std::move(argv);
     options.time_limit_us = time_limit_us;
     if (own_program_) {

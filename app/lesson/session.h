@@ -110,7 +110,7 @@ class Session {
     SocketAddress address_of_actor(const std::string& actor) const;
     int unused_port(const std::string& host) const;  // on the program's thread
     TracedProgramContext program_context();
-    std::function<std::string(std::vector<std::string>&)> resolver(ProgramStep program);
+    std::function<std::string(std::vector<std::string>&)> resolver(const ProgramStep& program);
     void stop_programs();
     void attach_engine();  // a new engine (start, reset) uses the lesson network
     // The capture filter follows the lesson's ports (the directory's, and where a call goes).
